@@ -1,0 +1,79 @@
+//! Dot products with constant weights: Gemm, MatMul, Conv, pooling averages, folded batch norms and
+//! tensor sums all become `bias + sum(w_i * x_i)`, `lanes` terms per row, chained through `acc`.
+
+use crate::circuit::layout::{ArithRow, LaneInput, LayoutBuilder, Wire};
+
+impl LayoutBuilder {
+    /// Lays out `bias + sum(w * x)` over `terms`; the returned wire is the `acc` of the last row,
+    /// so a rescale can follow on the next row.
+    pub fn dot(&mut self, terms: &[(Wire, i128)], bias: i128) -> Wire {
+        let lanes = self.lanes();
+        if terms.is_empty() {
+            return self.arith_row(ArithRow { o: true, bias, ..Default::default() }, &[]).1;
+        }
+        let mut acc = None;
+        for (i, chunk) in terms.chunks(lanes).enumerate() {
+            let inputs: Vec<(LaneInput, i128)> = chunk.iter().map(|&(w, c)| (LaneInput::Copy(w), c)).collect();
+            let spec = ArithRow { o: true, carry: i > 0, prod: false, bias: if i == 0 { bias } else { 0 } };
+            acc = Some(self.arith_row(spec, &inputs).1);
+        }
+        acc.unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::CellRef;
+
+    fn layout() -> (crate::circuit::layout::Layout, u32) {
+        build(3, |b| {
+            let xs: Vec<_> = [3i128, -2, 5, 7, 1].iter().map(|&v| fresh_input(b, v)).collect();
+            let terms: Vec<_> = xs.iter().zip([2i128, 3, -1, 4, 10]).map(|(&x, w)| (x, w)).collect();
+            let out = b.dot(&terms, 11);
+            assert_eq!(out.value, 11 + 6 - 6 - 5 + 28 + 10);
+            b.expose(out);
+            match out.cell {
+                CellRef::Acc { row } => row,
+                _ => unreachable!(),
+            }
+        })
+    }
+
+    #[test]
+    fn valid_dot_product_passes() {
+        let (l, _) = layout();
+        assert_accepts(&l);
+    }
+
+    #[test]
+    fn tampered_output_fails() {
+        let (mut l, row) = layout();
+        l.acc_values[row as usize] += 1;
+        l.instance_values[0] += 1;
+        assert_rejects(&l);
+    }
+
+    #[test]
+    fn tampered_partial_sum_fails() {
+        let (mut l, row) = layout();
+        l.acc_values[row as usize - 1] += 1;
+        assert_rejects(&l);
+    }
+
+    #[test]
+    fn tampered_lane_copy_fails() {
+        let (mut l, _) = layout();
+        // lane 0 of the first dot row holds a copy of input 0
+        let first_dot_row = 1; // row 0 is the reserved empty row
+        l.lane_values[first_dot_row * l.lanes] += 1;
+        assert_rejects(&l);
+    }
+
+    #[test]
+    fn tampered_instance_fails() {
+        let (mut l, _) = layout();
+        l.instance_values[0] -= 1;
+        assert_rejects(&l);
+    }
+}

@@ -1,0 +1,11 @@
+//! Chips: one layout routine per operation family, all built on the arithmetic gate and the lookup
+//! in [`super::config`]. Each file's tests show a valid witness passing and tampered ones failing.
+
+pub mod activation;
+pub mod linear;
+pub mod max;
+pub mod product;
+pub mod rescale;
+
+#[cfg(test)]
+pub(crate) mod test_support;

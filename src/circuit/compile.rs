@@ -1,0 +1,118 @@
+//! Lays out a whole quantised graph: inputs, every layer through its chip, then the public
+//! instances (inputs first, then outputs, each flattened row-major).
+
+use super::layout::{LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
+use super::tables::TableFn;
+use crate::error::ZkError;
+use crate::quantise::qgraph::{QGraph, QOp};
+
+/// Lays out `graph`. With `inputs` (fixed-point values, one vector per model input) the witness is
+/// computed and range violations are errors; without, values are placeholders (keygen).
+pub fn lay_out(graph: &QGraph, params: &LayoutParams, inputs: Option<&[Vec<i128>]>) -> Result<Layout, ZkError> {
+    let mut b = LayoutBuilder::new(params.lanes, params.table.clone(), inputs.is_some());
+    let scale = graph.scale;
+    let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        b.set_context(&node.name, &node.op_type);
+        let out: Vec<Wire> = match &node.op {
+            QOp::Input { index } => {
+                let n = node.len();
+                let values: Vec<i128> = match inputs {
+                    Some(all) => {
+                        let v = all.get(*index).ok_or_else(|| {
+                            ZkError::input(format!(
+                                "the model has input '{}' but the input file has no entry #{index}",
+                                node.name
+                            ))
+                        })?;
+                        if v.len() != n {
+                            return Err(ZkError::input(format!(
+                                "input '{}' needs {n} values (shape {:?}), the input file has {}",
+                                node.name,
+                                node.shape,
+                                v.len()
+                            )));
+                        }
+                        v.clone()
+                    }
+                    None => vec![0; n],
+                };
+                let tag = params.table.range_check_fn().tag();
+                values
+                    .into_iter()
+                    .map(|v| b.lookup(tag, LaneInput::Fresh(v)).map(|(lin, _)| lin))
+                    .collect::<Result<_, _>>()?
+            }
+            QOp::Affine { inputs: ins, rows, shift, activation } => {
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let terms: Vec<(Wire, i128)> = row
+                        .terms
+                        .iter()
+                        .map(|&(input, index, w)| (wires[ins[input as usize]][index as usize], w as i128))
+                        .collect();
+                    let acc = b.dot(&terms, row.bias as i128);
+                    out.push(finish_value(&mut b, acc, *shift, *activation)?);
+                }
+                out
+            }
+            QOp::Product { a, b: rhs, a_index, b_index, activation } => {
+                let mut out = Vec::with_capacity(a_index.len());
+                for (&i, &j) in a_index.iter().zip(b_index) {
+                    let p = b.product(wires[*a][i as usize], wires[*rhs][j as usize]);
+                    out.push(finish_value(&mut b, p, scale, *activation)?);
+                }
+                out
+            }
+            QOp::Activation { input, function } => {
+                let f = TableFn::from_activation(*function);
+                wires[*input].iter().map(|&x| b.activation(f, x)).collect::<Result<_, _>>()?
+            }
+            QOp::Max { input, windows } => windows
+                .iter()
+                .map(|w| {
+                    let ws: Vec<Wire> = w.iter().map(|&i| wires[*input][i as usize]).collect();
+                    b.max(&ws)
+                })
+                .collect::<Result<_, _>>()?,
+            QOp::Alias { input } => wires[*input].clone(),
+        };
+        wires.push(out);
+    }
+    if params.public_inputs {
+        for &i in &graph.inputs {
+            for &w in &wires[i] {
+                b.expose(w);
+            }
+        }
+    }
+    if params.public_outputs {
+        for &o in &graph.outputs {
+            for &w in &wires[o] {
+                b.expose(w);
+            }
+        }
+    }
+    let mut layout = b.finish();
+    layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
+    Ok(layout)
+}
+
+/// Rescale (if `shift > 0`), then the activation or, without one, a range check of the quotient.
+fn finish_value(
+    b: &mut LayoutBuilder,
+    acc: Wire,
+    shift: u32,
+    activation: Option<crate::model::graph::Activation>,
+) -> Result<Wire, ZkError> {
+    let value = if shift > 0 { b.rescale_previous(acc, shift)? } else { acc };
+    match activation {
+        Some(a) => b.activation(TableFn::from_activation(a), value),
+        None => {
+            if shift > 0 {
+                b.range_check(value)?;
+            }
+            Ok(value)
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The circuit's layout as plain data: every fixed coefficient, every witness value, every copy.
+//!
+//! The same builder runs at keygen (no inputs: witness values are placeholders) and at proving
+//! (real inputs), so the fixed columns cannot drift between the two. Witness values are computed
+//! here, in integers, while the rows are laid out: there is no second evaluator of the quantised
+//! model that could disagree with what the circuit proves.
+//!
+//! Two tracks fill rows independently from row 0 and share the circuit's height:
+//! * the arithmetic track (lanes `x_0..x_{L-1}`, `acc`) proves, on every row,
+//!   `o * acc = carry * acc_prev + bias + sum_j w_j * x_j + prod * x_0 * x_1`;
+//! * the lookup track (`lin`, `lout`, fixed `tag`) proves `(tag, lin, lout)` is in the table.
+
+use serde::{Deserialize, Serialize};
+
+use super::tables::{TableFn, TableSpec, TAG_REMAINDER};
+use crate::error::ZkError;
+
+/// Where a value lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CellRef {
+    Lane { row: u32, lane: u8 },
+    Acc { row: u32 },
+    Lin { row: u32 },
+    Lout { row: u32 },
+}
+
+/// A value and its home cell; every other use of it is a copy constrained equal to the home.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wire {
+    pub cell: CellRef,
+    pub value: i128,
+}
+
+/// Fixed part of one arithmetic row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArithRow {
+    /// 1: `acc` is defined by this row; 0: the row only asserts the right-hand side is zero.
+    pub o: bool,
+    /// 1: add the previous row's `acc` (continue a chain).
+    pub carry: bool,
+    /// 1: add `x_0 * x_1`.
+    pub prod: bool,
+    pub bias: i128,
+}
+
+/// A lane's content in a new row: a copy of an existing wire, or a new value homed here.
+#[derive(Clone, Copy, Debug)]
+pub enum LaneInput {
+    Copy(Wire),
+    Fresh(i128),
+    Empty,
+}
+
+/// Shape parameters chosen at compile time and stored in the build settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutParams {
+    pub lanes: usize,
+    pub table: TableSpec,
+    pub public_inputs: bool,
+    pub public_outputs: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub lanes: usize,
+    pub arith: Vec<ArithRow>,
+    /// Row-major `arith.len() x lanes`.
+    pub weights: Vec<i128>,
+    pub lane_values: Vec<i128>,
+    pub acc_values: Vec<i128>,
+    pub lookup_tags: Vec<u8>,
+    pub lin_values: Vec<i128>,
+    pub lout_values: Vec<i128>,
+    pub table: Vec<(u8, i128, i128)>,
+    /// Pairs of cells constrained equal.
+    pub copies: Vec<(CellRef, CellRef)>,
+    /// The cell each public instance row is bound to, in instance order.
+    pub instance_cells: Vec<CellRef>,
+    pub instance_values: Vec<i128>,
+    /// Quantised model outputs, one flat vector per output.
+    pub outputs: Vec<Vec<i128>>,
+}
+
+impl Layout {
+    /// Usable rows the circuit needs.
+    pub fn rows(&self) -> usize {
+        self.arith.len().max(self.lookup_tags.len()).max(self.table.len()).max(self.instance_cells.len())
+    }
+
+    pub fn value_at(&self, cell: CellRef) -> i128 {
+        match cell {
+            CellRef::Lane { row, lane } => self.lane_values[row as usize * self.lanes + lane as usize],
+            CellRef::Acc { row } => self.acc_values[row as usize],
+            CellRef::Lin { row } => self.lin_values[row as usize],
+            CellRef::Lout { row } => self.lout_values[row as usize],
+        }
+    }
+
+    pub fn value_at_mut(&mut self, cell: CellRef) -> &mut i128 {
+        match cell {
+            CellRef::Lane { row, lane } => &mut self.lane_values[row as usize * self.lanes + lane as usize],
+            CellRef::Acc { row } => &mut self.acc_values[row as usize],
+            CellRef::Lin { row } => &mut self.lin_values[row as usize],
+            CellRef::Lout { row } => &mut self.lout_values[row as usize],
+        }
+    }
+}
+
+/// Lays out rows and computes witness values; the chips in [`super::chips`] extend it.
+pub struct LayoutBuilder {
+    pub(crate) layout: Layout,
+    pub(crate) table: TableSpec,
+    /// False at keygen: values are placeholders and range violations are not errors.
+    pub(crate) witness: bool,
+    /// `(name, op)` of the model layer being laid out, for error messages.
+    pub(crate) context: (String, String),
+}
+
+impl LayoutBuilder {
+    pub fn new(lanes: usize, table: TableSpec, witness: bool) -> Self {
+        assert!(lanes >= 2, "the rescale row needs two lanes");
+        let layout = Layout { lanes, table: table.entries(), ..Layout::default() };
+        let mut b = LayoutBuilder { layout, table, witness, context: (String::new(), String::new()) };
+        // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
+        b.arith_row(ArithRow::default(), &[]);
+        b
+    }
+
+    pub fn set_context(&mut self, name: &str, op_type: &str) {
+        self.context = (name.to_string(), op_type.to_string());
+    }
+
+    pub fn finish(self) -> Layout {
+        self.layout
+    }
+
+    pub fn lanes(&self) -> usize {
+        self.layout.lanes
+    }
+
+    pub fn scale(&self) -> u32 {
+        self.table.scale
+    }
+
+    /// Appends one arithmetic row; returns the wires homed or copied into its lanes and its `acc`.
+    pub fn arith_row(&mut self, spec: ArithRow, lanes: &[(LaneInput, i128)]) -> (Vec<Wire>, Wire) {
+        let width = self.layout.lanes;
+        assert!(lanes.len() <= width);
+        let row = self.layout.arith.len() as u32;
+        let mut lane_wires = Vec::with_capacity(lanes.len());
+        let mut sum = spec.bias;
+        let mut xs = vec![0i128; width];
+        for (j, (input, weight)) in lanes.iter().enumerate() {
+            let cell = CellRef::Lane { row, lane: j as u8 };
+            let value = match *input {
+                LaneInput::Copy(w) => {
+                    self.layout.copies.push((w.cell, cell));
+                    w.value
+                }
+                LaneInput::Fresh(v) => v,
+                LaneInput::Empty => 0,
+            };
+            xs[j] = value;
+            sum += weight * value;
+            lane_wires.push(Wire { cell, value });
+        }
+        for (j, &x) in xs.iter().enumerate() {
+            self.layout.weights.push(lanes.get(j).map(|l| l.1).unwrap_or(0));
+            self.layout.lane_values.push(x);
+        }
+        if spec.carry {
+            sum += self.layout.acc_values.last().copied().unwrap_or(0);
+        }
+        if spec.prod {
+            sum += xs[0] * xs[1];
+        }
+        let acc = if spec.o { sum } else { 0 };
+        debug_assert!(!self.witness || spec.o || sum == 0, "assert row does not hold: {sum}");
+        self.layout.arith.push(spec);
+        self.layout.acc_values.push(acc);
+        (lane_wires, Wire { cell: CellRef::Acc { row }, value: acc })
+    }
+
+    /// Appends one lookup row `(tag, input, f(input))`; returns `(lin wire, lout wire)`.
+    pub fn lookup(&mut self, tag: u8, input: LaneInput) -> Result<(Wire, Wire), ZkError> {
+        let row = self.layout.lookup_tags.len() as u32;
+        let lin = CellRef::Lin { row };
+        let value = match input {
+            LaneInput::Copy(w) => {
+                self.layout.copies.push((w.cell, lin));
+                w.value
+            }
+            LaneInput::Fresh(v) => v,
+            LaneInput::Empty => 0,
+        };
+        let out = if tag == TAG_REMAINDER {
+            if self.witness && !(0..(1i128 << self.table.scale)).contains(&value) {
+                return Err(self.internal_range_error(value));
+            }
+            0
+        } else {
+            let f = self.fn_for_tag(tag);
+            let (lo, hi) = self.table.domain();
+            if self.witness && !(lo..hi).contains(&value) {
+                return Err(self.range_error(value));
+            }
+            f.eval(value, self.table.scale)
+        };
+        self.layout.lookup_tags.push(tag);
+        self.layout.lin_values.push(value);
+        self.layout.lout_values.push(out);
+        Ok((Wire { cell: lin, value }, Wire { cell: CellRef::Lout { row }, value: out }))
+    }
+
+    /// Proves `wire` lies in the activation domain (through whichever function the table holds).
+    pub fn range_check(&mut self, wire: Wire) -> Result<(), ZkError> {
+        let tag = self.table.range_check_fn().tag();
+        self.lookup(tag, LaneInput::Copy(wire)).map(|_| ())
+    }
+
+    fn fn_for_tag(&self, tag: u8) -> TableFn {
+        *self
+            .table
+            .functions
+            .iter()
+            .find(|f| f.tag() == tag)
+            .unwrap_or_else(|| panic!("table has no function with tag {tag}"))
+    }
+
+    fn range_error(&self, value: i128) -> ZkError {
+        let unit = (1u64 << self.table.scale) as f64;
+        let (lo, hi) = self.table.domain();
+        ZkError::input(format!(
+            "layer '{}' ({}): value {:.4} (fixed point {value}) is outside the circuit's range [{}, {}); \
+             recompile with calibration data that covers this input, or more --headroom",
+            self.context.0,
+            self.context.1,
+            value as f64 / unit,
+            lo as f64 / unit,
+            hi as f64 / unit,
+        ))
+    }
+
+    fn internal_range_error(&self, value: i128) -> ZkError {
+        ZkError::internal(format!(
+            "layer '{}' ({}): rescale remainder {value} out of range (a zkinfer bug)",
+            self.context.0, self.context.1
+        ))
+    }
+
+    /// Binds `wire` to the next public instance.
+    pub fn expose(&mut self, wire: Wire) {
+        self.layout.instance_cells.push(wire.cell);
+        self.layout.instance_values.push(wire.value);
+    }
+}

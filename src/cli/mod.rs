@@ -1,0 +1,370 @@
+//! The `zkinfer` command line: argument parsing, human and `--json` output, exit codes.
+
+pub mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::artifacts::{read_json, write_json, ProofFile, Visibility};
+use crate::error::ZkError;
+use crate::model::input_file::read_inputs;
+use crate::pipeline::{self, Build, CompileRequest, Prover, SrsSource};
+use crate::quantise::calibrate::CalibrationOptions;
+use progress::{peak_rss_mb, Step};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zkinfer",
+    version,
+    about = "Prove ONNX model inferences with halo2 (KZG/BN254) and verify them on Ethereum",
+    long_about = "Prove that an ONNX model produced an output on an input, with a halo2 proof that \
+                  a Rust or Solidity verifier checks.\n\n\
+                  Typical flow:\n  \
+                  zkinfer compile model.onnx --calibrate input.json -o build/\n  \
+                  zkinfer setup build/ --dev-srs\n  \
+                  zkinfer prove build/ input.json -o proof.json\n  \
+                  zkinfer verify build/ proof.json\n\n\
+                  Exit codes: 0 success, 1 proof rejected, 2 bad input or usage, 3 internal failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct JsonFlag {
+    /// Print a machine-readable JSON summary on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import an ONNX model, calibrate fixed-point scales on sample inputs and lay out the circuit.
+    ///
+    /// Writes BUILD_DIR/settings.json (scales, k, visibility, float-vs-quantised error) and
+    /// BUILD_DIR/model.json (the quantised model). Weights become circuit constants, so the
+    /// verifying key made by `setup` pins this exact model.
+    Compile {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Sample input(s) in EZKL's input.json layout; repeat the flag to calibrate on several.
+        #[arg(long = "calibrate", required = true, value_name = "INPUT.json")]
+        calibrate: Vec<PathBuf>,
+        /// Whether the model inputs are public instances (seen by the verifier) or private witness.
+        #[arg(long, value_enum, default_value = "public")]
+        input_visibility: Visibility,
+        /// Whether the model outputs are public instances or private witness.
+        #[arg(long, value_enum, default_value = "public")]
+        output_visibility: Visibility,
+        /// Fractional bits of the fixed-point encoding (default: chosen by calibration).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+        scale: Option<u32>,
+        /// Lanes of the arithmetic gate, i.e. multiply-accumulates per row (default: chosen).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
+        lanes: Option<u64>,
+        /// Activation range as a multiple of the largest calibrated magnitude.
+        #[arg(long, default_value_t = 2.0)]
+        headroom: f64,
+        /// Output build directory.
+        #[arg(short = 'o', long = "out", value_name = "BUILD_DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Generate the proving and verifying keys for a compiled model.
+    Setup {
+        build_dir: PathBuf,
+        /// A KZG params file (a Powers-of-Tau converted to halo2's format), at least as large as k.
+        #[arg(long, conflicts_with = "dev_srs", value_name = "FILE")]
+        srs: Option<PathBuf>,
+        /// Use zkinfer's INSECURE development SRS (made locally and cached): for testing only.
+        #[arg(long)]
+        dev_srs: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Run the model on an input inside the circuit and prove it.
+    Prove {
+        build_dir: PathBuf,
+        /// Input in EZKL's input.json layout.
+        input: PathBuf,
+        #[arg(short = 'o', long = "out", value_name = "PROOF.json")]
+        out: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Verify a proof file. Exit 0 valid, 1 rejected, 2 usage or input error.
+    Verify {
+        build_dir: PathBuf,
+        proof: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Measure keygen, proving and verification on one input (`--json` for the full JSON summary).
+    Bench {
+        build_dir: PathBuf,
+        input: PathBuf,
+        /// Proving runs (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Also write the JSON summary to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Use a KZG params file instead of the development SRS.
+        #[arg(long, value_name = "FILE")]
+        srs: Option<PathBuf>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Make an SRS file.
+    Srs {
+        /// Make the INSECURE development SRS (its secret comes from a public seed).
+        #[arg(long, required = true)]
+        dev: bool,
+        /// log2 of the number of points.
+        #[arg(short, value_parser = clap::value_parser!(u32).range(1..=26))]
+        k: u32,
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+impl Command {
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Compile { json, .. }
+            | Command::Setup { json, .. }
+            | Command::Prove { json, .. }
+            | Command::Verify { json, .. }
+            | Command::Bench { json, .. }
+            | Command::Srs { json, .. } => json.json,
+        }
+    }
+}
+
+fn emit(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap());
+    } else {
+        println!("{}", text());
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn fmt_vec(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().take(8).map(|x| format!("{x:.4}")).collect();
+    let more = if v.len() > 8 { format!(", ... ({} values)", v.len()) } else { String::new() };
+    format!("[{}{more}]", parts.join(", "))
+}
+
+pub fn run(cli: Cli) -> Result<(), ZkError> {
+    let json = cli.command.json();
+    match cli.command {
+        Command::Compile {
+            model, calibrate, input_visibility, output_visibility, scale, lanes, headroom, out, ..
+        } => {
+            if !(headroom.is_finite() && headroom >= 1.0) {
+                return Err(ZkError::input("--headroom must be a number >= 1"));
+            }
+            let options = CalibrationOptions {
+                scale,
+                lanes: lanes.map(|l| l as usize),
+                headroom,
+                public_inputs: input_visibility == Visibility::Public,
+                public_outputs: output_visibility == Visibility::Public,
+            };
+            let step = Step::start("compiling");
+            let settings =
+                pipeline::compile(&CompileRequest { model: &model, calibration: &calibrate, options, out_dir: &out })?;
+            let secs = step.finish();
+            emit(json, json!({"ok": true, "build_dir": out, "compile_s": secs, "settings": settings}), || {
+                let mut s = format!(
+                    "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  instances: {} (inputs {:?}, outputs {:?}), params fixed",
+                    model.display(),
+                    out.display(),
+                    settings.k,
+                    settings.rows.arithmetic,
+                    settings.rows.lookup,
+                    settings.rows.table,
+                    settings.layout.lanes,
+                    settings.scale,
+                    settings.layout.table.range_bits,
+                    settings.num_instances,
+                    settings.visibility.input,
+                    settings.visibility.output,
+                );
+                for o in &settings.calibration.outputs {
+                    s += &format!(
+                        "\n  output '{}': max |float - quantised| = {:.5} (mean {:.5}, output magnitude up to {:.4})\n    float     {}\n    quantised {}",
+                        o.name,
+                        o.max_abs_error,
+                        o.mean_abs_error,
+                        o.max_abs_value,
+                        fmt_vec(&o.float_sample),
+                        fmt_vec(&o.quantised_sample)
+                    );
+                }
+                s
+            });
+        }
+        Command::Setup { build_dir, srs, dev_srs, .. } => {
+            let source =
+                match (srs, dev_srs) {
+                    (Some(p), _) => SrsSource::File(p),
+                    (None, true) => SrsSource::Dev,
+                    (None, false) => return Err(ZkError::input(
+                        "setup needs an SRS: pass --srs FILE (a KZG params file) or --dev-srs (insecure, for testing)",
+                    )),
+                };
+            let build = Build::open(&build_dir)?;
+            let step = Step::start("generating keys");
+            let info = pipeline::setup(&build, &source)?;
+            let secs = step.finish();
+            emit(json, json!({"ok": true, "setup_s": secs, "k": build.settings.k, "setup": info}), || {
+                let warn = if info.srs == "dev-insecure" {
+                    "\n  WARNING: the development SRS is insecure (public secret): never use these keys in production"
+                } else {
+                    ""
+                };
+                format!(
+                    "keys written to {} in {secs:.2}s (k={}, pk {:.1} MiB, vk {} bytes, SRS {})\n  vk digest {}{warn}",
+                    build_dir.display(),
+                    build.settings.k,
+                    info.pk_bytes as f64 / 1048576.0,
+                    info.vk_bytes,
+                    info.srs,
+                    info.vk_digest
+                )
+            });
+        }
+        Command::Prove { build_dir, input, out, .. } => {
+            let build = Build::open(&build_dir)?;
+            let inputs = read_inputs(&input)?;
+            let prover = Prover::load(&build)?;
+            let step = Step::start("proving");
+            let file = pipeline::prove(&build, &prover, &inputs.values).map_err(|e| e.context(input.display()))?;
+            let secs = step.finish();
+            write_json(&out, &file)?;
+            let proof_bytes = (file.proof.len() - 2) / 2;
+            emit(
+                json,
+                json!({"ok": true, "proof_file": out, "prove_s": secs, "proof_bytes": proof_bytes,
+                       "num_instances": file.instances.len(), "outputs": file.outputs}),
+                || {
+                    let outs: Vec<String> = file.outputs.iter().map(|o| fmt_vec(o)).collect();
+                    format!(
+                        "proof written to {} in {secs:.2}s ({proof_bytes} bytes, {} instances)\n  outputs {}",
+                        out.display(),
+                        file.instances.len(),
+                        outs.join(" ")
+                    )
+                },
+            );
+        }
+        Command::Verify { build_dir, proof, .. } => {
+            let build = Build::open(&build_dir)?;
+            let file: ProofFile =
+                read_json(&proof).map_err(|e| ZkError::invalid_proof(format!("malformed proof file: {e}")))?;
+            let params = build.params()?;
+            let vk = build.vk()?;
+            let step = Step::start("verifying");
+            let result = pipeline::verify(&build, &file, &params, &vk)?;
+            let secs = step.finish();
+            emit(json, json!({"ok": true, "valid": true, "verify_s": secs, "result": result}), || {
+                format!("proof is valid ({} instances, verified in {:.3}s)", result.num_instances, secs)
+            });
+        }
+        Command::Bench { build_dir, input, runs, out, srs, .. } => {
+            let build = Build::open(&build_dir)?;
+            let inputs = read_inputs(&input)?;
+            let source = match srs {
+                Some(p) => SrsSource::File(p),
+                None => SrsSource::Dev,
+            };
+            let runs = runs.max(1);
+            let setup_step = Step::start("keygen");
+            let info = pipeline::setup(&build, &source)?;
+            let setup_s = setup_step.finish();
+            let prover = Prover::load(&build)?;
+            let vk = build.vk()?;
+            let mut prove_times = Vec::new();
+            let mut verify_times = Vec::new();
+            let mut proof_bytes = 0;
+            for i in 0..runs {
+                let step = Step::start(&format!("proving {}/{runs}", i + 1));
+                let file = pipeline::prove(&build, &prover, &inputs.values)?;
+                prove_times.push(step.finish());
+                proof_bytes = (file.proof.len() - 2) / 2;
+                let t = std::time::Instant::now();
+                pipeline::verify(&build, &file, &prover.params, &vk)?;
+                verify_times.push(t.elapsed().as_secs_f64());
+            }
+            let cs = vk.cs();
+            let summary = json!({
+                "model": build.settings.source_model,
+                "k": build.settings.k,
+                "rows": build.settings.rows.arithmetic.max(build.settings.rows.lookup).max(build.settings.rows.table),
+                "row_counts": build.settings.rows,
+                "lanes": build.settings.layout.lanes,
+                "scale": build.settings.scale,
+                "advice_columns": cs.num_advice_columns(),
+                "fixed_columns": cs.num_fixed_columns(),
+                "lookups": cs.lookups().len(),
+                "degree": cs.degree(),
+                "num_instances": build.settings.num_instances,
+                "setup_s": setup_s,
+                "prove_s": median(prove_times.clone()),
+                "prove_runs_s": prove_times,
+                "verify_s": median(verify_times),
+                "peak_rss_mb": peak_rss_mb(),
+                "pk_bytes": info.pk_bytes,
+                "vk_bytes": info.vk_bytes,
+                "proof_bytes": proof_bytes,
+                "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            });
+            if let Some(path) = out {
+                write_json(&path, &summary)?;
+            }
+            let s = &summary;
+            emit(json, summary.clone(), || {
+                format!(
+                    "bench {} (k={}, rows {}, lanes {}, advice {} / fixed {} columns, {} lookup)\n  keygen {:.2}s, prove {:.3}s (median of {runs}), verify {:.1} ms, peak RSS {:.0} MiB\n  proof {} bytes, {} public instances, pk {:.1} MiB, vk {} bytes",
+                    build.settings.source_model,
+                    s["k"], s["rows"], s["lanes"], s["advice_columns"], s["fixed_columns"], s["lookups"],
+                    setup_s,
+                    s["prove_s"].as_f64().unwrap_or(0.0),
+                    s["verify_s"].as_f64().unwrap_or(0.0) * 1000.0,
+                    s["peak_rss_mb"].as_f64().unwrap_or(0.0),
+                    proof_bytes,
+                    build.settings.num_instances,
+                    info.pk_bytes as f64 / 1048576.0,
+                    info.vk_bytes,
+                )
+            });
+        }
+        Command::Srs { k, out, .. } => {
+            let step = Step::start(&format!("generating development SRS k={k}"));
+            let params = crate::proof::srs::generate_dev_srs(k);
+            crate::proof::srs::write_params_atomic(&params, &out)?;
+            let secs = step.finish();
+            emit(json, json!({"ok": true, "k": k, "file": out, "insecure": true, "seconds": secs}), || {
+                format!("wrote INSECURE development SRS k={k} to {} in {secs:.1}s (testing only)", out.display())
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Graph simplification before quantisation.
+//!
+//! Folding an element-wise affine node (batch norm, constant scale or shift) into the affine node
+//! that feeds it saves one rescale and one rounding per element: fewer rows and less error. Aliases
+//! are resolved so later passes see real producers only, and nodes nobody reads are dropped.
+
+use super::graph::{AffineRow, Graph, Op, Term};
+
+/// Applies every simplification until none applies.
+pub fn simplify(mut graph: Graph) -> Graph {
+    while fold_elementwise_affine(&mut graph) {}
+    prune(graph)
+}
+
+/// Folds one `Affine(single input, one term per row)` into its single-reader affine producer.
+/// Returns whether anything changed.
+fn fold_elementwise_affine(graph: &mut Graph) -> bool {
+    let readers = graph.reader_counts();
+    for consumer in 0..graph.nodes.len() {
+        let Op::Affine { inputs, rows } = &graph.nodes[consumer].op else { continue };
+        if inputs.len() != 1 || rows.iter().any(|r| r.terms.len() != 1) {
+            continue;
+        }
+        // Look through aliases (reshape/flatten) that only this consumer reads.
+        let mut producer = inputs[0];
+        while let Op::Alias { input } = graph.nodes[producer].op {
+            if readers[producer] != 1 {
+                break;
+            }
+            producer = input;
+        }
+        if readers[producer] != 1 || graph.outputs.contains(&producer) {
+            continue;
+        }
+        let Op::Affine { inputs: p_inputs, rows: p_rows } = &graph.nodes[producer].op else { continue };
+        let composed: Vec<AffineRow> = rows
+            .iter()
+            .map(|row| {
+                let t = &row.terms[0];
+                let src = &p_rows[t.index as usize];
+                AffineRow {
+                    terms: src
+                        .terms
+                        .iter()
+                        .map(|s| Term { input: s.input, index: s.index, weight: s.weight * t.weight })
+                        .collect(),
+                    bias: row.bias + t.weight * src.bias,
+                }
+            })
+            .collect();
+        let new_inputs = p_inputs.clone();
+        let op_type = format!("{}+{}", graph.nodes[producer].op_type, graph.nodes[consumer].op_type);
+        let node = &mut graph.nodes[consumer];
+        node.op = Op::Affine { inputs: new_inputs, rows: composed };
+        node.op_type = op_type;
+        return true;
+    }
+    false
+}
+
+/// Drops unreachable nodes and renumbers the rest (keeping topological order).
+fn prune(graph: Graph) -> Graph {
+    let n = graph.nodes.len();
+    let mut live = vec![false; n];
+    for &o in &graph.outputs {
+        live[o] = true;
+    }
+    for &i in &graph.inputs {
+        live[i] = true; // inputs stay even if unused: the input file still lists them
+    }
+    for id in (0..n).rev() {
+        if live[id] {
+            for operand in graph.nodes[id].op.operands() {
+                live[operand] = true;
+            }
+        }
+    }
+    let mut remap = vec![usize::MAX; n];
+    let mut nodes = Vec::new();
+    for (id, node) in graph.nodes.into_iter().enumerate() {
+        if !live[id] {
+            continue;
+        }
+        remap[id] = nodes.len();
+        let mut node = node;
+        node.op = match node.op {
+            Op::Affine { inputs, rows } => Op::Affine { inputs: inputs.into_iter().map(|i| remap[i]).collect(), rows },
+            Op::Product { a, b, a_index, b_index } => Op::Product { a: remap[a], b: remap[b], a_index, b_index },
+            Op::Activation { input, function } => Op::Activation { input: remap[input], function },
+            Op::Max { input, windows } => Op::Max { input: remap[input], windows },
+            Op::Alias { input } => Op::Alias { input: remap[input] },
+            op @ Op::Input { .. } => op,
+        };
+        nodes.push(node);
+    }
+    Graph {
+        nodes,
+        inputs: graph.inputs.iter().map(|&i| remap[i]).collect(),
+        outputs: graph.outputs.iter().map(|&i| remap[i]).collect(),
+        input_names: graph.input_names,
+        output_names: graph.output_names,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::graph::Node;
+
+    fn node(op: Op, shape: Vec<usize>) -> Node {
+        Node { name: "n".into(), op_type: "T".into(), op, shape }
+    }
+
+    #[test]
+    fn batchnorm_after_linear_folds_and_matches() {
+        let linear = Op::Affine {
+            inputs: vec![0],
+            rows: vec![
+                AffineRow {
+                    terms: vec![Term { input: 0, index: 0, weight: 2.0 }, Term { input: 0, index: 1, weight: -1.0 }],
+                    bias: 0.5,
+                },
+                AffineRow { terms: vec![Term { input: 0, index: 1, weight: 3.0 }], bias: 0.0 },
+            ],
+        };
+        let scale = Op::Affine {
+            inputs: vec![1],
+            rows: vec![
+                AffineRow { terms: vec![Term { input: 0, index: 0, weight: 0.5 }], bias: 1.0 },
+                AffineRow { terms: vec![Term { input: 0, index: 1, weight: -2.0 }], bias: 0.0 },
+            ],
+        };
+        let graph = Graph {
+            nodes: vec![node(Op::Input { index: 0 }, vec![2]), node(linear, vec![2]), node(scale, vec![2])],
+            inputs: vec![0],
+            outputs: vec![2],
+            input_names: vec!["x".into()],
+            output_names: vec!["y".into()],
+        };
+        let x = vec![vec![0.3, -1.2]];
+        let before = graph.eval_f64(&x)[2].clone();
+        let folded = simplify(graph);
+        assert_eq!(folded.nodes.len(), 2, "the producer is folded away");
+        let after = folded.eval_f64(&x)[folded.outputs[0]].clone();
+        for (a, b) in before.iter().zip(&after) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The five steps as library calls: compile, setup, prove, verify, bench. The CLI is a thin shell
+//! over these, so everything a command does can also be done (and tested) from Rust.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use serde::Serialize;
+use sha3::{Digest, Keccak256};
+
+use crate::artifacts::*;
+use crate::circuit::compile::lay_out;
+use crate::circuit::model_circuit::{fe, ModelCircuit};
+use crate::error::ZkError;
+use crate::model::fold::simplify;
+use crate::model::input_file::{read_inputs, ModelInputs};
+use crate::model::onnx_import::import_onnx;
+use crate::model::reference::ReferenceModel;
+use crate::proof::transcript::{fr_from_be_bytes, fr_to_be_bytes};
+use crate::proof::{keys, prover, srs, verifier};
+use crate::quantise::calibrate::{calibrate, quantise_inputs, CalibrationOptions};
+use crate::quantise::qgraph::QGraph;
+
+/// Largest tolerated gap between our lowering's float output and tract's, relative to magnitude.
+const LOWERING_TOLERANCE: f64 = 1e-3;
+
+pub struct CompileRequest<'a> {
+    pub model: &'a Path,
+    pub calibration: &'a [PathBuf],
+    pub options: CalibrationOptions,
+    pub out_dir: &'a Path,
+}
+
+/// ONNX + calibration inputs -> build directory with settings.json and model.json.
+pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
+    let samples: Vec<ModelInputs> = req.calibration.iter().map(|p| read_inputs(p)).collect::<Result<_, _>>()?;
+    let shapes = samples.iter().find_map(|s| s.shapes.clone());
+    let graph = import_onnx(req.model, shapes.as_deref())?;
+    let input_shapes: Vec<Vec<usize>> = graph.inputs.iter().map(|&i| graph.nodes[i].shape.clone()).collect();
+    let values: Vec<Vec<Vec<f64>>> = samples.iter().map(|s| s.values.clone()).collect();
+    for (si, sample) in values.iter().enumerate() {
+        check_input_lengths(&graph.input_names, &input_shapes, sample)
+            .map_err(|e| e.context(req.calibration[si].display()))?;
+    }
+
+    // Our lowering must agree with tract before anything is quantised.
+    let reference = ReferenceModel::load(req.model, &input_shapes)?;
+    for sample in &values {
+        let expected = reference.run(sample)?;
+        let ours = graph.eval_f64(sample);
+        for (oi, (&o, exp)) in graph.outputs.iter().zip(&expected).enumerate() {
+            let got = &ours[o];
+            if got.len() != exp.len() {
+                return Err(ZkError::internal(format!(
+                    "output '{}': zkinfer's lowering gives {} values, tract {}",
+                    graph.output_names[oi],
+                    got.len(),
+                    exp.len()
+                )));
+            }
+            for (g, e) in got.iter().zip(exp) {
+                if (g - e).abs() > LOWERING_TOLERANCE * (1.0 + e.abs()) {
+                    return Err(ZkError::internal(format!(
+                        "output '{}': zkinfer's float lowering gives {g}, tract gives {e}; \
+                         this model uses an operator variant zkinfer lowers incorrectly (please report it)",
+                        graph.output_names[oi]
+                    )));
+                }
+            }
+        }
+    }
+
+    let graph = simplify(graph);
+    let calibrated = calibrate(&graph, &values, &req.options)?;
+    let qgraph = calibrated.qgraph;
+    std::fs::create_dir_all(req.out_dir).map_err(|e| ZkError::io(req.out_dir, e))?;
+    let model_json = serde_json::to_vec(&qgraph).map_err(|e| ZkError::internal(e.to_string()))?;
+    let model_path = path(req.out_dir, MODEL_FILE);
+    std::fs::write(&model_path, &model_json).map_err(|e| ZkError::io(&model_path, e))?;
+
+    let mut instances = Vec::new();
+    let mut offset = 0;
+    let mut block = |kind: &str, name: &str, shape: &[usize]| {
+        let len = shape.iter().product();
+        instances.push(InstanceBlock { kind: kind.into(), name: name.into(), shape: shape.to_vec(), offset, len });
+        offset += len;
+    };
+    if req.options.public_inputs {
+        for (n, s) in qgraph.input_names.iter().zip(qgraph.input_shapes()) {
+            block("input", n, &s);
+        }
+    }
+    if req.options.public_outputs {
+        for (n, s) in qgraph.output_names.iter().zip(qgraph.output_shapes()) {
+            block("output", n, &s);
+        }
+    }
+    let vis = |public: bool| if public { Visibility::Public } else { Visibility::Private };
+    let settings = Settings {
+        format_version: FORMAT_VERSION,
+        zkinfer_version: env!("CARGO_PKG_VERSION").into(),
+        source_model: req.model.display().to_string(),
+        model_digest: hex0x(&Keccak256::digest(&model_json)),
+        k: calibrated.k,
+        scale: qgraph.scale,
+        layout: calibrated.params,
+        visibility: VisibilitySettings {
+            input: vis(req.options.public_inputs),
+            output: vis(req.options.public_outputs),
+            params: "fixed".into(),
+        },
+        rows: calibrated.rows,
+        num_instances: offset,
+        instances,
+        input_names: qgraph.input_names.clone(),
+        input_shapes: qgraph.input_shapes(),
+        output_names: qgraph.output_names.clone(),
+        output_shapes: qgraph.output_shapes(),
+        calibration: calibrated.report,
+    };
+    write_json(&path(req.out_dir, SETTINGS_FILE), &settings)?;
+    // A recompile invalidates keys made for the previous circuit.
+    for stale in [PK_FILE, VK_FILE, SETUP_FILE, SRS_FILE] {
+        let _ = std::fs::remove_file(path(req.out_dir, stale));
+    }
+    Ok(settings)
+}
+
+fn check_input_lengths(names: &[String], shapes: &[Vec<usize>], values: &[Vec<f64>]) -> Result<(), ZkError> {
+    if values.len() != shapes.len() {
+        return Err(ZkError::input(format!(
+            "the model has {} input(s) ({}) but the input file has {}",
+            shapes.len(),
+            names.join(", "),
+            values.len()
+        )));
+    }
+    for ((name, shape), v) in names.iter().zip(shapes).zip(values) {
+        let n: usize = shape.iter().product();
+        if v.len() != n {
+            return Err(ZkError::input(format!(
+                "input '{name}' has shape {shape:?} ({n} values) but the input file gives {}",
+                v.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A build directory's compiled model.
+pub struct Build {
+    pub dir: PathBuf,
+    pub settings: Settings,
+    pub qgraph: QGraph,
+}
+
+impl Build {
+    pub fn open(dir: &Path) -> Result<Build, ZkError> {
+        let settings_path = path(dir, SETTINGS_FILE);
+        if !settings_path.exists() {
+            return Err(ZkError::input(format!(
+                "{} is not a build directory (no {SETTINGS_FILE}); run `zkinfer compile` first",
+                dir.display()
+            )));
+        }
+        let settings: Settings = read_json(&settings_path)?;
+        if settings.format_version != FORMAT_VERSION {
+            return Err(ZkError::input(format!(
+                "{} was made by an incompatible zkinfer (format {}); recompile",
+                dir.display(),
+                settings.format_version
+            )));
+        }
+        let model_path = path(dir, MODEL_FILE);
+        let bytes = std::fs::read(&model_path).map_err(|e| ZkError::io(&model_path, e))?;
+        if hex0x(&Keccak256::digest(&bytes)) != settings.model_digest {
+            return Err(ZkError::input(format!(
+                "{} does not match the digest in {SETTINGS_FILE}; recompile",
+                model_path.display()
+            )));
+        }
+        let qgraph =
+            serde_json::from_slice(&bytes).map_err(|e| ZkError::input(format!("{}: {e}", model_path.display())))?;
+        Ok(Build { dir: dir.to_path_buf(), settings, qgraph })
+    }
+
+    /// The keygen-mode circuit (no witness).
+    pub fn blank_circuit(&self) -> Result<ModelCircuit, ZkError> {
+        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, None)?, false))
+    }
+
+    /// The circuit with its witness for `inputs`.
+    pub fn circuit_for(&self, inputs: &[Vec<f64>]) -> Result<ModelCircuit, ZkError> {
+        check_input_lengths(&self.settings.input_names, &self.settings.input_shapes, inputs)?;
+        let q = quantise_inputs(inputs, self.settings.scale);
+        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, Some(&q))?, true))
+    }
+
+    pub fn params(&self) -> Result<ParamsKZG<Bn256>, ZkError> {
+        let p = path(&self.dir, SRS_FILE);
+        if !p.exists() {
+            return Err(self.needs_setup());
+        }
+        srs::srs_from_file(&p, self.settings.k)
+    }
+
+    pub fn setup_info(&self) -> Result<SetupInfo, ZkError> {
+        let p = path(&self.dir, SETUP_FILE);
+        if !p.exists() {
+            return Err(self.needs_setup());
+        }
+        read_json(&p)
+    }
+
+    pub fn vk(&self) -> Result<VerifyingKey<G1Affine>, ZkError> {
+        keys::read_vk(&path(&self.dir, VK_FILE), self.settings.layout.lanes)
+    }
+
+    pub fn pk(&self) -> Result<ProvingKey<G1Affine>, ZkError> {
+        let p = path(&self.dir, PK_FILE);
+        if !p.exists() {
+            return Err(self.needs_setup());
+        }
+        keys::read_pk(&p, self.settings.layout.lanes)
+    }
+
+    fn needs_setup(&self) -> ZkError {
+        ZkError::input(format!("{} has no keys yet; run `zkinfer setup {}`", self.dir.display(), self.dir.display()))
+    }
+}
+
+/// Where `setup` gets its SRS.
+pub enum SrsSource {
+    Dev,
+    File(PathBuf),
+}
+
+/// Generates the keys and stores them (with the SRS fitted to `k`) in the build directory.
+pub fn setup(build: &Build, source: &SrsSource) -> Result<SetupInfo, ZkError> {
+    let k = build.settings.k;
+    let (params, label) = match source {
+        SrsSource::Dev => (srs::dev_srs(k)?, "dev-insecure".to_string()),
+        SrsSource::File(p) => (srs::srs_from_file(p, k)?, p.display().to_string()),
+    };
+    let circuit = build.blank_circuit()?;
+    let start = Instant::now();
+    let (vk, pk) = keys::generate_keys(&params, &circuit)?;
+    let keygen_s = start.elapsed().as_secs_f64();
+    let pk_bytes = keys::write_pk(&pk, &path(&build.dir, PK_FILE))?;
+    let vk_bytes = keys::write_vk(&vk, &path(&build.dir, VK_FILE))?;
+    srs::write_params_atomic(&params, &path(&build.dir, SRS_FILE))?;
+    let info = SetupInfo { vk_digest: hex0x(&keys::vk_digest(&vk)), srs: label, pk_bytes, vk_bytes, keygen_s };
+    write_json(&path(&build.dir, SETUP_FILE), &info)?;
+    Ok(info)
+}
+
+/// Loaded keys and SRS, for repeated proving (bench) without re-reading files.
+pub struct Prover {
+    pub params: ParamsKZG<Bn256>,
+    pub pk: ProvingKey<G1Affine>,
+    pub info: SetupInfo,
+}
+
+impl Prover {
+    pub fn load(build: &Build) -> Result<Prover, ZkError> {
+        Ok(Prover { params: build.params()?, pk: build.pk()?, info: build.setup_info()? })
+    }
+}
+
+/// Runs the model on `inputs` inside the circuit and proves it.
+pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<ProofFile, ZkError> {
+    let circuit = build.circuit_for(inputs)?;
+    let instances = circuit.instances();
+    let proof = prover::prove(&prover.params, &prover.pk, &circuit, &instances)?;
+    let unit = (1u64 << build.settings.scale) as f64;
+    let outputs_fixed: Vec<Vec<i64>> =
+        circuit.layout.outputs.iter().map(|o| o.iter().map(|&v| v as i64).collect()).collect();
+    Ok(ProofFile {
+        format_version: FORMAT_VERSION,
+        proof: hex0x(&proof),
+        instances: instances.iter().map(|x| hex0x(&fr_to_be_bytes(x))).collect(),
+        outputs: outputs_fixed.iter().map(|o| o.iter().map(|&v| v as f64 / unit).collect()).collect(),
+        outputs_fixed,
+        scale: build.settings.scale,
+        vk_digest: prover.info.vk_digest.clone(),
+        model_digest: build.settings.model_digest.clone(),
+    })
+}
+
+/// Signed integer an instance encodes (`r - |x|` for negatives).
+pub fn instance_to_i128(x: &Fr) -> Option<i128> {
+    let bytes = fr_to_be_bytes(x);
+    let neg = fr_to_be_bytes(&-*x);
+    let small = |b: &[u8; 32]| b[..16].iter().all(|&z| z == 0);
+    if small(&bytes) {
+        Some(u128::from_be_bytes(bytes[16..].try_into().unwrap()) as i128)
+    } else if small(&neg) {
+        Some(-(u128::from_be_bytes(neg[16..].try_into().unwrap()) as i128))
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    pub valid: bool,
+    pub num_instances: usize,
+    pub proof_bytes: usize,
+    pub outputs: Vec<Vec<f64>>,
+}
+
+/// Checks a proof file against a build: digests, instance encoding and count, the claimed outputs
+/// against the proven instances, then the proof itself.
+pub fn verify(
+    build: &Build,
+    file: &ProofFile,
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+) -> Result<Verified, ZkError> {
+    let vk_digest = hex0x(&keys::vk_digest(vk));
+    if file.vk_digest != vk_digest {
+        return Err(ZkError::invalid_proof(format!(
+            "proof is for verifying key {} but this build's is {vk_digest} (a different model or setup)",
+            file.vk_digest
+        )));
+    }
+    let proof = parse_hex0x(&file.proof).ok_or_else(|| ZkError::invalid_proof("proof is not 0x-prefixed hex"))?;
+    if file.instances.len() != build.settings.num_instances {
+        return Err(ZkError::invalid_proof(format!(
+            "expected {} instances, the proof file has {}",
+            build.settings.num_instances,
+            file.instances.len()
+        )));
+    }
+    let mut instances = Vec::with_capacity(file.instances.len());
+    for (i, s) in file.instances.iter().enumerate() {
+        let bytes = parse_hex0x(s)
+            .filter(|b| b.len() == 32)
+            .ok_or_else(|| ZkError::invalid_proof(format!("instance {i} is not a 0x-prefixed 32-byte hex word")))?;
+        let x = fr_from_be_bytes(&bytes.try_into().unwrap())
+            .ok_or_else(|| ZkError::invalid_proof(format!("instance {i} is not below the field modulus")))?;
+        instances.push(x);
+    }
+    // The outputs a reader of the JSON sees must be the ones the proof binds.
+    let unit = (1u64 << build.settings.scale) as f64;
+    for block in build.settings.instances.iter().filter(|b| b.kind == "output") {
+        let oi = build.settings.output_names.iter().position(|n| *n == block.name).unwrap();
+        let claimed = file.outputs.get(oi).ok_or_else(|| ZkError::invalid_proof("outputs missing"))?;
+        for j in 0..block.len {
+            let v = instance_to_i128(&instances[block.offset + j])
+                .ok_or_else(|| ZkError::invalid_proof("output instance is not a small signed value"))?;
+            if claimed.get(j).map(|c| (c - v as f64 / unit).abs() > 0.5 / unit).unwrap_or(true) {
+                return Err(ZkError::invalid_proof(format!(
+                    "output '{}'[{j}] in the file does not match the proven value {}",
+                    block.name,
+                    v as f64 / unit
+                )));
+            }
+        }
+    }
+    verifier::verify(params, vk, &proof, &instances)?;
+    Ok(Verified {
+        valid: true,
+        num_instances: instances.len(),
+        proof_bytes: proof.len(),
+        outputs: file.outputs.clone(),
+    })
+}
+
+/// Field elements of the quantised inputs, as the instance column holds them (for binding checks).
+pub fn input_instances(build: &Build, inputs: &[Vec<f64>]) -> Vec<Fr> {
+    quantise_inputs(inputs, build.settings.scale).iter().flatten().map(|&v| fe(v)).collect()
+}

@@ -1,0 +1,220 @@
+//! Calibration: run the float model on sample inputs, pick the fixed-point scale, the activation
+//! range and the lane count, and measure how far the quantised outputs land from the float ones.
+//!
+//! The scale trades precision against circuit size: the table holds `2^scale` remainder rows plus
+//! `2^range_bits` rows per activation, and for small models the table, not the layers, sets `k`.
+//! By default we take the largest scale that does not grow `k` beyond what scale 7 needs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::circuit::compile::lay_out;
+use crate::circuit::layout::LayoutParams;
+use crate::circuit::model_circuit::k_for_rows;
+use crate::circuit::tables::{TableFn, TableSpec};
+use crate::error::ZkError;
+use crate::model::graph::Graph;
+use crate::quantise::qgraph::{quantise_graph, to_fixed, QGraph};
+
+/// The largest activation table we build (rows per function).
+pub const MAX_RANGE_BITS: u32 = 20;
+const LANE_CHOICES: [usize; 7] = [2, 3, 4, 6, 8, 12, 16];
+const DEFAULT_MIN_SCALE: u32 = 7;
+const MAX_AUTO_SCALE: u32 = 12;
+
+#[derive(Clone, Debug)]
+pub struct CalibrationOptions {
+    /// Fixed scale (fractional bits); `None` chooses automatically.
+    pub scale: Option<u32>,
+    /// Fixed lane count; `None` chooses automatically.
+    pub lanes: Option<usize>,
+    /// Multiplier on the largest calibrated magnitude when sizing the activation range.
+    pub headroom: f64,
+    pub public_inputs: bool,
+    pub public_outputs: bool,
+}
+
+impl Default for CalibrationOptions {
+    fn default() -> Self {
+        CalibrationOptions { scale: None, lanes: None, headroom: 2.0, public_inputs: true, public_outputs: true }
+    }
+}
+
+/// Float vs quantised error of one model output over the calibration samples.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutputError {
+    pub name: String,
+    pub max_abs_error: f64,
+    pub mean_abs_error: f64,
+    /// Largest float magnitude of this output, to read the error against.
+    pub max_abs_value: f64,
+    /// First sample: float outputs and the quantised outputs decoded back to floats.
+    pub float_sample: Vec<f64>,
+    pub quantised_sample: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CalibrationReport {
+    pub samples: usize,
+    /// Largest magnitude of any intermediate value seen.
+    pub max_abs_activation: f64,
+    pub outputs: Vec<OutputError>,
+}
+
+pub struct Calibrated {
+    pub qgraph: QGraph,
+    pub params: LayoutParams,
+    pub k: u32,
+    pub rows: RowCounts,
+    pub report: CalibrationReport,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct RowCounts {
+    pub arithmetic: usize,
+    pub lookup: usize,
+    pub table: usize,
+    pub instances: usize,
+}
+
+/// Fixed-point inputs for the layout.
+pub fn quantise_inputs(inputs: &[Vec<f64>], scale: u32) -> Vec<Vec<i128>> {
+    inputs.iter().map(|v| v.iter().map(|&x| to_fixed(x, scale) as i128).collect()).collect()
+}
+
+fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
+    let bound = (max_abs * headroom * (1u64 << scale) as f64).ceil().max(1.0);
+    let magnitude_bits = (bound + 1.0).log2().ceil() as u32;
+    (magnitude_bits + 1).max(scale + 2)
+}
+
+struct Candidate {
+    scale: u32,
+    qgraph: QGraph,
+    params: LayoutParams,
+    k: u32,
+    rows: RowCounts,
+}
+
+fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions) -> Result<Candidate, ZkError> {
+    let range_bits = range_bits_for(max_abs, scale, opts.headroom);
+    if range_bits > MAX_RANGE_BITS {
+        return Err(ZkError::input(format!(
+            "activations reach {max_abs:.3e}: at scale 2^-{scale} that needs a {range_bits}-bit range, over the \
+             {MAX_RANGE_BITS}-bit limit; lower --scale or normalise the model's inputs"
+        )));
+    }
+    let qgraph = quantise_graph(graph, scale);
+    let mut functions: Vec<TableFn> = qgraph.activations().into_iter().map(TableFn::from_activation).collect();
+    if functions.is_empty() {
+        functions.push(TableFn::Identity);
+    }
+    let table = TableSpec { scale, range_bits, functions };
+    let lane_options: Vec<usize> = match opts.lanes {
+        Some(l) => vec![l],
+        None => LANE_CHOICES.to_vec(),
+    };
+    let mut best: Option<(u64, LayoutParams, u32, RowCounts)> = None;
+    for lanes in lane_options {
+        let params = LayoutParams {
+            lanes,
+            table: table.clone(),
+            public_inputs: opts.public_inputs,
+            public_outputs: opts.public_outputs,
+        };
+        let layout = lay_out(&qgraph, &params, None)?;
+        let k = k_for_rows(layout.rows(), lanes);
+        // Prover work grows with the domain and the number of committed columns.
+        let cost = (1u64 << k) * (2 * lanes as u64 + 13);
+        let rows = RowCounts {
+            arithmetic: layout.arith.len(),
+            lookup: layout.lookup_tags.len(),
+            table: layout.table.len(),
+            instances: layout.instance_cells.len(),
+        };
+        if best.as_ref().is_none_or(|b| cost < b.0) {
+            best = Some((cost, params, k, rows));
+        }
+    }
+    let (_, params, k, rows) = best.unwrap();
+    Ok(Candidate { scale, qgraph, params, k, rows })
+}
+
+/// Chooses scale, range and lanes for `graph` from float runs on `samples`, then checks the
+/// quantised circuit's outputs against the float ones.
+pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOptions) -> Result<Calibrated, ZkError> {
+    if samples.is_empty() {
+        return Err(ZkError::input("calibration needs at least one input sample"));
+    }
+    let mut max_abs: f64 = 0.0;
+    let mut float_outputs = Vec::with_capacity(samples.len());
+    for sample in samples {
+        let values = graph.eval_f64(sample);
+        for v in values.iter().flatten() {
+            if !v.is_finite() {
+                return Err(ZkError::input("the float model produced NaN or infinity on a calibration input"));
+            }
+            max_abs = max_abs.max(v.abs());
+        }
+        float_outputs.push(graph.outputs.iter().map(|&o| values[o].clone()).collect::<Vec<_>>());
+    }
+
+    let chosen = match opts.scale {
+        Some(s) => candidate(graph, s, max_abs, opts)?,
+        None => {
+            let floor = candidate(graph, DEFAULT_MIN_SCALE, max_abs, opts)?;
+            let mut chosen = floor;
+            for s in DEFAULT_MIN_SCALE + 1..=MAX_AUTO_SCALE {
+                match candidate(graph, s, max_abs, opts) {
+                    Ok(c) if c.k <= chosen.k => chosen = c,
+                    _ => break,
+                }
+            }
+            chosen
+        }
+    };
+
+    let unit = (1u64 << chosen.scale) as f64;
+    let mut outputs: Vec<OutputError> = graph
+        .output_names
+        .iter()
+        .map(|name| OutputError {
+            name: name.clone(),
+            max_abs_error: 0.0,
+            mean_abs_error: 0.0,
+            max_abs_value: 0.0,
+            float_sample: vec![],
+            quantised_sample: vec![],
+        })
+        .collect();
+    let mut counts = vec![0usize; outputs.len()];
+    for (si, sample) in samples.iter().enumerate() {
+        let q_inputs = quantise_inputs(sample, chosen.scale);
+        let layout = lay_out(&chosen.qgraph, &chosen.params, Some(&q_inputs))
+            .map_err(|e| e.context(format!("calibration sample {si}")))?;
+        for (oi, (q, f)) in layout.outputs.iter().zip(&float_outputs[si]).enumerate() {
+            let decoded: Vec<f64> = q.iter().map(|&v| v as f64 / unit).collect();
+            let e = &mut outputs[oi];
+            for (d, x) in decoded.iter().zip(f) {
+                let err = (d - x).abs();
+                e.max_abs_error = e.max_abs_error.max(err);
+                e.mean_abs_error += err;
+                e.max_abs_value = e.max_abs_value.max(x.abs());
+                counts[oi] += 1;
+            }
+            if si == 0 {
+                e.float_sample = f.clone();
+                e.quantised_sample = decoded;
+            }
+        }
+    }
+    for (e, n) in outputs.iter_mut().zip(counts) {
+        e.mean_abs_error /= n.max(1) as f64;
+    }
+    Ok(Calibrated {
+        qgraph: chosen.qgraph,
+        params: chosen.params,
+        k: chosen.k,
+        rows: chosen.rows,
+        report: CalibrationReport { samples: samples.len(), max_abs_activation: max_abs, outputs },
+    })
+}

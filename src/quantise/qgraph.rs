@@ -1,0 +1,171 @@
+//! The quantised graph: integer weights at known scales, activations fused into the op that feeds
+//! them. This is what the circuit lays out and what a build directory stores.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::graph::{Activation, Graph, Op};
+
+/// One output of a quantised affine map: `bias + sum(weight * inputs[input][index])`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QRow {
+    /// `(input position, flat index, integer weight)`.
+    pub terms: Vec<(u32, u32, i64)>,
+    pub bias: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QOp {
+    Input {
+        index: usize,
+    },
+    /// Integer affine map, then divide by `2^shift` (rounding half up), then `activation`.
+    Affine {
+        inputs: Vec<usize>,
+        rows: Vec<QRow>,
+        shift: u32,
+        activation: Option<Activation>,
+    },
+    /// Element-wise product, rescaled by `2^scale`, then `activation`.
+    Product {
+        a: usize,
+        b: usize,
+        a_index: Vec<u32>,
+        b_index: Vec<u32>,
+        activation: Option<Activation>,
+    },
+    Activation {
+        input: usize,
+        function: Activation,
+    },
+    Max {
+        input: usize,
+        windows: Vec<Vec<u32>>,
+    },
+    Alias {
+        input: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QNode {
+    pub name: String,
+    pub op_type: String,
+    pub op: QOp,
+    pub shape: Vec<usize>,
+}
+
+impl QNode {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QGraph {
+    pub nodes: Vec<QNode>,
+    pub inputs: Vec<usize>,
+    pub outputs: Vec<usize>,
+    pub input_names: Vec<String>,
+    pub output_names: Vec<String>,
+    /// Fractional bits of every activation and weight.
+    pub scale: u32,
+}
+
+impl QGraph {
+    pub fn input_shapes(&self) -> Vec<Vec<usize>> {
+        self.inputs.iter().map(|&i| self.nodes[i].shape.clone()).collect()
+    }
+
+    pub fn output_shapes(&self) -> Vec<Vec<usize>> {
+        self.outputs.iter().map(|&i| self.nodes[i].shape.clone()).collect()
+    }
+
+    /// Activations the table must hold.
+    pub fn activations(&self) -> Vec<Activation> {
+        let mut acts: Vec<Activation> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                QOp::Affine { activation, .. } | QOp::Product { activation, .. } => *activation,
+                QOp::Activation { function, .. } => Some(*function),
+                // max(a, b) = b + relu(a - b)
+                QOp::Max { .. } => Some(Activation::Relu),
+                _ => None,
+            })
+            .collect();
+        acts.sort();
+        acts.dedup();
+        acts
+    }
+}
+
+/// Rounds `x * 2^bits` to the nearest integer.
+pub fn to_fixed(x: f64, bits: u32) -> i64 {
+    (x * (1u64 << bits) as f64).round() as i64
+}
+
+/// Quantises `graph` with `scale` fractional bits for activations and weights.
+pub fn quantise_graph(graph: &Graph, scale: u32) -> QGraph {
+    let readers = graph.reader_counts();
+    let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let op = match &node.op {
+            Op::Input { index } => QOp::Input { index: *index },
+            Op::Affine { inputs, rows } => {
+                // Integer weights (tensor sums and differences) need no rescale.
+                let integral =
+                    rows.iter().flat_map(|r| &r.terms).all(|t| t.weight.fract() == 0.0 && t.weight.abs() <= 1024.0);
+                let (wbits, shift) = if integral { (0, 0) } else { (scale, scale) };
+                let rows = rows
+                    .iter()
+                    .map(|r| QRow {
+                        terms: r.terms.iter().map(|t| (t.input, t.index, to_fixed(t.weight, wbits))).collect(),
+                        bias: to_fixed(r.bias, scale + wbits),
+                    })
+                    .collect();
+                QOp::Affine { inputs: inputs.clone(), rows, shift, activation: None }
+            }
+            Op::Product { a, b, a_index, b_index } => {
+                QOp::Product { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone(), activation: None }
+            }
+            Op::Activation { input, function } => {
+                // Fuse into the producer when nothing else reads the pre-activation value: the
+                // activation's lookup then doubles as the range check of the rescaled value.
+                let p = *input;
+                let fusable = readers[p] == 1
+                    && !graph.outputs.contains(&p)
+                    && matches!(
+                        nodes[p].op,
+                        QOp::Affine { activation: None, .. } | QOp::Product { activation: None, .. }
+                    );
+                if fusable {
+                    match &mut nodes[p].op {
+                        QOp::Affine { activation, .. } | QOp::Product { activation, .. } => {
+                            *activation = Some(*function)
+                        }
+                        _ => unreachable!(),
+                    }
+                    nodes[p].op_type = format!("{}+{}", nodes[p].op_type, node.op_type);
+                    QOp::Alias { input: p }
+                } else {
+                    QOp::Activation { input: p, function: *function }
+                }
+            }
+            Op::Max { input, windows } => QOp::Max { input: *input, windows: windows.clone() },
+            Op::Alias { input } => QOp::Alias { input: *input },
+        };
+        nodes.push(QNode { name: node.name.clone(), op_type: node.op_type.clone(), op, shape: node.shape.clone() });
+    }
+    QGraph {
+        nodes,
+        inputs: graph.inputs.clone(),
+        outputs: graph.outputs.clone(),
+        input_names: graph.input_names.clone(),
+        output_names: graph.output_names.clone(),
+        scale,
+    }
+}

@@ -1,0 +1,174 @@
+//! The `zkinfer` binary: the documented flow, exit codes and error messages for bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn zkinfer(args: &[&str]) -> Output {
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".zkinfer-cache");
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .env("ZKINFER_CACHE_DIR", cache)
+        .output()
+        .expect("run zkinfer")
+}
+
+fn model(name: &str, file: &str) -> String {
+    format!("{}/tests/models/{name}/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn compiled(dir: &Path) -> String {
+    let out = dir.join("build").display().to_string();
+    let o = zkinfer(&[
+        "compile",
+        &model("gemm_relu", "network.onnx"),
+        "--calibrate",
+        &model("gemm_relu", "input.json"),
+        "-o",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
+#[test]
+fn full_flow_with_json_and_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    let o = zkinfer(&["setup", &build, "--dev-srs", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["setup"]["vk_digest"].as_str().unwrap().starts_with("0x"));
+
+    let proof = tmp.path().join("proof.json").display().to_string();
+    let o = zkinfer(&["prove", &build, &model("gemm_relu", "input.json"), "-o", &proof, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outputs"].as_array().unwrap()[0].as_array().unwrap().len(), 3);
+
+    let o = zkinfer(&["verify", &build, &proof]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Flip one byte of the proof: exit 1.
+    let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let hex = file["proof"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}{}", &hex[..100], if &hex[100..101] == "0" { "1" } else { "0" }, &hex[101..]);
+    file["proof"] = flipped.into();
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, file.to_string()).unwrap();
+    let o = zkinfer(&["verify", &build, bad.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+
+    // Malformed proof file: exit 1.
+    std::fs::write(&bad, "{not json").unwrap();
+    assert_eq!(zkinfer(&["verify", &build, bad.to_str().unwrap()]).status.code(), Some(1));
+
+    // bench prints the documented keys.
+    let o = zkinfer(&["bench", &build, &model("gemm_relu", "input.json"), "--runs", "1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "k",
+        "rows",
+        "advice_columns",
+        "fixed_columns",
+        "lookups",
+        "setup_s",
+        "prove_s",
+        "verify_s",
+        "peak_rss_mb",
+        "pk_bytes",
+        "vk_bytes",
+        "proof_bytes",
+    ] {
+        assert!(!v[key].is_null(), "bench JSON lacks {key}");
+    }
+    assert!(v["prove_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn corrupt_onnx_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let onnx = tmp.path().join("broken.onnx");
+    std::fs::write(&onnx, b"\x08\x07this is not protobuf\xff\xff").unwrap();
+    let o = zkinfer(&[
+        "compile",
+        onnx.to_str().unwrap(),
+        "--calibrate",
+        &model("gemm_relu", "input.json"),
+        "-o",
+        tmp.path().join("b").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a valid ONNX model"), "{}", stderr(&o));
+}
+
+#[test]
+fn unsupported_op_names_node_and_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = zkinfer(&[
+        "compile",
+        &model("unsupported_softmax", "network.onnx"),
+        "--calibrate",
+        &model("unsupported_softmax", "input.json"),
+        "-o",
+        tmp.path().join("b").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("Softmax") && e.contains("not supported") && e.contains("Gemm"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn wrong_input_length_and_nan_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    let short = tmp.path().join("short.json");
+    std::fs::write(&short, r#"{"input_data": [[0.1, 0.2]]}"#).unwrap();
+    let o = zkinfer(&[
+        "compile",
+        &model("gemm_relu", "network.onnx"),
+        "--calibrate",
+        short.to_str().unwrap(),
+        "-o",
+        &build,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("4 values") && stderr(&o).contains("gives 2"), "{}", stderr(&o));
+
+    let o = zkinfer(&["setup", &build, "--dev-srs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("p.json");
+    let o = zkinfer(&["prove", &build, short.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("4 values"), "{}", stderr(&o));
+
+    for (text, what) in
+        [(r#"{"input_data": [[0.1, null, 0.3, 0.4]]}"#, "null"), (r#"{"input_data": [[0.1, "NaN", 0.3, 0.4]]}"#, "NaN")]
+    {
+        let nan = tmp.path().join("nan.json");
+        std::fs::write(&nan, text).unwrap();
+        let o = zkinfer(&["prove", &build, nan.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("input_data[0][1]") && stderr(&o).contains(what), "{}", stderr(&o));
+    }
+    assert!(!out.exists(), "no proof file on error");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_teaches() {
+    assert_eq!(zkinfer(&["compile"]).status.code(), Some(2));
+    assert_eq!(zkinfer(&["setup", "/nonexistent/build"]).status.code(), Some(2));
+    let o = zkinfer(&["setup", "/nonexistent/build", "--dev-srs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a build directory"), "{}", stderr(&o));
+    let o = zkinfer(&["--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(help.contains("zkinfer compile") && help.contains("Exit codes"), "{help}");
+}
