@@ -97,6 +97,12 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
             block("output", n, &s);
         }
     }
+    if offset != calibrated.rows.instances {
+        return Err(ZkError::internal(format!(
+            "the layout binds {} instances but the settings describe {offset}",
+            calibrated.rows.instances
+        )));
+    }
     let vis = |public: bool| if public { Visibility::Public } else { Visibility::Private };
     let settings = Settings {
         format_version: FORMAT_VERSION,
@@ -275,8 +281,21 @@ pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<Proo
     let instances = circuit.instances();
     let proof = prover::prove(&prover.params, &prover.pk, &circuit, &instances)?;
     let unit = (1u64 << build.settings.scale) as f64;
-    let outputs_fixed: Vec<Vec<i64>> =
-        circuit.layout.outputs.iter().map(|o| o.iter().map(|&v| v as i64).collect()).collect();
+    // Private outputs stay private: the proof file must not leak what the circuit hides.
+    let outputs_fixed: Vec<Vec<i64>> = if build.settings.visibility.output == Visibility::Public {
+        circuit
+            .layout
+            .outputs
+            .iter()
+            .map(|o| {
+                o.iter()
+                    .map(|&v| i64::try_from(v).map_err(|_| ZkError::input(format!("output value {v} exceeds 64 bits"))))
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![]
+    };
     Ok(ProofFile {
         format_version: FORMAT_VERSION,
         proof: hex0x(&proof),
@@ -293,7 +312,8 @@ pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<Proo
 pub fn instance_to_i128(x: &Fr) -> Option<i128> {
     let bytes = fr_to_be_bytes(x);
     let neg = fr_to_be_bytes(&-*x);
-    let small = |b: &[u8; 32]| b[..16].iter().all(|&z| z == 0);
+    // Magnitudes below 2^127 only, so the sign is never ambiguous.
+    let small = |b: &[u8; 32]| b[..16].iter().all(|&z| z == 0) && b[16] < 0x80;
     if small(&bytes) {
         Some(u128::from_be_bytes(bytes[16..].try_into().unwrap()) as i128)
     } else if small(&neg) {
@@ -303,16 +323,44 @@ pub fn instance_to_i128(x: &Fr) -> Option<i128> {
     }
 }
 
+/// What a valid proof establishes, decoded from its public instances only.
 #[derive(Debug, Serialize)]
 pub struct Verified {
     pub valid: bool,
     pub num_instances: usize,
     pub proof_bytes: usize,
+    /// Public inputs as the proof binds them (decoded floats), one vector per input; empty if private.
+    pub inputs: Vec<Vec<f64>>,
+    /// Public outputs as the proof binds them; empty if outputs are private.
     pub outputs: Vec<Vec<f64>>,
+    /// The keys came from the development SRS, whose secret is public: anyone can forge proofs.
+    pub insecure_srs: bool,
+}
+
+fn decode_blocks(build: &Build, kind: &str, instances: &[Fr]) -> Result<Vec<Vec<i128>>, ZkError> {
+    build
+        .settings
+        .instances
+        .iter()
+        .filter(|b| b.kind == kind)
+        .map(|block| {
+            instances[block.offset..block.offset + block.len]
+                .iter()
+                .map(|x| {
+                    instance_to_i128(x).ok_or_else(|| {
+                        ZkError::invalid_proof(format!(
+                            "{kind} '{}' has an instance that is not a small signed value",
+                            block.name
+                        ))
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Checks a proof file against a build: digests, instance encoding and count, the claimed outputs
-/// against the proven instances, then the proof itself.
+/// against the proven instances (exactly), then the proof itself. Returns only what the proof binds.
 pub fn verify(
     build: &Build,
     file: &ProofFile,
@@ -325,6 +373,9 @@ pub fn verify(
             "proof is for verifying key {} but this build's is {vk_digest} (a different model or setup)",
             file.vk_digest
         )));
+    }
+    if file.model_digest != build.settings.model_digest || file.scale != build.settings.scale {
+        return Err(ZkError::invalid_proof("proof file names a different model or scale than this build"));
     }
     let proof = parse_hex0x(&file.proof).ok_or_else(|| ZkError::invalid_proof("proof is not 0x-prefixed hex"))?;
     if file.instances.len() != build.settings.num_instances {
@@ -343,30 +394,47 @@ pub fn verify(
             .ok_or_else(|| ZkError::invalid_proof(format!("instance {i} is not below the field modulus")))?;
         instances.push(x);
     }
-    // The outputs a reader of the JSON sees must be the ones the proof binds.
-    let unit = (1u64 << build.settings.scale) as f64;
-    for block in build.settings.instances.iter().filter(|b| b.kind == "output") {
-        let oi = build.settings.output_names.iter().position(|n| *n == block.name).unwrap();
-        let claimed = file.outputs.get(oi).ok_or_else(|| ZkError::invalid_proof("outputs missing"))?;
-        for j in 0..block.len {
-            let v = instance_to_i128(&instances[block.offset + j])
-                .ok_or_else(|| ZkError::invalid_proof("output instance is not a small signed value"))?;
-            if claimed.get(j).map(|c| (c - v as f64 / unit).abs() > 0.5 / unit).unwrap_or(true) {
-                return Err(ZkError::invalid_proof(format!(
-                    "output '{}'[{j}] in the file does not match the proven value {}",
-                    block.name,
-                    v as f64 / unit
-                )));
-            }
-        }
-    }
     verifier::verify(params, vk, &proof, &instances)?;
+
+    // The outputs a reader of the JSON sees must be exactly the ones the proof binds.
+    let unit = (1u64 << build.settings.scale) as f64;
+    let outputs_fixed = decode_blocks(build, "output", &instances)?;
+    let outputs: Vec<Vec<f64>> = outputs_fixed.iter().map(|o| o.iter().map(|&v| v as f64 / unit).collect()).collect();
+    let claimed_fixed: Vec<Vec<i128>> =
+        file.outputs_fixed.iter().map(|o| o.iter().map(|&v| v as i128).collect()).collect();
+    if claimed_fixed != outputs_fixed || file.outputs != outputs {
+        return Err(ZkError::invalid_proof(
+            "the outputs in the proof file do not match the outputs the proof binds (or outputs are private and the file claims some)",
+        ));
+    }
+    let inputs = decode_blocks(build, "input", &instances)?
+        .iter()
+        .map(|v| v.iter().map(|&x| x as f64 / unit).collect())
+        .collect();
+    let insecure_srs = build.setup_info().map(|i| i.srs == "dev-insecure").unwrap_or(false);
     Ok(Verified {
         valid: true,
         num_instances: instances.len(),
         proof_bytes: proof.len(),
-        outputs: file.outputs.clone(),
+        inputs,
+        outputs,
+        insecure_srs,
     })
+}
+
+/// Checks that a verified proof's public inputs are exactly `inputs`, quantised as the circuit does.
+pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<f64>]) -> Result<(), ZkError> {
+    if build.settings.visibility.input != Visibility::Public {
+        return Err(ZkError::input("this model's inputs are private: a proof does not reveal them to compare"));
+    }
+    check_input_lengths(&build.settings.input_names, &build.settings.input_shapes, inputs)?;
+    let expected: Vec<String> = input_instances(build, inputs).iter().map(|x| hex0x(&fr_to_be_bytes(x))).collect();
+    let block = build.settings.instances.iter().filter(|b| b.kind == "input").map(|b| b.len).sum::<usize>();
+    let start = build.settings.instances.iter().find(|b| b.kind == "input").map(|b| b.offset).unwrap_or(0);
+    if file.instances.get(start..start + block) != Some(&expected[..]) {
+        return Err(ZkError::invalid_proof("the proof's public inputs are not the given inputs"));
+    }
+    Ok(())
 }
 
 /// Field elements of the quantised inputs, as the instance column holds them (for binding checks).

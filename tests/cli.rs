@@ -172,3 +172,36 @@ fn usage_errors_exit_2_and_help_teaches() {
     let help = String::from_utf8_lossy(&o.stdout);
     assert!(help.contains("zkinfer compile") && help.contains("Exit codes"), "{help}");
 }
+
+#[test]
+fn srs_files_are_checked_and_downsized() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&build).join("settings.json")).unwrap()).unwrap();
+    let k = settings["k"].as_u64().unwrap();
+
+    let small = tmp.path().join("small.srs").display().to_string();
+    let o = zkinfer(&["srs", "--dev", "-k", &(k - 1).to_string(), "-o", &small]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zkinfer(&["setup", &build, "--srs", &small]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("needs k={k}")), "{}", stderr(&o));
+
+    // A larger file is downsized; the development SRS for k is a prefix of the larger one, so the
+    // verifying key is the same as with --dev-srs.
+    let big = tmp.path().join("big.srs").display().to_string();
+    assert!(zkinfer(&["srs", "--dev", "-k", &(k + 1).to_string(), "-o", &big]).status.success());
+    let digest = |args: &[&str]| -> String {
+        let o = zkinfer(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["setup"]["vk_digest"].as_str().unwrap().to_string()
+    };
+    let from_file = digest(&["setup", &build, "--srs", &big, "--json"]);
+    let from_dev = digest(&["setup", &build, "--dev-srs", "--json"]);
+    assert_eq!(from_file, from_dev);
+
+    let o = zkinfer(&["setup", &build, "--srs", tmp.path().join("missing.srs").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -94,7 +94,7 @@ fn claimed_outputs_must_match_the_proven_instances() {
     file.outputs[0][0] += 0.5;
     let err = pipeline::verify(&p.build, &file, &p.prover.params, &vk).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidProof);
-    assert!(err.message.contains("does not match"), "{err}");
+    assert!(err.message.contains("do not match"), "{err}");
 }
 
 #[test]
@@ -124,4 +124,46 @@ fn inputs_outside_the_calibrated_range_are_an_error_naming_the_layer() {
     assert_eq!(err.kind, ErrorKind::Input);
     assert!(err.message.contains("outside the circuit's range"), "{err}");
     assert!(err.message.contains("layer '"), "{err}");
+}
+
+#[test]
+fn verify_reports_only_what_the_proof_binds() {
+    let p = compile_setup_prove(&test_model("gemm_relu"), CalibrationOptions::default());
+    let vk = p.build.vk().unwrap();
+    let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
+    assert!(v.insecure_srs, "dev SRS keys are flagged");
+    assert_eq!(v.outputs, p.proof.outputs);
+    let unit = (1u64 << p.build.settings.scale) as f64;
+    for (bound, given) in v.inputs[0].iter().zip(&p.inputs[0]) {
+        assert!((bound - given).abs() <= 0.5 / unit, "bound input {bound} vs given {given}");
+    }
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+    let mut other = p.inputs.clone();
+    other[0][0] += 0.25;
+    let err = pipeline::check_public_inputs(&p.build, &p.proof, &other).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidProof);
+
+    // Extra claimed output values, or a changed fixed-point claim, are rejected.
+    let mut extra = p.proof.clone();
+    extra.outputs[0].push(1337.0);
+    assert!(pipeline::verify(&p.build, &extra, &p.prover.params, &vk).is_err());
+    let mut fixed = p.proof.clone();
+    fixed.outputs_fixed[0][0] += 1;
+    assert!(pipeline::verify(&p.build, &fixed, &p.prover.params, &vk).is_err());
+    let mut more = p.proof.clone();
+    more.outputs.push(vec![42.0]);
+    assert!(pipeline::verify(&p.build, &more, &p.prover.params, &vk).is_err());
+}
+
+#[test]
+fn private_outputs_are_not_written_to_the_proof_file() {
+    let opts = CalibrationOptions { public_outputs: false, ..CalibrationOptions::default() };
+    let p = compile_setup_prove(&test_model("gemm_relu"), opts);
+    assert!(p.proof.outputs.is_empty() && p.proof.outputs_fixed.is_empty());
+    let vk = p.build.vk().unwrap();
+    let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
+    assert!(v.outputs.is_empty());
+    let mut claims = p.proof.clone();
+    claims.outputs = vec![vec![0.1, 0.2, 0.3]];
+    assert!(pipeline::verify(&p.build, &claims, &p.prover.params, &vk).is_err(), "unbound claims rejected");
 }

@@ -77,6 +77,15 @@ pub fn lay_out(graph: &QGraph, params: &LayoutParams, inputs: Option<&[Vec<i128>
                 .collect::<Result<_, _>>()?,
             QOp::Alias { input } => wires[*input].clone(),
         };
+        b.take_error()?;
+        if out.len() != node.len() {
+            return Err(ZkError::internal(format!(
+                "layer '{}' lays out {} values for shape {:?}",
+                node.name,
+                out.len(),
+                node.shape
+            )));
+        }
         wires.push(out);
     }
     if params.public_inputs {

@@ -1,9 +1,11 @@
 //! The circuit's columns and its only two constraints: the arithmetic gate and the table lookup.
 //!
-//! Neither needs a selector: on unused rows every fixed coefficient is zero, which turns the gate
-//! into `0 = 0`, and unused lookup rows hold `(0, 0, 0)`, the table's padding entry. Blinding rows
-//! are excluded by halo2 itself. That keeps the maximum degree at 4 (the lookup), so the quotient
-//! has three pieces, and saves a fixed commitment per selector in the verifier.
+//! Neither needs a selector. The gate holds on every row of the domain, blinding rows included:
+//! wherever all fixed coefficients are zero (unused rows, and every row past the usable ones, which
+//! keygen leaves zero) it reads `0 = 0`. The lookup is enforced on usable rows only (halo2 masks the
+//! blinding rows), and unused lookup rows hold `(0, 0, 0)`, the table's padding entry. That keeps
+//! the maximum degree at 4 (the lookup), so the quotient has three pieces, and saves a fixed
+//! commitment per selector in the verifier.
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Instance};

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::tables::{TableFn, TableSpec, TAG_REMAINDER};
+use super::tables::{TableSpec, TAG_REMAINDER};
 use crate::error::ZkError;
 
 /// Where a value lives.
@@ -114,13 +114,30 @@ pub struct LayoutBuilder {
     pub(crate) witness: bool,
     /// `(name, op)` of the model layer being laid out, for error messages.
     pub(crate) context: (String, String),
+    /// First arithmetic overflow met (reported by [`Self::take_error`] after each layer).
+    overflow: Option<ZkError>,
+    /// Start of each function's block in the table, to read outputs from the table itself.
+    table_offsets: Vec<(u8, usize)>,
 }
 
 impl LayoutBuilder {
     pub fn new(lanes: usize, table: TableSpec, witness: bool) -> Self {
         assert!(lanes >= 2, "the rescale row needs two lanes");
         let layout = Layout { lanes, table: table.entries(), ..Layout::default() };
-        let mut b = LayoutBuilder { layout, table, witness, context: (String::new(), String::new()) };
+        let mut table_offsets = Vec::new();
+        let mut offset = 1 + (1usize << table.scale);
+        for f in &table.functions {
+            table_offsets.push((f.tag(), offset));
+            offset += 1usize << table.range_bits;
+        }
+        let mut b = LayoutBuilder {
+            layout,
+            table,
+            witness,
+            context: (String::new(), String::new()),
+            overflow: None,
+            table_offsets,
+        };
         // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
         b.arith_row(ArithRow::default(), &[]);
         b
@@ -132,6 +149,24 @@ impl LayoutBuilder {
 
     pub fn finish(self) -> Layout {
         self.layout
+    }
+
+    /// The first overflow since the last call, if any: values no longer fit the witness integers.
+    pub fn take_error(&mut self) -> Result<(), ZkError> {
+        match self.overflow.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn overflowed(&mut self) -> i128 {
+        if self.overflow.is_none() {
+            self.overflow = Some(ZkError::input(format!(
+                "layer '{}' ({}): intermediate values overflow 127 bits; the model's values grow without bound",
+                self.context.0, self.context.1
+            )));
+        }
+        0
     }
 
     pub fn lanes(&self) -> usize {
@@ -161,7 +196,10 @@ impl LayoutBuilder {
                 LaneInput::Empty => 0,
             };
             xs[j] = value;
-            sum += weight * value;
+            sum = match weight.checked_mul(value).and_then(|t| sum.checked_add(t)) {
+                Some(v) => v,
+                None => self.overflowed(),
+            };
             lane_wires.push(Wire { cell, value });
         }
         for (j, &x) in xs.iter().enumerate() {
@@ -169,10 +207,13 @@ impl LayoutBuilder {
             self.layout.lane_values.push(x);
         }
         if spec.carry {
-            sum += self.layout.acc_values.last().copied().unwrap_or(0);
+            // An `o = 0` row leaves its acc free: chaining from it would chain from a prover choice.
+            assert!(self.layout.arith.last().is_some_and(|r| r.o), "carry from a row that defines no accumulator");
+            let prev = self.layout.acc_values.last().copied().unwrap_or(0);
+            sum = sum.checked_add(prev).unwrap_or_else(|| self.overflowed());
         }
         if spec.prod {
-            sum += xs[0] * xs[1];
+            sum = xs[0].checked_mul(xs[1]).and_then(|p| sum.checked_add(p)).unwrap_or_else(|| self.overflowed());
         }
         let acc = if spec.o { sum } else { 0 };
         debug_assert!(!self.witness || spec.o || sum == 0, "assert row does not hold: {sum}");
@@ -199,12 +240,16 @@ impl LayoutBuilder {
             }
             0
         } else {
-            let f = self.fn_for_tag(tag);
             let (lo, hi) = self.table.domain();
-            if self.witness && !(lo..hi).contains(&value) {
-                return Err(self.range_error(value));
+            if !(lo..hi).contains(&value) {
+                if self.witness {
+                    return Err(self.range_error(value));
+                }
+                0 // keygen placeholder: the value is never used
+            } else {
+                // Read the output from the table the circuit holds, so witness and table cannot differ.
+                self.layout.table[self.table_offset(tag) + (value - lo) as usize].2
             }
-            f.eval(value, self.table.scale)
         };
         self.layout.lookup_tags.push(tag);
         self.layout.lin_values.push(value);
@@ -218,12 +263,11 @@ impl LayoutBuilder {
         self.lookup(tag, LaneInput::Copy(wire)).map(|_| ())
     }
 
-    fn fn_for_tag(&self, tag: u8) -> TableFn {
-        *self
-            .table
-            .functions
+    fn table_offset(&self, tag: u8) -> usize {
+        self.table_offsets
             .iter()
-            .find(|f| f.tag() == tag)
+            .find(|(t, _)| *t == tag)
+            .map(|(_, o)| *o)
             .unwrap_or_else(|| panic!("table has no function with tag {tag}"))
     }
 

@@ -52,7 +52,9 @@ impl TableFn {
             TableFn::Sigmoid | TableFn::Tanh => {
                 let unit = (1u64 << scale) as f64;
                 let real = x as f64 / unit;
-                let y = if self == TableFn::Sigmoid { 1.0 / (1.0 + (-real).exp()) } else { real.tanh() };
+                // libm (a pure-Rust port of musl) gives the same bits on every platform, so keygen
+                // and proving on different machines build identical tables.
+                let y = if self == TableFn::Sigmoid { 1.0 / (1.0 + libm::exp(-real)) } else { libm::tanh(real) };
                 (y * unit).round() as i128
             }
         }

@@ -97,9 +97,15 @@ pub enum Command {
         json: JsonFlag,
     },
     /// Verify a proof file. Exit 0 valid, 1 rejected, 2 usage or input error.
+    ///
+    /// Prints the public inputs and outputs as the proof binds them. With --input, also requires
+    /// the proof's public inputs to be exactly that input file (quantised as the circuit does).
     Verify {
         build_dir: PathBuf,
         proof: PathBuf,
+        /// Require the proof to be about exactly these (public) inputs.
+        #[arg(long, value_name = "INPUT.json")]
+        input: Option<PathBuf>,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -275,7 +281,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 },
             );
         }
-        Command::Verify { build_dir, proof, .. } => {
+        Command::Verify { build_dir, proof, input, .. } => {
             let build = Build::open(&build_dir)?;
             let file: ProofFile =
                 read_json(&proof).map_err(|e| ZkError::invalid_proof(format!("malformed proof file: {e}")))?;
@@ -283,9 +289,28 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let vk = build.vk()?;
             let step = Step::start("verifying");
             let result = pipeline::verify(&build, &file, &params, &vk)?;
+            if let Some(path) = &input {
+                let inputs = read_inputs(path)?;
+                pipeline::check_public_inputs(&build, &file, &inputs.values)?;
+            }
             let secs = step.finish();
+            if result.insecure_srs {
+                eprintln!(
+                    "WARNING: these keys come from the INSECURE development SRS: anyone can forge proofs for them"
+                );
+            }
             emit(json, json!({"ok": true, "valid": true, "verify_s": secs, "result": result}), || {
-                format!("proof is valid ({} instances, verified in {:.3}s)", result.num_instances, secs)
+                let mut s = format!("proof is valid ({} instances, verified in {:.3}s)", result.num_instances, secs);
+                for (name, v) in build.settings.input_names.iter().zip(&result.inputs) {
+                    s += &format!("\n  input  '{name}' {}", fmt_vec(v));
+                }
+                if input.is_some() {
+                    s += "\n  public inputs match the given input file";
+                }
+                for (name, v) in build.settings.output_names.iter().zip(&result.outputs) {
+                    s += &format!("\n  output '{name}' {}", fmt_vec(v));
+                }
+                s
             });
         }
         Command::Bench { build_dir, input, runs, out, srs, .. } => {

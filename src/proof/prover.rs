@@ -6,7 +6,7 @@ use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
 use halo2_proofs::transcript::TranscriptWriterBuffer;
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use rand_core::{OsRng, SeedableRng};
 
 use super::transcript::{EvmTranscriptWriter, KeccakChallenge};
 use crate::circuit::model_circuit::ModelCircuit;
@@ -19,10 +19,8 @@ pub fn prove(
     circuit: &ModelCircuit,
     instances: &[Fr],
 ) -> Result<Vec<u8>, ZkError> {
-    // Blinding randomness comes from the OS: proofs must not be reproducible.
-    let mut seed = [0u8; 32];
-    getrandom_seed(&mut seed);
-    let rng = ChaCha20Rng::from_seed(seed);
+    // Blinding randomness comes from the OS: private witness values must stay hidden.
+    let rng = ChaCha20Rng::from_rng(OsRng).map_err(|e| ZkError::internal(format!("no OS randomness: {e}")))?;
     let mut transcript = EvmTranscriptWriter::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, KeccakChallenge, _, _, _>(
         params,
@@ -34,17 +32,4 @@ pub fn prove(
     )
     .map_err(|e| ZkError::internal(format!("proving failed: {e:?}")))?;
     Ok(transcript.finalize())
-}
-
-fn getrandom_seed(seed: &mut [u8; 32]) {
-    use std::io::Read;
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        if f.read_exact(seed).is_ok() {
-            return;
-        }
-    }
-    // Fallback: time and address entropy (still fresh per call; only blinding depends on it).
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let mix = t.as_nanos() ^ (seed as *const _ as usize as u128);
-    seed[..16].copy_from_slice(&mix.to_le_bytes());
 }

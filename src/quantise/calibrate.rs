@@ -145,6 +145,9 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
     if samples.is_empty() {
         return Err(ZkError::input("calibration needs at least one input sample"));
     }
+    if !(opts.headroom.is_finite() && opts.headroom >= 1.0) {
+        return Err(ZkError::input(format!("headroom must be a number >= 1, got {}", opts.headroom)));
+    }
     let mut max_abs: f64 = 0.0;
     let mut float_outputs = Vec::with_capacity(samples.len());
     for sample in samples {
@@ -157,14 +160,17 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
         }
         float_outputs.push(graph.outputs.iter().map(|&o| values[o].clone()).collect::<Vec<_>>());
     }
+    // Max pooling range-checks differences of two values, which can reach twice the largest one.
+    let has_max = graph.nodes.iter().any(|n| matches!(n.op, crate::model::graph::Op::Max { .. }));
+    let range_magnitude = if has_max { 2.0 * max_abs } else { max_abs };
 
     let chosen = match opts.scale {
-        Some(s) => candidate(graph, s, max_abs, opts)?,
+        Some(s) => candidate(graph, s, range_magnitude, opts)?,
         None => {
-            let floor = candidate(graph, DEFAULT_MIN_SCALE, max_abs, opts)?;
+            let floor = candidate(graph, DEFAULT_MIN_SCALE, range_magnitude, opts)?;
             let mut chosen = floor;
             for s in DEFAULT_MIN_SCALE + 1..=MAX_AUTO_SCALE {
-                match candidate(graph, s, max_abs, opts) {
+                match candidate(graph, s, range_magnitude, opts) {
                     Ok(c) if c.k <= chosen.k => chosen = c,
                     _ => break,
                 }

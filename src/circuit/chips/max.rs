@@ -8,7 +8,10 @@ use crate::error::ZkError;
 impl LayoutBuilder {
     /// Maximum of a non-empty window.
     pub fn max(&mut self, window: &[Wire]) -> Result<Wire, ZkError> {
-        let mut current = window[0];
+        let Some(&first) = window.first() else {
+            return Err(ZkError::input(format!("layer '{}': empty pooling window", self.context.0)));
+        };
+        let mut current = first;
         for &x in &window[1..] {
             let diff = self.dot(&[(current, 1), (x, -1)], 0);
             let clamped = self.lookup(TableFn::Relu.tag(), LaneInput::Copy(diff))?.1;

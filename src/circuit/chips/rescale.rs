@@ -3,7 +3,7 @@
 //! quotient; `q` itself must then be range-checked (by its activation's lookup or a range lookup),
 //! otherwise a wrong `r` could pair with a wrapped-around `q`.
 
-use crate::circuit::layout::{ArithRow, LaneInput, LayoutBuilder, Wire};
+use crate::circuit::layout::{ArithRow, CellRef, LaneInput, LayoutBuilder, Wire};
 use crate::circuit::tables::TAG_REMAINDER;
 use crate::error::ZkError;
 
@@ -11,7 +11,18 @@ impl LayoutBuilder {
     /// Divides the `acc` of the row just laid out by `2^shift`, rounding half up. Returns the
     /// quotient wire, not yet range-checked.
     pub fn rescale_previous(&mut self, acc: Wire, shift: u32) -> Result<Wire, ZkError> {
-        debug_assert!(shift >= 1);
+        // The remainder table covers exactly [0, 2^scale): any other shift would let r overflow
+        // into q. And the row reads `acc_prev`, which must be this chain's defined accumulator.
+        if shift != self.table.scale {
+            return Err(ZkError::internal(format!(
+                "rescale by 2^{shift} with a 2^{} remainder table",
+                self.table.scale
+            )));
+        }
+        let last = self.layout.arith.len() as u32 - 1;
+        if acc.cell != (CellRef::Acc { row: last }) || !self.layout.arith[last as usize].o {
+            return Err(ZkError::internal("rescale must directly follow the row that defines its accumulator"));
+        }
         let unit = 1i128 << shift;
         let half = unit >> 1;
         let q = (acc.value + half).div_euclid(unit);

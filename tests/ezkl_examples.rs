@@ -1,0 +1,41 @@
+//! EZKL's example models (from ../shared/models/ezkl-examples): zkinfer must compile, prove and
+//! verify each with its own input.json, and stay close to the float outputs EZKL users expect.
+//! Skips, saying so, when the shared folder is absent (e.g. a clone without ../shared).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::compile_setup_prove;
+use zkinfer::pipeline;
+use zkinfer::quantise::calibrate::CalibrationOptions;
+
+fn shared_models() -> Option<PathBuf> {
+    let dir = common::root().join("../shared/models/ezkl-examples");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: {} not found; EZKL example models are not available here", dir.display());
+        None
+    }
+}
+
+/// The small models; lenet_5 is covered by `make bench-ezkl` (minutes, not seconds).
+const SMALL: &[&str] =
+    &["1l_conv", "1l_mlp", "1l_relu", "1l_sigmoid", "2l_relu_fc", "2l_relu_sigmoid", "4l_relu_conv_fc"];
+
+#[test]
+fn ezkl_example_models_prove_and_verify() {
+    let Some(dir) = shared_models() else { return };
+    for name in SMALL {
+        let p = compile_setup_prove(&dir.join(name), CalibrationOptions::default());
+        let vk = p.build.vk().unwrap();
+        pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk)
+            .unwrap_or_else(|e| panic!("{name}: valid proof rejected: {e}"));
+        for o in &p.build.settings.calibration.outputs {
+            let tolerance = 0.02 * (1.0 + o.max_abs_value);
+            assert!(o.max_abs_error <= tolerance, "{name}: output error {} > {tolerance}", o.max_abs_error);
+        }
+        assert!(p.build.settings.k <= 12, "{name}: k={} (tiny models should stay small)", p.build.settings.k);
+    }
+}
