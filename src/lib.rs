@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod circuit;
 pub mod cli;
 pub mod error;
+pub mod evm;
 pub mod model;
 pub mod pipeline;
 pub mod proof;
