@@ -441,3 +441,17 @@ pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<f64>])
 pub fn input_instances(build: &Build, inputs: &[Vec<f64>]) -> Vec<Fr> {
     quantise_inputs(inputs, build.settings.scale).iter().flatten().map(|&v| fe(v)).collect()
 }
+
+/// The verifier plan of a set-up build (what the Solidity generator renders).
+pub fn verifier_plan(build: &Build) -> Result<crate::evm::plan::VerifierPlan, ZkError> {
+    let params = build.params()?;
+    let vk = build.vk()?;
+    crate::evm::plan::VerifierPlan::new(&vk, &params, build.settings.num_instances)
+}
+
+/// Solidity source of the verifier for a set-up build.
+pub fn solidity_verifier(build: &Build) -> Result<String, ZkError> {
+    let plan = verifier_plan(build)?;
+    let title = format!("zkinfer verifier for {}", build.settings.source_model.rsplit('/').next().unwrap_or("model"));
+    Ok(crate::evm::solidity::render_verifier(&plan, "Halo2Verifier", &title))
+}

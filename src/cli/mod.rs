@@ -125,6 +125,17 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Generate the Solidity verifier contract for a set-up build.
+    ///
+    /// The contract has `verifyProof(bytes proof, uint256[] instances) returns (bool)`: true for a
+    /// valid proof, a revert (with a custom error) for anything else.
+    Solidity {
+        build_dir: PathBuf,
+        #[arg(short = 'o', long = "out", value_name = "Verifier.sol")]
+        out: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Make an SRS file.
     Srs {
         /// Make the INSECURE development SRS (its secret comes from a public seed).
@@ -148,6 +159,7 @@ impl Command {
             | Command::Prove { json, .. }
             | Command::Verify { json, .. }
             | Command::Bench { json, .. }
+            | Command::Solidity { json, .. }
             | Command::Srs { json, .. } => json.json,
         }
     }
@@ -379,6 +391,14 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     info.pk_bytes as f64 / 1048576.0,
                     info.vk_bytes,
                 )
+            });
+        }
+        Command::Solidity { build_dir, out, .. } => {
+            let build = Build::open(&build_dir)?;
+            let source = pipeline::solidity_verifier(&build)?;
+            std::fs::write(&out, &source).map_err(|e| ZkError::io(&out, e))?;
+            emit(json, json!({"ok": true, "file": out, "source_bytes": source.len()}), || {
+                format!("wrote {} ({} bytes of Solidity)", out.display(), source.len())
             });
         }
         Command::Srs { k, out, .. } => {

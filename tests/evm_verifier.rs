@@ -1,0 +1,106 @@
+//! The generated Solidity verifier, compiled with the project's solc and run in revm: it accepts
+//! real proofs, and rejects every proof with a 32-byte word altered, wrong/missing/extra/>= r
+//! instances, and proofs for another model.
+
+mod common;
+
+use common::*;
+use zkinfer::evm::calldata::{decode_verify_return, encode_verify_call, proof_parts};
+use zkinfer::evm::runner::Evm;
+use zkinfer::evm::solc;
+use zkinfer::pipeline;
+use zkinfer::quantise::calibrate::CalibrationOptions;
+
+const R_BE: [u8; 32] = {
+    let hex = *b"30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        let hi = (hex[2 * i] as char).to_digit(16).unwrap() as u8;
+        let lo = (hex[2 * i + 1] as char).to_digit(16).unwrap() as u8;
+        out[i] = hi * 16 + lo;
+        i += 1;
+    }
+    out
+};
+
+struct Deployed {
+    proved: Proved,
+    evm: Evm,
+    address: alloy::primitives::Address,
+    runtime: usize,
+}
+
+fn deploy(name: &str) -> Deployed {
+    let proved = compile_setup_prove(&test_model(name), CalibrationOptions::default());
+    let source = pipeline::solidity_verifier(&proved.build).unwrap();
+    let compiled = solc::compile(&source, "Verifier.sol", "Halo2Verifier").unwrap();
+    assert!(compiled.warnings.is_empty(), "{name}: solc warnings: {:?}", compiled.warnings);
+    let mut evm = Evm::new();
+    let d = evm.deploy(&compiled.creation_code).unwrap();
+    assert!(d.runtime_size <= 24_576, "{name}: runtime {} bytes over EIP-170", d.runtime_size);
+    Deployed { proved, evm, address: d.address, runtime: d.runtime_size }
+}
+
+fn accepts(d: &mut Deployed, proof: &[u8], instances: &[[u8; 32]]) -> (bool, u64) {
+    let out = d.evm.call(d.address, encode_verify_call(proof, instances)).unwrap();
+    (out.success && decode_verify_return(&out.output) == Some(true), out.gas_used)
+}
+
+#[test]
+fn generated_verifier_accepts_real_proofs_and_rejects_tampering() {
+    for name in ["gemm_relu", "matmul_sigmoid", "conv_pool", "arith_broadcast"] {
+        let mut d = deploy(name);
+        let (proof, instances) = proof_parts(&d.proved.proof).unwrap();
+        let (ok, gas) = accepts(&mut d, &proof, &instances);
+        assert!(ok, "{name}: the generated verifier rejected a valid proof");
+        eprintln!("{name}: verify gas {gas}, runtime {} bytes, proof {} bytes", d.runtime, proof.len());
+
+        for word in 0..proof.len() / 32 {
+            let mut bad = proof.clone();
+            bad[word * 32 + 31] ^= 1;
+            assert!(!accepts(&mut d, &bad, &instances).0, "{name}: altered proof word {word} accepted");
+        }
+        let mut wrong = instances.clone();
+        wrong[0][31] ^= 1;
+        assert!(!accepts(&mut d, &proof, &wrong).0, "{name}: wrong instance accepted");
+        assert!(!accepts(&mut d, &proof, &instances[1..]).0, "{name}: missing instance accepted");
+        let mut extra = instances.clone();
+        extra.push([0u8; 32]);
+        assert!(!accepts(&mut d, &proof, &extra).0, "{name}: extra instance accepted");
+        // x + r encodes the same field element: must be rejected as non-canonical.
+        let mut big = instances.clone();
+        big[0] = add_be(&instances[0], &R_BE);
+        assert!(!accepts(&mut d, &proof, &big).0, "{name}: instance >= r accepted");
+        assert!(!accepts(&mut d, &proof[..proof.len() - 32], &instances).0, "{name}: short proof accepted");
+    }
+}
+
+#[test]
+fn a_proof_for_one_model_is_rejected_by_another_models_verifier() {
+    let a = deploy("gemm_relu");
+    let mut b = deploy("matmul_sigmoid");
+    let (proof_a, inst_a) = proof_parts(&a.proved.proof).unwrap();
+    let (proof_b, inst_b) = proof_parts(&b.proved.proof).unwrap();
+    assert!(accepts(&mut b, &proof_b, &inst_b).0);
+    assert!(!accepts(&mut b, &proof_a, &inst_a).0);
+    // Same lengths as B expects, A's content.
+    let mut forged = inst_b.clone();
+    for (i, w) in inst_a.iter().enumerate().take(forged.len()) {
+        forged[i] = *w;
+    }
+    let mut proof = proof_a.clone();
+    proof.resize(proof_b.len(), 0);
+    assert!(!accepts(&mut b, &proof, &forged).0);
+}
+
+fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = a[i] as u16 + b[i] as u16 + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
+    }
+    out
+}
