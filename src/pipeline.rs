@@ -455,3 +455,57 @@ pub fn solidity_verifier(build: &Build) -> Result<String, ZkError> {
     let title = format!("zkinfer verifier for {}", build.settings.source_model.rsplit('/').next().unwrap_or("model"));
     Ok(crate::evm::solidity::render_verifier(&plan, "Halo2Verifier", &title))
 }
+
+/// Outcome of running a proof through the generated verifier in an in-process EVM.
+#[derive(Debug, Serialize)]
+pub struct EvmVerification {
+    pub valid: bool,
+    /// The whole verify transaction (21,000 + calldata + execution), Osaka rules, as a receipt shows.
+    pub gas_used: u64,
+    pub calldata_bytes: usize,
+    pub runtime_bytes: usize,
+    pub deploy_gas: u64,
+    pub proof_bytes: usize,
+    /// The verifier's custom error when it rejected the proof.
+    pub error: Option<String>,
+}
+
+/// A compiled verifier for a set-up build.
+pub struct CompiledVerifier {
+    pub source: String,
+    pub creation_code: Vec<u8>,
+    pub runtime_code: Vec<u8>,
+}
+
+pub fn compile_verifier(build: &Build) -> Result<CompiledVerifier, ZkError> {
+    let source = solidity_verifier(build)?;
+    let compiled = crate::evm::solc::compile(&source, "Verifier.sol", "Halo2Verifier")?;
+    if !compiled.warnings.is_empty() {
+        return Err(ZkError::internal(format!(
+            "solc warned on the generated verifier: {}",
+            compiled.warnings.join("; ")
+        )));
+    }
+    Ok(CompiledVerifier { source, creation_code: compiled.creation_code, runtime_code: compiled.runtime_code })
+}
+
+/// Deploys the verifier in revm and sends `verifyProof` with the proof file's calldata.
+pub fn verify_evm(verifier: &CompiledVerifier, file: &ProofFile) -> Result<EvmVerification, ZkError> {
+    let calldata = crate::evm::calldata::calldata_for(file)?;
+    let proof_bytes = (file.proof.len().saturating_sub(2)) / 2;
+    let mut evm = crate::evm::runner::Evm::new();
+    let deployed = evm.deploy(&verifier.creation_code)?;
+    let calldata_bytes = calldata.len();
+    let out = evm.call(deployed.address, calldata)?;
+    let valid = out.success && crate::evm::calldata::decode_verify_return(&out.output) == Some(true);
+    let error = if valid { None } else { Some(crate::evm::solidity::describe_revert(&out.output)) };
+    Ok(EvmVerification {
+        valid,
+        gas_used: out.gas_used,
+        calldata_bytes,
+        runtime_bytes: deployed.runtime_size,
+        deploy_gas: deployed.gas_used,
+        proof_bytes,
+        error,
+    })
+}

@@ -136,6 +136,25 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Compile the generated verifier, deploy it in an in-process EVM (Osaka rules) and verify a proof.
+    ///
+    /// Prints the verify transaction's gas (21,000 + calldata + execution, as a receipt shows it)
+    /// and the verifier's runtime size. Exit 0 valid, 1 rejected.
+    VerifyEvm {
+        build_dir: PathBuf,
+        proof: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// ABI-encode `verifyProof(proof, instances)` calldata (selector included) for a proof file.
+    Calldata {
+        proof: PathBuf,
+        /// Write raw bytes to FILE instead of 0x-hex to stdout.
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Make an SRS file.
     Srs {
         /// Make the INSECURE development SRS (its secret comes from a public seed).
@@ -160,6 +179,8 @@ impl Command {
             | Command::Verify { json, .. }
             | Command::Bench { json, .. }
             | Command::Solidity { json, .. }
+            | Command::VerifyEvm { json, .. }
+            | Command::Calldata { json, .. }
             | Command::Srs { json, .. } => json.json,
         }
     }
@@ -350,8 +371,21 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 pipeline::verify(&build, &file, &prover.params, &vk)?;
                 verify_times.push(t.elapsed().as_secs_f64());
             }
+            let verifier = pipeline::compile_verifier(&build)?;
+            let last_proof = pipeline::prove(&build, &prover, &inputs.values)?;
+            let evm = pipeline::verify_evm(&verifier, &last_proof)?;
+            if !evm.valid {
+                return Err(ZkError::internal(format!(
+                    "the generated verifier rejected a valid proof: {:?}",
+                    evm.error
+                )));
+            }
             let cs = vk.cs();
             let summary = json!({
+                "verify_gas": evm.gas_used,
+                "calldata_bytes": evm.calldata_bytes,
+                "runtime_bytes": evm.runtime_bytes,
+                "deploy_gas": evm.deploy_gas,
                 "model": build.settings.source_model,
                 "k": build.settings.k,
                 "rows": build.settings.rows.arithmetic.max(build.settings.rows.lookup).max(build.settings.rows.table),
@@ -379,7 +413,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let s = &summary;
             emit(json, summary.clone(), || {
                 format!(
-                    "bench {} (k={}, rows {}, lanes {}, advice {} / fixed {} columns, {} lookup)\n  keygen {:.2}s, prove {:.3}s (median of {runs}), verify {:.1} ms, peak RSS {:.0} MiB\n  proof {} bytes, {} public instances, pk {:.1} MiB, vk {} bytes",
+                    "bench {} (k={}, rows {}, lanes {}, advice {} / fixed {} columns, {} lookup)\n  keygen {:.2}s, prove {:.3}s (median of {runs}), verify {:.1} ms, peak RSS {:.0} MiB\n  proof {} bytes, {} public instances, pk {:.1} MiB, vk {} bytes\n  EVM: verify {} gas (tx, Osaka), calldata {} bytes, verifier runtime {} bytes",
                     build.settings.source_model,
                     s["k"], s["rows"], s["lanes"], s["advice_columns"], s["fixed_columns"], s["lookups"],
                     setup_s,
@@ -390,6 +424,9 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     build.settings.num_instances,
                     info.pk_bytes as f64 / 1048576.0,
                     info.vk_bytes,
+                    evm.gas_used,
+                    evm.calldata_bytes,
+                    evm.runtime_bytes,
                 )
             });
         }
@@ -400,6 +437,50 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             emit(json, json!({"ok": true, "file": out, "source_bytes": source.len()}), || {
                 format!("wrote {} ({} bytes of Solidity)", out.display(), source.len())
             });
+        }
+        Command::VerifyEvm { build_dir, proof, .. } => {
+            let build = Build::open(&build_dir)?;
+            let file: ProofFile =
+                read_json(&proof).map_err(|e| ZkError::invalid_proof(format!("malformed proof file: {e}")))?;
+            let step = Step::start("compiling the verifier");
+            let verifier = pipeline::compile_verifier(&build)?;
+            step.finish();
+            let r = pipeline::verify_evm(&verifier, &file)?;
+            let valid = r.valid;
+            emit(
+                json,
+                json!({"ok": valid, "valid": valid, "gas_used": r.gas_used, "calldata_bytes": r.calldata_bytes,
+                    "runtime_bytes": r.runtime_bytes, "proof_bytes": r.proof_bytes, "deploy_gas": r.deploy_gas,
+                    "error": r.error}),
+                || {
+                    if valid {
+                        format!(
+                        "EVM verifier accepted the proof: {} gas (verify tx, Osaka), calldata {} bytes, runtime {} bytes, deploy {} gas",
+                        r.gas_used, r.calldata_bytes, r.runtime_bytes, r.deploy_gas
+                    )
+                    } else {
+                        format!("EVM verifier rejected the proof: {}", r.error.clone().unwrap_or_default())
+                    }
+                },
+            );
+            if !valid {
+                std::process::exit(1);
+            }
+        }
+        Command::Calldata { proof, out, .. } => {
+            let file: ProofFile = read_json(&proof)?;
+            let data = crate::evm::calldata::calldata_for(&file)?;
+            match &out {
+                Some(path) => std::fs::write(path, &data).map_err(|e| ZkError::io(path, e))?,
+                None if !json => println!("0x{}", hex::encode(&data)),
+                None => {}
+            }
+            if json {
+                println!(
+                    "{}",
+                    json!({"ok": true, "calldata_bytes": data.len(), "calldata": format!("0x{}", hex::encode(&data))})
+                );
+            }
         }
         Command::Srs { k, out, .. } => {
             let step = Step::start(&format!("generating development SRS k={k}"));

@@ -32,6 +32,21 @@ pub const ERRORS: &[&str] = &[
 /// ABI offset of the proof bytes in `verifyProof(bytes,uint256[])` calldata (standard encoding).
 pub const PROOF_CPTR: usize = 0x64;
 
+/// Names the verifier's custom error in revert data (or says it is something else).
+pub fn describe_revert(data: &[u8]) -> String {
+    if data.len() >= 4 {
+        let sel = format!("0x{}", hex::encode(&data[..4]));
+        if let Some(e) = ERRORS.iter().find(|e| selector(e) == sel) {
+            return e.to_string();
+        }
+    }
+    if data.is_empty() {
+        "reverted without data (out of gas or a failed precompile)".into()
+    } else {
+        format!("reverted with 0x{}", hex::encode(data))
+    }
+}
+
 fn selector(sig: &str) -> String {
     let h = Keccak256::digest(sig.as_bytes());
     format!("0x{}", hex::encode(&h[..4]))
