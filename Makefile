@@ -6,18 +6,20 @@ BIN := target/release/zkinfer
 # Development SRS files are cached per k inside the tree (git-ignored), so reruns skip SRS generation.
 export ZKINFER_CACHE_DIR ?= $(CURDIR)/.zkinfer-cache
 
-.PHONY: demo test tools build lint fmt bench-ezkl clean
+.PHONY: demo test tools build lint fmt fixtures bench-ezkl clean
 
 ## demo: compile, set up, prove and verify the bundled example model; prints a summary
 demo: build
 	bash scripts/demo.sh
 
-## test: every test (cargo unit, MockProver, end-to-end, CLI), plus fmt and clippy
+## test: every test (cargo unit, MockProver, end-to-end, EVM, CLI; forge), plus fmt and clippy
 test: tools
 	$(CARGO) fmt --check
+	.tools/bin/forge fmt --check contracts
 	$(CARGO) build --release --all-targets
-	$(CARGO) test --release --lib --tests
 	$(CARGO) clippy --release --all-targets -- -D warnings
+	.tools/bin/forge test
+	$(CARGO) test --release --lib --tests
 
 ## tools: install forge/anvil/cast and solc (npm) into .tools/ (fast no-op when present)
 tools:
@@ -28,7 +30,12 @@ build:
 
 lint:
 	$(CARGO) fmt --check
+	.tools/bin/forge fmt --check contracts
 	$(CARGO) clippy --release --all-targets -- -D warnings
+
+## fixtures: regenerate the forge fixtures (verifiers and proofs) after circuit or generator changes
+fixtures:
+	$(CARGO) run --release --example gen_evm_fixtures
 
 fmt:
 	$(CARGO) fmt

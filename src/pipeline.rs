@@ -449,11 +449,16 @@ pub fn verifier_plan(build: &Build) -> Result<crate::evm::plan::VerifierPlan, Zk
     crate::evm::plan::VerifierPlan::new(&vk, &params, build.settings.num_instances)
 }
 
-/// Solidity source of the verifier for a set-up build.
+/// Solidity source of the verifier for a set-up build (contract `Halo2Verifier`).
 pub fn solidity_verifier(build: &Build) -> Result<String, ZkError> {
+    solidity_verifier_named(build, "Halo2Verifier")
+}
+
+/// Solidity source of the verifier, formatted by forge, with the given contract name.
+pub fn solidity_verifier_named(build: &Build, contract_name: &str) -> Result<String, ZkError> {
     let plan = verifier_plan(build)?;
     let title = format!("zkinfer verifier for {}", build.settings.source_model.rsplit('/').next().unwrap_or("model"));
-    Ok(crate::evm::solidity::render_verifier(&plan, "Halo2Verifier", &title))
+    crate::evm::solc::format_solidity(&crate::evm::solidity::render_verifier(&plan, contract_name, &title))
 }
 
 /// Outcome of running a proof through the generated verifier in an in-process EVM.

@@ -8,12 +8,8 @@ use alloy::sol_types::SolCall;
 use crate::artifacts::{parse_hex0x, ProofFile};
 use crate::error::ZkError;
 
-sol! {
-    /// The interface every zkinfer verifier implements.
-    interface IZkinferVerifier {
-        function verifyProof(bytes calldata proof, uint256[] calldata instances) external view returns (bool);
-    }
-}
+// The Solidity interface file is the single declaration of the verifier ABI.
+sol!("contracts/IZkinferVerifier.sol");
 
 /// ABI-encoded `verifyProof(proof, instances)` call, selector included.
 pub fn encode_verify_call(proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {

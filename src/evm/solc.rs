@@ -117,28 +117,60 @@ fn parse_string(value: &str, line_no: usize) -> Result<String, ZkError> {
 /// directory because tests and `cargo run` should use the pinned compiler no matter where they
 /// start; the ancestor walk covers an installed binary run inside some checkout.
 pub fn find_solc() -> Result<PathBuf, ZkError> {
-    if let Some(path) = std::env::var_os("ZKINFER_SOLC") {
+    find_tool("solc", "ZKINFER_SOLC", TOOLS_SOLC)
+}
+
+/// Finds the project's forge (for `forge fmt`), the same way as [`find_solc`].
+pub fn find_forge() -> Result<PathBuf, ZkError> {
+    find_tool("forge", "ZKINFER_FORGE", ".tools/bin/forge")
+}
+
+fn find_tool(name: &str, env_var: &str, relative: &str) -> Result<PathBuf, ZkError> {
+    if let Some(path) = std::env::var_os(env_var) {
         let path = PathBuf::from(path);
         if path.is_file() {
             return Ok(path);
         }
-        return Err(ZkError::input(format!("$ZKINFER_SOLC points at {}, which is not a file", path.display())));
+        return Err(ZkError::input(format!("${env_var} points at {}, which is not a file", path.display())));
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(TOOLS_SOLC);
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
     if built_from.is_file() {
         return Ok(built_from);
     }
     if let Ok(cwd) = std::env::current_dir() {
-        if let Some(found) = cwd.ancestors().map(|dir| dir.join(TOOLS_SOLC)).find(|p| p.is_file()) {
+        if let Some(found) = cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file()) {
             return Ok(found);
         }
     }
     Err(ZkError::input(format!(
-        "solc not found: looked for $ZKINFER_SOLC, {} and {TOOLS_SOLC} in the current directory and its \
+        "{name} not found: looked for ${env_var}, {} and {relative} in the current directory and its \
          ancestors; run `make tools` (or `bash scripts/bootstrap-tools.sh`) in the zkinfer checkout, or set \
-         ZKINFER_SOLC to a solc 0.8.30 binary",
+         {env_var}",
         built_from.display()
     )))
+}
+
+/// Formats Solidity with the project's `forge fmt` (default style), so generated contracts pass
+/// `forge fmt --check` in the projects that consume them.
+pub fn format_solidity(source: &str) -> Result<String, ZkError> {
+    let forge = find_forge()?;
+    let mut child = Command::new(&forge)
+        .args(["fmt", "--raw", "-"])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ZkError::internal(format!("could not run {}: {e}", forge.display())))?;
+    let mut stdin = child.stdin.take().unwrap();
+    let input = source.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| ZkError::internal(format!("forge fmt: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(ZkError::internal(format!("forge fmt failed: {}", String::from_utf8_lossy(&out.stderr))));
+    }
+    String::from_utf8(out.stdout).map_err(|e| ZkError::internal(format!("forge fmt output: {e}")))
 }
 
 /// The compiler version string, e.g. `0.8.30+commit.73712a01.Emscripten.clang`.

@@ -1,0 +1,34 @@
+//! The forge fixtures must be what `cargo run --release --example gen_evm_fixtures` makes today:
+//! verifier sources byte for byte, and proofs that verify against today's circuit and match their
+//! Solidity form.
+
+mod common;
+
+use zkinfer::artifacts::{read_json, ProofFile};
+use zkinfer::pipeline::{self, Prover};
+use zkinfer::testing::evm_fixtures::*;
+
+const HINT: &str = "run `cargo run --release --example gen_evm_fixtures` to regenerate";
+
+#[test]
+fn forge_fixtures_are_current() {
+    common::init_cache();
+    let work = tempfile::tempdir().unwrap();
+    for (model, prefix) in FIXTURES {
+        let build = build_fixture_model(model, work.path()).unwrap();
+        let fresh = pipeline::solidity_verifier_named(&build, &format!("{prefix}Verifier")).unwrap();
+        let stored = std::fs::read_to_string(verifier_path(prefix)).expect(HINT);
+        assert!(fresh == stored, "{prefix}Verifier.sol is stale; {HINT}");
+
+        let proof: ProofFile = read_json(&proof_json_path(model)).expect(HINT);
+        let prover = Prover::load(&build).unwrap();
+        let vk = build.vk().unwrap();
+        pipeline::verify(&build, &proof, &prover.params, &vk)
+            .unwrap_or_else(|e| panic!("{model} fixture proof: {e}; {HINT}"));
+        let lib = fixture_library(prefix, &proof).unwrap();
+        assert!(
+            lib == std::fs::read_to_string(library_path(prefix)).expect(HINT),
+            "{prefix}Fixture.sol is stale; {HINT}"
+        );
+    }
+}
