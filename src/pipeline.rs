@@ -475,23 +475,78 @@ pub struct EvmVerification {
     pub error: Option<String>,
 }
 
-/// A compiled verifier for a set-up build.
+/// EIP-170: the largest runtime code a contract may have.
+pub const MAX_RUNTIME_BYTES: usize = 24_576;
+
+/// The generated verifier contract(s), compiled.
 pub struct CompiledVerifier {
     pub source: String,
     pub creation_code: Vec<u8>,
     pub runtime_code: Vec<u8>,
+    /// Separate verifying-key mode: the VK contract's source and creation code.
+    pub vk: Option<(String, Vec<u8>)>,
+    /// Why separate mode was chosen, when it was chosen automatically.
+    pub split_reason: Option<String>,
 }
 
-pub fn compile_verifier(build: &Build) -> Result<CompiledVerifier, ZkError> {
-    let source = solidity_verifier(build)?;
-    let compiled = crate::evm::solc::compile(&source, "Verifier.sol", "Halo2Verifier")?;
+fn compile_checked(source: &str, name: &str) -> Result<crate::evm::solc::CompiledContract, ZkError> {
+    let compiled = crate::evm::solc::compile(source, &format!("{name}.sol"), name)?;
     if !compiled.warnings.is_empty() {
         return Err(ZkError::internal(format!(
-            "solc warned on the generated verifier: {}",
+            "solc warned on the generated {name}: {}",
             compiled.warnings.join("; ")
         )));
     }
-    Ok(CompiledVerifier { source, creation_code: compiled.creation_code, runtime_code: compiled.runtime_code })
+    Ok(compiled)
+}
+
+/// Generates and compiles the verifier: one contract when it fits EIP-170 (unless `force_split`),
+/// otherwise a verifier plus a separate verifying-key contract.
+pub fn build_verifier(build: &Build, force_split: bool) -> Result<CompiledVerifier, ZkError> {
+    let plan = verifier_plan(build)?;
+    let title = format!("zkinfer verifier for {}", build.settings.source_model.rsplit('/').next().unwrap_or("model"));
+    let mut split_reason = None;
+    if !force_split {
+        let source =
+            crate::evm::solc::format_solidity(&crate::evm::solidity::render_verifier(&plan, "Halo2Verifier", &title))?;
+        let compiled = compile_checked(&source, "Halo2Verifier")?;
+        if compiled.runtime_code.len() <= MAX_RUNTIME_BYTES {
+            return Ok(CompiledVerifier {
+                source,
+                creation_code: compiled.creation_code,
+                runtime_code: compiled.runtime_code,
+                vk: None,
+                split_reason: None,
+            });
+        }
+        split_reason = Some(format!(
+            "the single verifier would have {} bytes of runtime code, over the {MAX_RUNTIME_BYTES}-byte EIP-170 limit: \
+             the verifying key moves to its own contract",
+            compiled.runtime_code.len()
+        ));
+    }
+    let (v, k) = crate::evm::solidity::render_split(&plan, "Halo2Verifier", "Halo2VerifyingKey", &title);
+    let (source, vk_source) = (crate::evm::solc::format_solidity(&v)?, crate::evm::solc::format_solidity(&k)?);
+    let compiled = compile_checked(&source, "Halo2Verifier")?;
+    if compiled.runtime_code.len() > MAX_RUNTIME_BYTES {
+        return Err(ZkError::input(format!(
+            "even with a separate verifying key the verifier has {} bytes of runtime code (limit {MAX_RUNTIME_BYTES}); \
+             recompile with fewer --lanes",
+            compiled.runtime_code.len()
+        )));
+    }
+    let vk_compiled = compile_checked(&vk_source, "Halo2VerifyingKey")?;
+    Ok(CompiledVerifier {
+        source,
+        creation_code: compiled.creation_code,
+        runtime_code: compiled.runtime_code,
+        vk: Some((vk_source, vk_compiled.creation_code)),
+        split_reason,
+    })
+}
+
+pub fn compile_verifier(build: &Build) -> Result<CompiledVerifier, ZkError> {
+    build_verifier(build, false)
 }
 
 /// Deploys the verifier in revm and sends `verifyProof` with the proof file's calldata.
@@ -499,7 +554,13 @@ pub fn verify_evm(verifier: &CompiledVerifier, file: &ProofFile) -> Result<EvmVe
     let calldata = crate::evm::calldata::calldata_for(file)?;
     let proof_bytes = (file.proof.len().saturating_sub(2)) / 2;
     let mut evm = crate::evm::runner::Evm::new();
-    let deployed = evm.deploy(&verifier.creation_code)?;
+    let mut creation = verifier.creation_code.clone();
+    if let Some((_, vk_code)) = &verifier.vk {
+        let vk = evm.deploy(vk_code)?;
+        creation.extend_from_slice(&[0u8; 12]);
+        creation.extend_from_slice(vk.address.as_slice());
+    }
+    let deployed = evm.deploy(&creation)?;
     let calldata_bytes = calldata.len();
     let out = evm.call(deployed.address, calldata)?;
     let valid = out.success && crate::evm::calldata::decode_verify_return(&out.output) == Some(true);

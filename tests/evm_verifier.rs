@@ -104,3 +104,47 @@ fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
     }
     out
 }
+
+#[test]
+fn separate_verifying_key_mode_pins_the_key_by_codehash() {
+    let a = compile_setup_prove(&test_model("gemm_relu"), CalibrationOptions::default());
+    let b = compile_setup_prove(&test_model("matmul_sigmoid"), CalibrationOptions::default());
+    let split = pipeline::build_verifier(&a.build, true).unwrap();
+    let (vk_source, vk_code) = split.vk.clone().expect("forced split mode has a VK contract");
+    assert!(vk_source.contains("contract Halo2VerifyingKey"));
+    assert!(split.source.contains("VK_CODEHASH"));
+
+    let ok = pipeline::verify_evm(&split, &a.proof).unwrap();
+    assert!(ok.valid, "split verifier rejected a valid proof: {:?}", ok.error);
+    let single = pipeline::verify_evm(&pipeline::build_verifier(&a.build, false).unwrap(), &a.proof).unwrap();
+    eprintln!(
+        "verify gas: single {} / split {}; runtime {} / {}",
+        single.gas_used, ok.gas_used, single.runtime_bytes, ok.runtime_bytes
+    );
+    assert!(ok.runtime_bytes < single.runtime_bytes);
+
+    let mut tampered = a.proof.clone();
+    let mut bytes = hex::decode(&tampered.proof[2..]).unwrap();
+    bytes[95] ^= 1;
+    tampered.proof = format!("0x{}", hex::encode(&bytes));
+    assert!(!pipeline::verify_evm(&split, &tampered).unwrap().valid);
+    assert!(!pipeline::verify_evm(&split, &b.proof).unwrap().valid);
+
+    // The verifier refuses a verifying-key contract with any other code.
+    let other = pipeline::build_verifier(&b.build, true).unwrap();
+    let mut evm = Evm::new();
+    let wrong_vk = evm.deploy(&other.vk.unwrap().1).unwrap();
+    let mut creation = split.creation_code.clone();
+    creation.extend_from_slice(&[0u8; 12]);
+    creation.extend_from_slice(wrong_vk.address.as_slice());
+    let err = evm.deploy(&creation).unwrap_err();
+    assert!(err.message.contains("0x") || err.message.contains("revert"), "{err}");
+    let right_vk = evm.deploy(&vk_code).unwrap();
+    let mut creation = split.creation_code.clone();
+    creation.extend_from_slice(&[0u8; 12]);
+    creation.extend_from_slice(right_vk.address.as_slice());
+    let verifier = evm.deploy(&creation).unwrap();
+    let (proof, instances) = proof_parts(&a.proof).unwrap();
+    let out = evm.call(verifier.address, encode_verify_call(&proof, &instances)).unwrap();
+    assert!(out.success && decode_verify_return(&out.output) == Some(true));
+}

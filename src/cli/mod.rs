@@ -133,6 +133,11 @@ pub enum Command {
         build_dir: PathBuf,
         #[arg(short = 'o', long = "out", value_name = "Verifier.sol")]
         out: PathBuf,
+        /// Put the verifying key in its own contract (written here). Chosen automatically, next to
+        /// the verifier as VerifyingKey.sol, when one contract would exceed 24,576 bytes (EIP-170).
+        /// Deploy it first and pass its address to the verifier's constructor, which checks its codehash.
+        #[arg(long, value_name = "VK.sol")]
+        separate_vk: Option<PathBuf>,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -430,13 +435,36 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 )
             });
         }
-        Command::Solidity { build_dir, out, .. } => {
+        Command::Solidity { build_dir, out, separate_vk, .. } => {
             let build = Build::open(&build_dir)?;
-            let source = pipeline::solidity_verifier(&build)?;
-            std::fs::write(&out, &source).map_err(|e| ZkError::io(&out, e))?;
-            emit(json, json!({"ok": true, "file": out, "source_bytes": source.len()}), || {
-                format!("wrote {} ({} bytes of Solidity)", out.display(), source.len())
-            });
+            let step = Step::start("generating and compiling the verifier");
+            let v = pipeline::build_verifier(&build, separate_vk.is_some())?;
+            step.finish();
+            std::fs::write(&out, &v.source).map_err(|e| ZkError::io(&out, e))?;
+            let vk_path =
+                v.vk.as_ref().map(|_| separate_vk.clone().unwrap_or_else(|| out.with_file_name("VerifyingKey.sol")));
+            if let (Some((vk_source, _)), Some(path)) = (&v.vk, &vk_path) {
+                std::fs::write(path, vk_source).map_err(|e| ZkError::io(path, e))?;
+            }
+            if let Some(reason) = &v.split_reason {
+                eprintln!("note: {reason}");
+            }
+            emit(
+                json,
+                json!({"ok": true, "verifier": out, "verifying_key": vk_path, "runtime_bytes": v.runtime_code.len(),
+                       "separate_vk": v.vk.is_some(), "split_reason": v.split_reason}),
+                || {
+                    match &vk_path {
+                    None => format!("wrote {} (runtime {} bytes)", out.display(), v.runtime_code.len()),
+                    Some(p) => format!(
+                        "wrote {} (runtime {} bytes) and {}: deploy the verifying key first, then the verifier with its address",
+                        out.display(),
+                        v.runtime_code.len(),
+                        p.display()
+                    ),
+                }
+                },
+            );
         }
         Command::VerifyEvm { build_dir, proof, .. } => {
             let build = Build::open(&build_dir)?;
