@@ -7,6 +7,8 @@ mod common;
 use std::path::PathBuf;
 
 use common::compile_setup_prove;
+use zkinfer::evm::calldata::{decode_verify_return, encode_verify_call, proof_parts};
+use zkinfer::evm::runner::Evm;
 use zkinfer::pipeline;
 use zkinfer::quantise::calibrate::CalibrationOptions;
 
@@ -37,5 +39,30 @@ fn ezkl_example_models_prove_and_verify() {
             assert!(o.max_abs_error <= tolerance, "{name}: output error {} > {tolerance}", o.max_abs_error);
         }
         assert!(p.build.settings.k <= 12, "{name}: k={} (tiny models should stay small)", p.build.settings.k);
+
+        // The generated verifier, in the EVM: accepts the proof, rejects every altered word.
+        let verifier = pipeline::compile_verifier(&p.build).unwrap();
+        let mut evm = Evm::new();
+        let mut creation = verifier.creation_code.clone();
+        if let Some((_, vk)) = &verifier.vk {
+            let vk = evm.deploy(vk).unwrap();
+            creation.extend_from_slice(&[0u8; 12]);
+            creation.extend_from_slice(vk.address.as_slice());
+        }
+        let address = evm.deploy(&creation).unwrap().address;
+        let (proof, instances) = proof_parts(&p.proof).unwrap();
+        let mut accepts = |proof: &[u8], instances: &[[u8; 32]]| {
+            let out = evm.call(address, encode_verify_call(proof, instances)).unwrap();
+            out.success && decode_verify_return(&out.output) == Some(true)
+        };
+        assert!(accepts(&proof, &instances), "{name}: EVM verifier rejected a valid proof");
+        for word in 0..proof.len() / 32 {
+            let mut bad = proof.clone();
+            bad[word * 32 + 31] ^= 1;
+            assert!(!accepts(&bad, &instances), "{name}: altered word {word} accepted");
+        }
+        let mut wrong = instances.clone();
+        wrong[0][31] ^= 1;
+        assert!(!accepts(&proof, &wrong), "{name}: altered instance accepted");
     }
 }
