@@ -35,15 +35,21 @@ pub struct VisibilitySettings {
     pub params: String,
 }
 
-/// One contiguous block of public instances.
+/// One contiguous block of public instances: one model input or output tensor.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InstanceBlock {
     /// `input` or `output`.
     pub kind: String,
     pub name: String,
     pub shape: Vec<usize>,
+    /// First instance (field element) of the block.
     pub offset: usize,
+    /// Instances (field elements) in the block.
     pub len: usize,
+    /// Values (tensor elements, row-major) in the block.
+    pub values: usize,
+    /// How values are packed into instances (None: one value per instance).
+    pub packing: Option<crate::circuit::chips::packing::Packing>,
 }
 
 /// What `compile` decided: everything `setup`, `prove` and `verify` need besides the keys.

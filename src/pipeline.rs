@@ -82,9 +82,19 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
 
     let mut instances = Vec::new();
     let mut offset = 0;
+    let packing = calibrated.params.packing;
     let mut block = |kind: &str, name: &str, shape: &[usize]| {
-        let len = shape.iter().product();
-        instances.push(InstanceBlock { kind: kind.into(), name: name.into(), shape: shape.to_vec(), offset, len });
+        let values: usize = shape.iter().product();
+        let len = packing.map(|p| p.words(values)).unwrap_or(values);
+        instances.push(InstanceBlock {
+            kind: kind.into(),
+            name: name.into(),
+            shape: shape.to_vec(),
+            offset,
+            len,
+            values,
+            packing,
+        });
         offset += len;
     };
     if req.options.public_inputs {
@@ -344,17 +354,20 @@ fn decode_blocks(build: &Build, kind: &str, instances: &[Fr]) -> Result<Vec<Vec<
         .iter()
         .filter(|b| b.kind == kind)
         .map(|block| {
-            instances[block.offset..block.offset + block.len]
-                .iter()
-                .map(|x| {
-                    instance_to_i128(x).ok_or_else(|| {
-                        ZkError::invalid_proof(format!(
-                            "{kind} '{}' has an instance that is not a small signed value",
-                            block.name
-                        ))
-                    })
-                })
-                .collect()
+            let words = &instances[block.offset..block.offset + block.len];
+            let bad =
+                || ZkError::invalid_proof(format!("{kind} '{}' has an instance that does not decode", block.name));
+            match block.packing {
+                None => words.iter().map(|x| instance_to_i128(x).ok_or_else(bad)).collect(),
+                Some(p) => {
+                    let mut values = Vec::with_capacity(block.values);
+                    for (i, w) in words.iter().enumerate() {
+                        let count = (block.values - i * p.per_word).min(p.per_word);
+                        values.extend(p.unpack(w, count).ok_or_else(bad)?);
+                    }
+                    Ok(values)
+                }
+            }
         })
         .collect()
 }
@@ -428,18 +441,21 @@ pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<f64>])
         return Err(ZkError::input("this model's inputs are private: a proof does not reveal them to compare"));
     }
     check_input_lengths(&build.settings.input_names, &build.settings.input_shapes, inputs)?;
-    let expected: Vec<String> = input_instances(build, inputs).iter().map(|x| hex0x(&fr_to_be_bytes(x))).collect();
+    let quantised = quantise_inputs(inputs, build.settings.scale);
+    let expected: Vec<String> = quantised
+        .iter()
+        .flat_map(|values| match build.settings.layout.packing {
+            Some(p) => p.pack(values),
+            None => values.iter().map(|&v| fe(v)).collect(),
+        })
+        .map(|x| hex0x(&fr_to_be_bytes(&x)))
+        .collect();
     let block = build.settings.instances.iter().filter(|b| b.kind == "input").map(|b| b.len).sum::<usize>();
     let start = build.settings.instances.iter().find(|b| b.kind == "input").map(|b| b.offset).unwrap_or(0);
     if file.instances.get(start..start + block) != Some(&expected[..]) {
         return Err(ZkError::invalid_proof("the proof's public inputs are not the given inputs"));
     }
     Ok(())
-}
-
-/// Field elements of the quantised inputs, as the instance column holds them (for binding checks).
-pub fn input_instances(build: &Build, inputs: &[Vec<f64>]) -> Vec<Fr> {
-    quantise_inputs(inputs, build.settings.scale).iter().flatten().map(|&v| fe(v)).collect()
 }
 
 /// The verifier plan of a set-up build (what the Solidity generator renders).

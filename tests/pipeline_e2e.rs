@@ -81,7 +81,9 @@ fn private_inputs_and_private_outputs() {
     check_valid_and_tampering("gemm_relu", private_in);
     let private_out = CalibrationOptions { public_outputs: false, ..CalibrationOptions::default() };
     let p = compile_setup_prove(&test_model("conv_pool"), private_out);
-    assert_eq!(p.proof.instances.len(), 36, "only the 6x6 input is public");
+    let blocks = &p.build.settings.instances;
+    assert!(blocks.len() == 1 && blocks[0].kind == "input" && blocks[0].values == 36, "only the 6x6 input is public");
+    assert_eq!(p.proof.instances.len(), blocks[0].len);
     let vk = p.build.vk().unwrap();
     pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
 }
@@ -166,4 +168,30 @@ fn private_outputs_are_not_written_to_the_proof_file() {
     let mut claims = p.proof.clone();
     claims.outputs = vec![vec![0.1, 0.2, 0.3]];
     assert!(pipeline::verify(&p.build, &claims, &p.prover.params, &vk).is_err(), "unbound claims rejected");
+}
+
+#[test]
+fn unpacked_instances_one_per_value() {
+    let opts = CalibrationOptions { pack_instances: false, ..CalibrationOptions::default() };
+    let p = compile_setup_prove(&test_model("conv_pool"), opts);
+    assert_eq!(p.proof.instances.len(), 36 + 2, "6x6 input and two outputs, one instance each");
+    let vk = p.build.vk().unwrap();
+    let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
+    assert_eq!(v.outputs, p.proof.outputs);
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+}
+
+#[test]
+fn packed_instances_decode_to_the_same_values() {
+    let p = compile_setup_prove(&test_model("conv_pool"), CalibrationOptions::default());
+    let packing = p.build.settings.layout.packing.expect("packing is the default");
+    assert_eq!(p.proof.instances.len(), packing.words(36) + packing.words(2));
+    let vk = p.build.vk().unwrap();
+    let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
+    assert_eq!(v.outputs, p.proof.outputs);
+    assert_eq!(v.inputs[0].len(), 36);
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+    let mut other = p.inputs.clone();
+    other[0][35] -= 0.5;
+    assert!(pipeline::check_public_inputs(&p.build, &p.proof, &other).is_err());
 }

@@ -88,17 +88,26 @@ pub fn lay_out(graph: &QGraph, params: &LayoutParams, inputs: Option<&[Vec<i128>
         }
         wires.push(out);
     }
+    let mut exposed: Vec<(bool, &Vec<Wire>)> = Vec::new();
     if params.public_inputs {
-        for &i in &graph.inputs {
-            for &w in &wires[i] {
-                b.expose(w);
-            }
-        }
+        exposed.extend(graph.inputs.iter().map(|&i| (false, &wires[i])));
     }
     if params.public_outputs {
-        for &o in &graph.outputs {
-            for &w in &wires[o] {
-                b.expose(w);
+        exposed.extend(graph.outputs.iter().map(|&o| (true, &wires[o])));
+    }
+    for (is_output, block) in exposed {
+        match params.packing {
+            None => block.iter().for_each(|&w| b.expose(w)),
+            Some(packing) => {
+                // Inputs are range-checked where they enter; outputs are checked here so every
+                // packed limb is in range (an out-of-range value would corrupt its neighbours).
+                if is_output {
+                    b.set_context("outputs", "instance packing");
+                    for &w in block {
+                        b.range_check(w)?;
+                    }
+                }
+                b.expose_packed(block, packing);
             }
         }
     }

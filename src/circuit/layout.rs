@@ -10,6 +10,8 @@
 //!   `o * acc = carry * acc_prev + bias + sum_j w_j * x_j + prod * x_0 * x_1`;
 //! * the lookup track (`lin`, `lout`, fixed `tag`) proves `(tag, lin, lout)` is in the table.
 
+use halo2_proofs::halo2curves::bn256::Fr;
+use halo2_proofs::halo2curves::ff::PrimeField;
 use serde::{Deserialize, Serialize};
 
 use super::tables::{TableSpec, TAG_REMAINDER};
@@ -31,6 +33,15 @@ pub struct Wire {
     pub value: i128,
 }
 
+/// A signed integer as a field element: negatives become `r - |v|`.
+pub fn fe(v: i128) -> Fr {
+    if v >= 0 {
+        Fr::from_u128(v as u128)
+    } else {
+        -Fr::from_u128(v.unsigned_abs())
+    }
+}
+
 /// Fixed part of one arithmetic row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ArithRow {
@@ -40,7 +51,7 @@ pub struct ArithRow {
     pub carry: bool,
     /// 1: add `x_0 * x_1`.
     pub prod: bool,
-    pub bias: i128,
+    pub bias: Fr,
 }
 
 /// A lane's content in a new row: a copy of an existing wire, or a new value homed here.
@@ -58,16 +69,20 @@ pub struct LayoutParams {
     pub table: TableSpec,
     pub public_inputs: bool,
     pub public_outputs: bool,
+    /// Public values packed several to a field element (None: one instance per value).
+    #[serde(default)]
+    pub packing: Option<crate::circuit::chips::packing::Packing>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Layout {
     pub lanes: usize,
     pub arith: Vec<ArithRow>,
-    /// Row-major `arith.len() x lanes`.
-    pub weights: Vec<i128>,
-    pub lane_values: Vec<i128>,
-    pub acc_values: Vec<i128>,
+    /// Row-major `arith.len() x lanes`. Cells are field elements: packed instances exceed any
+    /// machine integer, so only wires (below) carry signed-integer meaning.
+    pub weights: Vec<Fr>,
+    pub lane_values: Vec<Fr>,
+    pub acc_values: Vec<Fr>,
     pub lookup_tags: Vec<u8>,
     pub lin_values: Vec<i128>,
     pub lout_values: Vec<i128>,
@@ -76,7 +91,7 @@ pub struct Layout {
     pub copies: Vec<(CellRef, CellRef)>,
     /// The cell each public instance row is bound to, in instance order.
     pub instance_cells: Vec<CellRef>,
-    pub instance_values: Vec<i128>,
+    pub instance_values: Vec<Fr>,
     /// Quantised model outputs, one flat vector per output.
     pub outputs: Vec<Vec<i128>>,
 }
@@ -87,21 +102,12 @@ impl Layout {
         self.arith.len().max(self.lookup_tags.len()).max(self.table.len()).max(self.instance_cells.len())
     }
 
-    pub fn value_at(&self, cell: CellRef) -> i128 {
+    pub fn value_at(&self, cell: CellRef) -> Fr {
         match cell {
             CellRef::Lane { row, lane } => self.lane_values[row as usize * self.lanes + lane as usize],
             CellRef::Acc { row } => self.acc_values[row as usize],
-            CellRef::Lin { row } => self.lin_values[row as usize],
-            CellRef::Lout { row } => self.lout_values[row as usize],
-        }
-    }
-
-    pub fn value_at_mut(&mut self, cell: CellRef) -> &mut i128 {
-        match cell {
-            CellRef::Lane { row, lane } => &mut self.lane_values[row as usize * self.lanes + lane as usize],
-            CellRef::Acc { row } => &mut self.acc_values[row as usize],
-            CellRef::Lin { row } => &mut self.lin_values[row as usize],
-            CellRef::Lout { row } => &mut self.lout_values[row as usize],
+            CellRef::Lin { row } => fe(self.lin_values[row as usize]),
+            CellRef::Lout { row } => fe(self.lout_values[row as usize]),
         }
     }
 }
@@ -116,6 +122,8 @@ pub struct LayoutBuilder {
     pub(crate) context: (String, String),
     /// First arithmetic overflow met (reported by [`Self::take_error`] after each layer).
     overflow: Option<ZkError>,
+    /// Integer value of the last row's accumulator, for chains (`None` after a packing row).
+    last_acc: Option<i128>,
     /// Start of each function's block in the table, to read outputs from the table itself.
     table_offsets: Vec<(u8, usize)>,
 }
@@ -136,10 +144,11 @@ impl LayoutBuilder {
             witness,
             context: (String::new(), String::new()),
             overflow: None,
+            last_acc: Some(0),
             table_offsets,
         };
         // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
-        b.arith_row(ArithRow::default(), &[]);
+        b.arith_row_int(false, false, false, 0, &[]);
         b
     }
 
@@ -177,13 +186,22 @@ impl LayoutBuilder {
         self.table.scale
     }
 
-    /// Appends one arithmetic row; returns the wires homed or copied into its lanes and its `acc`.
-    pub fn arith_row(&mut self, spec: ArithRow, lanes: &[(LaneInput, i128)]) -> (Vec<Wire>, Wire) {
+    /// Appends one arithmetic row with integer coefficients; returns the wires homed or copied into
+    /// its lanes and its `acc`. `o`, `carry`, `prod` as in [`ArithRow`].
+    pub fn arith_row_int(
+        &mut self,
+        o: bool,
+        carry: bool,
+        prod: bool,
+        bias: i128,
+        lanes: &[(LaneInput, i128)],
+    ) -> (Vec<Wire>, Wire) {
+        let spec = ArithRow { o, carry, prod, bias: fe(bias) };
         let width = self.layout.lanes;
         assert!(lanes.len() <= width);
         let row = self.layout.arith.len() as u32;
         let mut lane_wires = Vec::with_capacity(lanes.len());
-        let mut sum = spec.bias;
+        let mut sum = bias;
         let mut xs = vec![0i128; width];
         for (j, (input, weight)) in lanes.iter().enumerate() {
             let cell = CellRef::Lane { row, lane: j as u8 };
@@ -203,13 +221,13 @@ impl LayoutBuilder {
             lane_wires.push(Wire { cell, value });
         }
         for (j, &x) in xs.iter().enumerate() {
-            self.layout.weights.push(lanes.get(j).map(|l| l.1).unwrap_or(0));
-            self.layout.lane_values.push(x);
+            self.layout.weights.push(fe(lanes.get(j).map(|l| l.1).unwrap_or(0)));
+            self.layout.lane_values.push(fe(x));
         }
         if spec.carry {
             // An `o = 0` row leaves its acc free: chaining from it would chain from a prover choice.
             assert!(self.layout.arith.last().is_some_and(|r| r.o), "carry from a row that defines no accumulator");
-            let prev = self.layout.acc_values.last().copied().unwrap_or(0);
+            let prev = self.last_acc.expect("carry from a packing row");
             sum = sum.checked_add(prev).unwrap_or_else(|| self.overflowed());
         }
         if spec.prod {
@@ -218,7 +236,8 @@ impl LayoutBuilder {
         let acc = if spec.o { sum } else { 0 };
         debug_assert!(!self.witness || spec.o || sum == 0, "assert row does not hold: {sum}");
         self.layout.arith.push(spec);
-        self.layout.acc_values.push(acc);
+        self.layout.acc_values.push(fe(acc));
+        self.last_acc = Some(acc);
         (lane_wires, Wire { cell: CellRef::Acc { row }, value: acc })
     }
 
@@ -294,7 +313,43 @@ impl LayoutBuilder {
 
     /// Binds `wire` to the next public instance.
     pub fn expose(&mut self, wire: Wire) {
-        self.layout.instance_cells.push(wire.cell);
-        self.layout.instance_values.push(wire.value);
+        self.expose_cell(wire.cell, fe(wire.value));
+    }
+
+    /// Binds a cell holding `value` (possibly beyond any integer wire) to the next public instance.
+    pub fn expose_cell(&mut self, cell: CellRef, value: Fr) {
+        self.layout.instance_cells.push(cell);
+        self.layout.instance_values.push(value);
+    }
+
+    /// Appends a row whose coefficients and values are given as field elements (packing rows);
+    /// its accumulator is no integer, so no chain may continue from it.
+    pub fn push_field_row(&mut self, spec: ArithRow, lanes: &[(LaneInput, Fr)]) -> CellRef {
+        let width = self.layout.lanes;
+        assert!(lanes.len() <= width && spec.o && !spec.prod);
+        let row = self.layout.arith.len() as u32;
+        let mut acc = spec.bias;
+        if spec.carry {
+            assert!(self.layout.arith.last().is_some_and(|r| r.o), "carry from a row that defines no accumulator");
+            acc += self.layout.acc_values.last().copied().unwrap_or_default();
+        }
+        for j in 0..width {
+            let (value, weight) = match lanes.get(j) {
+                Some((LaneInput::Copy(w), weight)) => {
+                    self.layout.copies.push((w.cell, CellRef::Lane { row, lane: j as u8 }));
+                    (fe(w.value), *weight)
+                }
+                Some((LaneInput::Fresh(v), weight)) => (fe(*v), *weight),
+                Some((LaneInput::Empty, weight)) => (Fr::zero(), *weight),
+                None => (Fr::zero(), Fr::zero()),
+            };
+            acc += weight * value;
+            self.layout.weights.push(weight);
+            self.layout.lane_values.push(value);
+        }
+        self.layout.arith.push(spec);
+        self.layout.acc_values.push(acc);
+        self.last_acc = None;
+        CellRef::Acc { row }
     }
 }

@@ -7,20 +7,12 @@ use std::sync::Arc;
 
 use halo2_proofs::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::bn256::Fr;
-use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
 
 use super::config::ModelConfig;
 use super::layout::{CellRef, Layout};
 
-/// Converts a signed integer to the field: negatives become `r - |v|`.
-pub fn fe(v: i128) -> Fr {
-    if v >= 0 {
-        Fr::from_u128(v as u128)
-    } else {
-        -Fr::from_u128(v.unsigned_abs())
-    }
-}
+pub use super::layout::fe;
 
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
@@ -42,7 +34,7 @@ impl ModelCircuit {
 
     /// Public instance column, as field elements.
     pub fn instances(&self) -> Vec<Fr> {
-        self.layout.instance_values.iter().map(|&v| fe(v)).collect()
+        self.layout.instance_values.clone()
     }
 }
 
@@ -70,7 +62,7 @@ impl Circuit<Fr> for ModelCircuit {
     fn synthesize(&self, config: ModelConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         let layout = &self.layout;
         let known = self.with_witness;
-        let val = |v: i128| if known { Value::known(fe(v)) } else { Value::unknown() };
+        let val = |v: Fr| if known { Value::known(v) } else { Value::unknown() };
         let instance_cells = layouter.assign_region(
             || "model",
             |mut region| {
@@ -82,9 +74,9 @@ impl Circuit<Fr> for ModelCircuit {
                     region.assign_fixed(config.o, row, flag(spec.o));
                     region.assign_fixed(config.carry, row, flag(spec.carry));
                     region.assign_fixed(config.prod, row, flag(spec.prod));
-                    region.assign_fixed(config.bias, row, fe(spec.bias));
+                    region.assign_fixed(config.bias, row, spec.bias);
                     for j in 0..lanes {
-                        region.assign_fixed(config.weights[j], row, fe(layout.weights[row * lanes + j]));
+                        region.assign_fixed(config.weights[j], row, layout.weights[row * lanes + j]);
                         let c = region.assign_advice(config.lanes[j], row, val(layout.lane_values[row * lanes + j]));
                         lane_cells.push(c.cell());
                     }
@@ -94,8 +86,8 @@ impl Circuit<Fr> for ModelCircuit {
                 let mut lout_cells = Vec::with_capacity(layout.lookup_tags.len());
                 for (row, &tag) in layout.lookup_tags.iter().enumerate() {
                     region.assign_fixed(config.tag, row, Fr::from(tag as u64));
-                    lin_cells.push(region.assign_advice(config.lin, row, val(layout.lin_values[row])).cell());
-                    lout_cells.push(region.assign_advice(config.lout, row, val(layout.lout_values[row])).cell());
+                    lin_cells.push(region.assign_advice(config.lin, row, val(fe(layout.lin_values[row]))).cell());
+                    lout_cells.push(region.assign_advice(config.lout, row, val(fe(layout.lout_values[row]))).cell());
                 }
                 for (row, &(tag, x, y)) in layout.table.iter().enumerate() {
                     region.assign_fixed(config.table[0], row, Fr::from(tag as u64));

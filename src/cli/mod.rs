@@ -65,6 +65,10 @@ pub enum Command {
         /// Lanes of the arithmetic gate, i.e. multiply-accumulates per row (default: chosen).
         #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
         lanes: Option<u64>,
+        /// One public instance per value instead of several values packed per field element
+        /// (packing: `W = sum_i (v_i + 2^(b-1)) 2^(b i)`, see settings.json `instances`).
+        #[arg(long)]
+        no_pack: bool,
         /// Activation range as a multiple of the largest calibrated magnitude.
         #[arg(long, default_value_t = 2.0)]
         headroom: f64,
@@ -219,7 +223,16 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
     let json = cli.command.json();
     match cli.command {
         Command::Compile {
-            model, calibrate, input_visibility, output_visibility, scale, lanes, headroom, out, ..
+            model,
+            calibrate,
+            input_visibility,
+            output_visibility,
+            scale,
+            lanes,
+            no_pack,
+            headroom,
+            out,
+            ..
         } => {
             if !(headroom.is_finite() && headroom >= 1.0) {
                 return Err(ZkError::input("--headroom must be a number >= 1"));
@@ -230,6 +243,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 headroom,
                 public_inputs: input_visibility == Visibility::Public,
                 public_outputs: output_visibility == Visibility::Public,
+                pack_instances: !no_pack,
             };
             let step = Step::start("compiling");
             let settings =

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::circuit::chips::packing::Packing;
 use crate::circuit::compile::lay_out;
 use crate::circuit::layout::LayoutParams;
 use crate::circuit::model_circuit::k_for_rows;
@@ -33,11 +34,20 @@ pub struct CalibrationOptions {
     pub headroom: f64,
     pub public_inputs: bool,
     pub public_outputs: bool,
+    /// Pack public values several to a field element (see `circuit::chips::packing`).
+    pub pack_instances: bool,
 }
 
 impl Default for CalibrationOptions {
     fn default() -> Self {
-        CalibrationOptions { scale: None, lanes: None, headroom: 2.0, public_inputs: true, public_outputs: true }
+        CalibrationOptions {
+            scale: None,
+            lanes: None,
+            headroom: 2.0,
+            public_inputs: true,
+            public_outputs: true,
+            pack_instances: true,
+        }
     }
 }
 
@@ -125,6 +135,7 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
             table: table.clone(),
             public_inputs: opts.public_inputs,
             public_outputs: opts.public_outputs,
+            packing: opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
         };
         let layout = lay_out(&qgraph, &params, None)?;
         let k = k_for_rows(layout.rows(), lanes);

@@ -15,6 +15,7 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::fe;
     use crate::circuit::tables::TableFn;
 
     fn layout(f: TableFn, x: i128) -> crate::circuit::layout::Layout {
@@ -31,7 +32,7 @@ mod tests {
         for f in [TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] {
             for x in [-50, -1, 0, 3, 60] {
                 let l = layout(f, x);
-                assert_eq!(l.instance_values[0], f.eval(x, SCALE));
+                assert_eq!(l.instance_values[0], fe(f.eval(x, SCALE)));
                 assert_accepts(&l);
             }
         }
@@ -43,7 +44,7 @@ mod tests {
             let mut l = layout(f, -7);
             let last = l.lout_values.len() - 1;
             l.lout_values[last] += 1;
-            l.instance_values[0] += 1;
+            l.instance_values[0] += fe(1);
             assert_rejects(&l);
         }
     }
@@ -54,7 +55,7 @@ mod tests {
         let last = l.lin_values.len() - 1;
         l.lin_values[last] += 1; // breaks the copy from the input cell
         l.lout_values[last] += 1;
-        l.instance_values[0] += 1;
+        l.instance_values[0] += fe(1);
         assert_rejects(&l);
     }
 

@@ -1,7 +1,7 @@
 //! Dot products with constant weights: Gemm, MatMul, Conv, pooling averages, folded batch norms and
 //! tensor sums all become `bias + sum(w_i * x_i)`, `lanes` terms per row, chained through `acc`.
 
-use crate::circuit::layout::{ArithRow, LaneInput, LayoutBuilder, Wire};
+use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
 
 impl LayoutBuilder {
     /// Lays out `bias + sum(w * x)` over `terms`; the returned wire is the `acc` of the last row,
@@ -9,13 +9,12 @@ impl LayoutBuilder {
     pub fn dot(&mut self, terms: &[(Wire, i128)], bias: i128) -> Wire {
         let lanes = self.lanes();
         if terms.is_empty() {
-            return self.arith_row(ArithRow { o: true, bias, ..Default::default() }, &[]).1;
+            return self.arith_row_int(true, false, false, bias, &[]).1;
         }
         let mut acc = None;
         for (i, chunk) in terms.chunks(lanes).enumerate() {
             let inputs: Vec<(LaneInput, i128)> = chunk.iter().map(|&(w, c)| (LaneInput::Copy(w), c)).collect();
-            let spec = ArithRow { o: true, carry: i > 0, prod: false, bias: if i == 0 { bias } else { 0 } };
-            acc = Some(self.arith_row(spec, &inputs).1);
+            acc = Some(self.arith_row_int(true, i > 0, false, if i == 0 { bias } else { 0 }, &inputs).1);
         }
         acc.unwrap()
     }
@@ -24,6 +23,7 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::fe;
     use crate::circuit::layout::CellRef;
 
     fn layout() -> (crate::circuit::layout::Layout, u32) {
@@ -49,15 +49,15 @@ mod tests {
     #[test]
     fn tampered_output_fails() {
         let (mut l, row) = layout();
-        l.acc_values[row as usize] += 1;
-        l.instance_values[0] += 1;
+        l.acc_values[row as usize] += fe(1);
+        l.instance_values[0] += fe(1);
         assert_rejects(&l);
     }
 
     #[test]
     fn tampered_partial_sum_fails() {
         let (mut l, row) = layout();
-        l.acc_values[row as usize - 1] += 1;
+        l.acc_values[row as usize - 1] += fe(1);
         assert_rejects(&l);
     }
 
@@ -66,14 +66,14 @@ mod tests {
         let (mut l, _) = layout();
         // lane 0 of the first dot row holds a copy of input 0
         let first_dot_row = 1; // row 0 is the reserved empty row
-        l.lane_values[first_dot_row * l.lanes] += 1;
+        l.lane_values[first_dot_row * l.lanes] += fe(1);
         assert_rejects(&l);
     }
 
     #[test]
     fn tampered_instance_fails() {
         let (mut l, _) = layout();
-        l.instance_values[0] -= 1;
+        l.instance_values[0] -= fe(1);
         assert_rejects(&l);
     }
 }

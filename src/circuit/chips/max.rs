@@ -24,6 +24,7 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::fe;
 
     fn layout(values: &[i128]) -> crate::circuit::layout::Layout {
         build(2, |b| {
@@ -38,7 +39,7 @@ mod tests {
     fn valid_max_passes() {
         for values in [vec![3, -9, 14, 2], vec![-5, -6], vec![7]] {
             let l = layout(&values);
-            assert_eq!(l.instance_values[0], *values.iter().max().unwrap());
+            assert_eq!(l.instance_values[0], fe(*values.iter().max().unwrap()));
             assert_accepts(&l);
         }
     }
@@ -48,8 +49,8 @@ mod tests {
         let mut l = layout(&[3, -9, 14, 2]);
         // final acc holds the max; lower it along with the instance
         let last = l.acc_values.len() - 1;
-        l.acc_values[last] = 3;
-        l.instance_values[0] = 3;
+        l.acc_values[last] = fe(3);
+        l.instance_values[0] = fe(3);
         assert_rejects(&l);
     }
 

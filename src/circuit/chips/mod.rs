@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod linear;
 pub mod max;
+pub mod packing;
 pub mod product;
 pub mod rescale;
 

@@ -3,7 +3,7 @@
 //! quotient; `q` itself must then be range-checked (by its activation's lookup or a range lookup),
 //! otherwise a wrong `r` could pair with a wrapped-around `q`.
 
-use crate::circuit::layout::{ArithRow, CellRef, LaneInput, LayoutBuilder, Wire};
+use crate::circuit::layout::{CellRef, LaneInput, LayoutBuilder, Wire};
 use crate::circuit::tables::TAG_REMAINDER;
 use crate::error::ZkError;
 
@@ -27,8 +27,8 @@ impl LayoutBuilder {
         let half = unit >> 1;
         let q = (acc.value + half).div_euclid(unit);
         let r = (acc.value + half).rem_euclid(unit);
-        let spec = ArithRow { o: false, carry: true, prod: false, bias: half };
-        let (lanes, _) = self.arith_row(spec, &[(LaneInput::Fresh(q), -unit), (LaneInput::Fresh(r), -1)]);
+        let (lanes, _) =
+            self.arith_row_int(false, true, false, half, &[(LaneInput::Fresh(q), -unit), (LaneInput::Fresh(r), -1)]);
         self.lookup(TAG_REMAINDER, LaneInput::Copy(lanes[1]))?;
         Ok(lanes[0])
     }
@@ -37,6 +37,7 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::fe;
     use crate::circuit::layout::CellRef;
 
     /// `(3*50 + (-2)*(-21)) / 2^4` = 192/16 = 12 exactly; with +7: 199/16 -> 12.4375 -> 12
@@ -60,21 +61,21 @@ mod tests {
     #[test]
     fn rounds_half_up() {
         let (l, _) = layout(7);
-        assert_eq!(l.instance_values[0], 12);
+        assert_eq!(l.instance_values[0], fe(12));
         let (l, _) = layout(8); // 200/16 = 12.5 -> 13
-        assert_eq!(l.instance_values[0], 13);
+        assert_eq!(l.instance_values[0], fe(13));
         let (l, _) = layout(-400); // -208/16 = -13
-        assert_eq!(l.instance_values[0], -13);
+        assert_eq!(l.instance_values[0], fe(-13));
         assert_accepts(&l);
     }
 
     #[test]
     fn tampered_quotient_fails() {
         let (mut l, (row, _, q_lookup)) = layout(7);
-        l.lane_values[row as usize * l.lanes] += 1;
+        l.lane_values[row as usize * l.lanes] += fe(1);
         l.lin_values[q_lookup as usize] += 1;
         l.lout_values[q_lookup as usize] += 1;
-        l.instance_values[0] += 1;
+        l.instance_values[0] += fe(1);
         assert_rejects(&l);
     }
 
@@ -84,19 +85,19 @@ mod tests {
         // remainder's lookup catches it.
         let (mut l, (row, r_lookup, q_lookup)) = layout(7);
         let lanes = l.lanes;
-        l.lane_values[row as usize * lanes] -= 1;
-        l.lane_values[row as usize * lanes + 1] += 16;
+        l.lane_values[row as usize * lanes] -= fe(1);
+        l.lane_values[row as usize * lanes + 1] += fe(16);
         l.lin_values[r_lookup as usize] += 16;
         l.lin_values[q_lookup as usize] -= 1;
         l.lout_values[q_lookup as usize] -= 1;
-        l.instance_values[0] -= 1;
+        l.instance_values[0] -= fe(1);
         assert_rejects(&l);
     }
 
     #[test]
     fn tampered_remainder_fails() {
         let (mut l, (row, r_lookup, _)) = layout(7);
-        l.lane_values[row as usize * l.lanes + 1] += 1;
+        l.lane_values[row as usize * l.lanes + 1] += fe(1);
         l.lin_values[r_lookup as usize] += 1;
         assert_rejects(&l);
     }

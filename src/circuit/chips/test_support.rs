@@ -2,7 +2,7 @@
 
 use halo2_proofs::dev::MockProver;
 
-use crate::circuit::layout::{ArithRow, LaneInput, Layout, LayoutBuilder, Wire};
+use crate::circuit::layout::{LaneInput, Layout, LayoutBuilder, Wire};
 use crate::circuit::model_circuit::{k_for_rows, ModelCircuit};
 use crate::circuit::tables::{TableFn, TableSpec};
 
@@ -27,7 +27,7 @@ pub fn fresh_input(b: &mut LayoutBuilder, v: i128) -> Wire {
 
 /// A value homed in an arithmetic lane with no range check.
 pub fn fresh_input_unchecked(b: &mut LayoutBuilder, v: i128) -> Wire {
-    let (lanes, _) = b.arith_row(ArithRow::default(), &[(LaneInput::Fresh(v), 0)]);
+    let (lanes, _) = b.arith_row_int(false, false, false, 0, &[(LaneInput::Fresh(v), 0)]);
     lanes[0]
 }
 
