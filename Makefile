@@ -9,7 +9,7 @@ export ZKINFER_CACHE_DIR ?= $(CURDIR)/.zkinfer-cache
 .PHONY: demo test tools build lint fmt fixtures bench-ezkl clean
 
 ## demo: compile, set up, prove and verify the bundled example model; prints a summary
-demo: build
+demo: tools build
 	bash scripts/demo.sh
 
 ## test: every test (cargo unit, MockProver, end-to-end, EVM, CLI; forge), plus fmt and clippy

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: compile -> setup -> prove -> verify, with a summary.
+# The main job on the bundled example: compile -> setup -> prove -> verify (Rust and EVM), with a summary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -7,6 +7,7 @@ BIN=target/release/zkinfer
 MODEL=examples/models/demo_mlp
 BUILD=build/demo
 [ -x "$BIN" ] || cargo build --release
+[ -x .tools/bin/solc ] || bash scripts/bootstrap-tools.sh
 
 echo "== zkinfer demo: $MODEL (credit-risk MLP, 8 features -> 2 scores)"
 "$BIN" compile "$MODEL/network.onnx" --calibrate "$MODEL/input.json" -o "$BUILD"
@@ -15,7 +16,10 @@ echo
 echo
 "$BIN" prove "$BUILD" "$MODEL/input.json" -o "$BUILD/proof.json"
 echo
-"$BIN" verify "$BUILD" "$BUILD/proof.json"
+"$BIN" verify "$BUILD" "$BUILD/proof.json" --input "$MODEL/input.json"
+echo
+"$BIN" solidity "$BUILD" -o "$BUILD/Verifier.sol"
+"$BIN" verify-evm "$BUILD" "$BUILD/proof.json"
 echo
 echo "== summary"
 "$BIN" bench "$BUILD" "$MODEL/input.json" --runs 3 --out "$BUILD/bench.json"

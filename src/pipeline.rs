@@ -551,6 +551,12 @@ pub fn build_verifier(build: &Build, force_split: bool) -> Result<CompiledVerifi
             compiled.runtime_code.len()
         )));
     }
+    let vk_bytes = crate::evm::solidity::vk_runtime_code(&plan).len();
+    if vk_bytes > MAX_RUNTIME_BYTES {
+        return Err(ZkError::input(format!(
+            "the verifying-key contract would hold {vk_bytes} bytes (limit {MAX_RUNTIME_BYTES}); recompile with fewer --lanes"
+        )));
+    }
     let vk_compiled = compile_checked(&vk_source, "Halo2VerifyingKey")?;
     Ok(CompiledVerifier {
         source,

@@ -220,6 +220,9 @@ impl VerifierPlan {
                 Any::Instance => queries.instance(c.index(), 0).map(ColumnEval::Instance),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if permutation_columns.is_empty() {
+            return Err(ZkError::internal("zkinfer verifiers expect a permutation argument (copy constraints)"));
+        }
         let degree = cs.degree();
         let chunk_len = degree - 2;
         let num_permutation_sets = permutation_columns.len().div_ceil(chunk_len);

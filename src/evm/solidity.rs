@@ -13,6 +13,7 @@ use std::fmt::Write;
 
 use halo2_proofs::halo2curves::bn256::{Fq, Fr, G1Affine, G2Affine};
 use halo2_proofs::halo2curves::ff::{Field, PrimeField};
+use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_proofs::halo2curves::CurveAffine;
 use sha3::{Digest, Keccak256};
 
@@ -613,8 +614,11 @@ fn render(plan: &VerifierPlan, contract_name: &str, title: &str, split: Option<(
     for (i, w) in neg_g2.iter().enumerate() {
         g.line(format!("    mstore({:#x}, {w})", 0x100 + 32 * i));
     }
-    g.line("    if iszero(staticcall(gas(), 0x08, 0x00, 0x180, 0x00, 0x20)) { fail(ERR_PRECOMPILE) }");
-    g.line("    if iszero(mload(0x00)) { fail(ERR_REJECTED) }");
+    g.line("    // A chain without the precompile would \"succeed\" with no output: require the 32-byte result.");
+    g.line("    // (Yul evaluates arguments right to left: the call must come first, in its own statement.)");
+    g.line("    let ok := staticcall(gas(), 0x08, 0x00, 0x180, 0x00, 0x20)");
+    g.line("    if iszero(and(ok, eq(returndatasize(), 0x20))) { fail(ERR_PRECOMPILE) }");
+    g.line("    if iszero(eq(mload(0x00), 1)) { fail(ERR_REJECTED) }");
     g.line("}");
     g.line("mstore(0x00, 1)");
     g.line("return(0x00, 0x20)");
@@ -754,6 +758,10 @@ fn msm_terms(g: &mut Gen, c: &Commitment) {
                 64 * index + 32
             ));
         }
+        // An all-zero fixed column commits to the identity: its MSM term is zero, skip the ecMul.
+        Commitment::Fixed(i) if bool::from(plan.fixed_commitments[*i].is_identity()) => {
+            g.line(format!("// fixed column {i} commits to the identity: no MSM term"));
+        }
         Commitment::Fixed(i) => {
             let [x, y] = g1_words(&plan.fixed_commitments[*i]);
             g.line(format!("msm_term({x}, {y}, mload(COEF)) // fixed column {i}"));
@@ -816,8 +824,12 @@ const YUL_FUNCTIONS: &str = r#"            function fail(sel) {
                 mstore(0x00, px)
                 mstore(0x20, py)
                 mstore(0x40, s)
-                if iszero(staticcall(gas(), 0x07, 0x00, 0x60, 0xc0, 0x40)) { fail(ERR_PRECOMPILE) }
-                if iszero(staticcall(gas(), 0x06, 0x80, 0x80, 0x80, 0x40)) { fail(ERR_PRECOMPILE) }
+                // Success and a full result are required: a missing precompile returns nothing.
+                // (The call gets its own statement: Yul evaluates arguments right to left.)
+                let ok := staticcall(gas(), 0x07, 0x00, 0x60, 0xc0, 0x40)
+                if iszero(and(ok, eq(returndatasize(), 0x40))) { fail(ERR_PRECOMPILE) }
+                ok := staticcall(gas(), 0x06, 0x80, 0x80, 0x80, 0x40)
+                if iszero(and(ok, eq(returndatasize(), 0x40))) { fail(ERR_PRECOMPILE) }
             }
             // Inverts INV[0..len) in place (Montgomery's trick, one modexp); any zero rejects.
             function batch_invert(len) {
@@ -836,7 +848,8 @@ const YUL_FUNCTIONS: &str = r#"            function fail(sel) {
                 mstore(0x60, acc)
                 mstore(0x80, sub(R, 2))
                 mstore(0xa0, R)
-                if iszero(staticcall(gas(), 0x05, 0x00, 0xc0, 0x00, 0x20)) { fail(ERR_PRECOMPILE) }
+                let ok := staticcall(gas(), 0x05, 0x00, 0xc0, 0x00, 0x20)
+                if iszero(and(ok, eq(returndatasize(), 0x20))) { fail(ERR_PRECOMPILE) }
                 acc := mload(0x00)
                 for { let i := sub(end, 0x20) } gt(i, 0) { i := sub(i, 0x20) } {
                     let v := mload(add(inv, i))
