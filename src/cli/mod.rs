@@ -65,6 +65,10 @@ pub enum Command {
         /// Lanes of the arithmetic gate, i.e. multiply-accumulates per row (default: chosen).
         #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
         lanes: Option<u64>,
+        /// What to favour when choosing lanes: proving time, verifier gas, or a balance (default).
+        /// Ignored with --lanes.
+        #[arg(long, value_enum, default_value = "balanced")]
+        optimize: crate::quantise::calibrate::Optimize,
         /// One public instance per value instead of several values packed per field element
         /// (packing: `W = sum_i (v_i + 2^(b-1)) 2^(b i)`, see settings.json `instances`).
         #[arg(long)]
@@ -229,6 +233,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             output_visibility,
             scale,
             lanes,
+            optimize,
             no_pack,
             headroom,
             out,
@@ -244,6 +249,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 public_inputs: input_visibility == Visibility::Public,
                 public_outputs: output_visibility == Visibility::Public,
                 pack_instances: !no_pack,
+                optimize,
             };
             let step = Step::start("compiling");
             let settings =

@@ -24,6 +24,22 @@ const DEFAULT_MIN_SCALE: u32 = 7;
 const SMALL_CIRCUIT_K: u32 = 12;
 const MAX_AUTO_SCALE: u32 = 12;
 
+/// What the lane count (multiply-accumulates per row) is chosen for. Each lane adds an advice and a
+/// fixed column: prover work per row, and about 3.5 more ecMul terms (~22k gas) in the verifier.
+/// Fewer lanes need more rows, so a larger domain (k).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimize {
+    /// The fewest lanes that keep k at its minimum (fastest proving).
+    Prove,
+    /// The fewest lanes within 4x of the minimal domain (k_min + 2): most of the gas saving for at
+    /// most ~2x proving time.
+    #[default]
+    Balanced,
+    /// Two lanes, whatever k that needs (cheapest verification).
+    Gas,
+}
+
 #[derive(Clone, Debug)]
 pub struct CalibrationOptions {
     /// Fixed scale (fractional bits); `None` chooses automatically.
@@ -36,6 +52,7 @@ pub struct CalibrationOptions {
     pub public_outputs: bool,
     /// Pack public values several to a field element (see `circuit::chips::packing`).
     pub pack_instances: bool,
+    pub optimize: Optimize,
 }
 
 impl Default for CalibrationOptions {
@@ -47,6 +64,7 @@ impl Default for CalibrationOptions {
             public_inputs: true,
             public_outputs: true,
             pack_instances: true,
+            optimize: Optimize::Balanced,
         }
     }
 }
@@ -125,9 +143,8 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
         Some(l) => vec![l],
         None => LANE_CHOICES.to_vec(),
     };
-    // Each lane adds an advice and a fixed column: proving work, and about 3.5 more ecMul terms
-    // (~22k gas) in the on-chain verifier. So take the fewest lanes that keep k at its minimum
-    // (or within a 2^12-row domain, where proving stays well under a second).
+    // Take the fewest lanes whose k fits the budget of the chosen optimisation (domains up to 2^12
+    // rows always fit: they prove in well under a second).
     let mut options: Vec<(LayoutParams, u32, RowCounts)> = Vec::new();
     for lanes in lane_options {
         let params = LayoutParams {
@@ -148,7 +165,11 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
         options.push((params, k, rows));
     }
     let k_min = options.iter().map(|o| o.1).min().unwrap();
-    let budget = k_min.max(SMALL_CIRCUIT_K);
+    let budget = match opts.optimize {
+        Optimize::Prove => k_min.max(SMALL_CIRCUIT_K),
+        Optimize::Balanced => (k_min + 2).max(SMALL_CIRCUIT_K),
+        Optimize::Gas => u32::MAX,
+    };
     let best = options.into_iter().find(|o| o.1 <= budget).map(|(p, k, r)| (0u64, p, k, r));
     let (_, params, k, rows) = best.unwrap();
     Ok(Candidate { scale, qgraph, params, k, rows })
