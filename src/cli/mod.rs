@@ -207,6 +207,27 @@ fn emit(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
     }
 }
 
+/// "8 input values, 2 output values, packed 28 per field element" and the like.
+fn describe_instances(settings: &crate::artifacts::Settings) -> String {
+    let count = |kind: &str| settings.instances.iter().filter(|b| b.kind == kind).map(|b| b.values).sum::<usize>();
+    let side = |kind: &str, public: bool| {
+        if public {
+            format!("{} {kind} values", count(kind))
+        } else {
+            format!("{kind}s private")
+        }
+    };
+    let packing = match settings.layout.packing {
+        Some(p) => format!("packed up to {} per field element, {} bits each", p.per_word, p.bits),
+        None => "one per field element".into(),
+    };
+    format!(
+        "{}, {}; {packing}",
+        side("input", settings.visibility.input == Visibility::Public),
+        side("output", settings.visibility.output == Visibility::Public)
+    )
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = xs.len();
@@ -257,7 +278,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let secs = step.finish();
             emit(json, json!({"ok": true, "build_dir": out, "compile_s": secs, "settings": settings}), || {
                 let mut s = format!(
-                    "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  instances: {} (inputs {:?}, outputs {:?}), params fixed",
+                    "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  public instances: {} ({}), parameters fixed (pinned by the verifying key)",
                     model.display(),
                     out.display(),
                     settings.k,
@@ -268,8 +289,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     settings.scale,
                     settings.layout.table.range_bits,
                     settings.num_instances,
-                    settings.visibility.input,
-                    settings.visibility.output,
+                    describe_instances(&settings),
                 );
                 for o in &settings.calibration.outputs {
                     s += &format!(
