@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// @title The Foundry cheatcodes our tests use
+/// @notice A minimal subset of forge-std's `Vm` interface (forge-std is not a dependency). Each
+/// signature is copied exactly from the cheatcode definitions shipped in forge 1.7.1: the selector is
+/// what the cheatcode handler matches. Add more the same way when a test needs them.
+interface Vm {
+    /// @notice Sets `block.timestamp`.
+    /// @param newTimestamp The new timestamp.
+    function warp(uint256 newTimestamp) external;
+
+    /// @notice Sets `msg.sender` for the next call.
+    /// @param msgSender The sender.
+    function prank(address msgSender) external;
+
+    /// @notice Sets the runtime code at `target`.
+    /// @param target The account.
+    /// @param newRuntimeBytecode The new code.
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+
+    /// @notice Expects the next call to revert with exactly this 4-byte revert data (a custom error
+    /// without arguments).
+    /// @param revertData The error selector.
+    function expectRevert(bytes4 revertData) external;
+
+    /// @notice Expects the next call to revert with exactly this revert data.
+    /// @param revertData The full revert data (e.g. `abi.encodeWithSelector(...)`).
+    function expectRevert(bytes calldata revertData) external;
+
+    /// @notice Expects the next emitted event to match the one the test emits next (any emitter).
+    /// @param checkTopic1 Compare topic 1.
+    /// @param checkTopic2 Compare topic 2.
+    /// @param checkTopic3 Compare topic 3.
+    /// @param checkData Compare the data.
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
+
+    /// @notice Expects the next emitted event to match the one the test emits next, from `emitter`.
+    /// @param checkTopic1 Compare topic 1.
+    /// @param checkTopic2 Compare topic 2.
+    /// @param checkTopic3 Compare topic 3.
+    /// @param checkData Compare the data.
+    /// @param emitter The expected emitting contract.
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+}
+
+// The cheatcode contract's address: `address(uint160(uint256(keccak256("hevm cheat code"))))`.
+Vm constant VM = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
