@@ -205,3 +205,64 @@ fn srs_files_are_checked_and_downsized() {
     let o = zkinfer(&["setup", &build, "--srs", tmp.path().join("missing.srs").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn evm_commands_generate_encode_and_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    assert!(zkinfer(&["setup", &build, "--dev-srs"]).status.success());
+    let proof = tmp.path().join("proof.json").display().to_string();
+    assert!(zkinfer(&["prove", &build, &model("gemm_relu", "input.json"), "-o", &proof]).status.success());
+
+    // solidity: one contract, forge-formatted source.
+    let sol = tmp.path().join("Verifier.sol").display().to_string();
+    let o = zkinfer(&["solidity", &build, "-o", &sol, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["separate_vk"], false);
+    assert!(v["runtime_bytes"].as_u64().unwrap() <= 24_576);
+    assert!(std::fs::read_to_string(&sol)
+        .unwrap()
+        .contains("function verifyProof(bytes calldata proof, uint256[] calldata instances)"));
+
+    // --separate-vk writes both contracts.
+    let vk = tmp.path().join("VK.sol").display().to_string();
+    let o = zkinfer(&["solidity", &build, "-o", &sol, "--separate-vk", &vk, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["separate_vk"], true);
+    assert!(std::fs::read_to_string(&vk).unwrap().contains("contract Halo2VerifyingKey"));
+    assert!(std::fs::read_to_string(&sol).unwrap().contains("VK_CODEHASH"));
+
+    // calldata: selector of verifyProof(bytes,uint256[]) then the ABI encoding.
+    let o = zkinfer(&["calldata", &proof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let hex = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert!(hex.starts_with("0x1e8e1e13"), "{hex}");
+    let raw = tmp.path().join("calldata.bin");
+    assert!(zkinfer(&["calldata", &proof, "-o", raw.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read(&raw).unwrap().len() * 2 + 2, hex.len());
+
+    // verify-evm: documented JSON keys, exit 0; a tampered proof exits 1 with the verifier's error.
+    let o = zkinfer(&["verify-evm", &build, &proof, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in ["valid", "gas_used", "calldata_bytes", "runtime_bytes", "proof_bytes"] {
+        assert!(!v[key].is_null(), "verify-evm JSON lacks {key}");
+    }
+    assert_eq!(v["valid"], true);
+    assert!(v["gas_used"].as_u64().unwrap() > 21_000);
+
+    let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let mut word = file["instances"][0].as_str().unwrap().to_string();
+    let last = word.pop().unwrap();
+    word.push(if last == '0' { '1' } else { '0' });
+    file["instances"][0] = word.into();
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, file.to_string()).unwrap();
+    let o = zkinfer(&["verify-evm", &build, bad.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error"], "ProofRejected()");
+}
