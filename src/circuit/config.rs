@@ -57,6 +57,9 @@ impl ModelConfig {
             vec![o * acc_cur - rhs]
         });
 
+        // The tag keeps its own column on purpose: folding it into the input (`tag * 2^k + x`)
+        // would let a row claim `x + 2^k` under one tag and match the next tag's entry for `x`,
+        // defeating the very range check the lookup provides.
         meta.lookup_any("table", |meta| {
             let ins = [
                 meta.query_fixed(tag, Rotation::cur()),
