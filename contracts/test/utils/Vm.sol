@@ -14,6 +14,13 @@ interface Vm {
     /// @param msgSender The sender.
     function prank(address msgSender) external;
 
+    /// @notice Sets `msg.sender` for all subsequent calls until {stopPrank}.
+    /// @param msgSender The sender.
+    function startPrank(address msgSender) external;
+
+    /// @notice Stops an active {startPrank}.
+    function stopPrank() external;
+
     /// @notice Sets the runtime code at `target`.
     /// @param target The account.
     /// @param newRuntimeBytecode The new code.
