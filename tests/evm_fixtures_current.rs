@@ -31,4 +31,20 @@ fn forge_fixtures_are_current() {
             "{prefix}Fixture.sol is stale; {HINT}"
         );
     }
+
+    let build = build_vault_model(work.path()).unwrap();
+    let fresh = pipeline::solidity_verifier_named(&build, &format!("{VAULT_PREFIX}Verifier")).unwrap();
+    assert!(
+        fresh == std::fs::read_to_string(verifier_path(VAULT_PREFIX)).expect(HINT),
+        "vault verifier is stale; {HINT}"
+    );
+    let proof: ProofFile = read_json(&proof_json_path(VAULT_PROOF_JSON)).expect(HINT);
+    let prover = Prover::load(&build).unwrap();
+    let vk = build.vk().unwrap();
+    let verified = pipeline::verify(&build, &proof, &prover.params, &vk).unwrap();
+    let unit = 128.0;
+    let expected: Vec<f64> = VAULT_FEATURES.iter().map(|&f| f as f64 / unit).collect();
+    assert_eq!(verified.inputs, vec![expected], "the vault proof is for the worked example's features");
+    let lib = vault_fixture_library(&build, &proof).unwrap();
+    assert!(lib == std::fs::read_to_string(library_path(VAULT_PREFIX)).expect(HINT), "vault fixture is stale; {HINT}");
 }

@@ -70,6 +70,51 @@ pub fn library_path(prefix: &str) -> PathBuf {
     crate_root().join(FIXTURE_DIR).join(format!("{prefix}Fixture.sol"))
 }
 
+/// The lending vault's worked example (contracts/test/vault/AIRiskVault.t.sol,
+/// `test_featuresKnownState`): its on-chain features at 7 fractional bits.
+pub const VAULT_FEATURES: [i64; 4] = [51, 46, 6, 80];
+pub const VAULT_PREFIX: &str = "VaultRisk";
+pub const VAULT_PROOF_JSON: &str = "vault_risk";
+
+/// Compiles and sets up the vault's risk model with its calibration states (development SRS).
+pub fn build_vault_model(work: &Path) -> Result<Build, ZkError> {
+    let dir = crate_root().join("examples/defi-vault/model");
+    let onnx = dir.join("network.onnx");
+    let mut calibration = vec![dir.join("input.json")];
+    calibration.extend((0..4).map(|i| dir.join(format!("calibration/state-{i}.json"))));
+    let out = work.join("vault");
+    pipeline::compile(&CompileRequest {
+        model: &onnx,
+        calibration: &calibration,
+        options: CalibrationOptions::default(),
+        out_dir: &out,
+    })?;
+    let build = Build::open(&out)?;
+    if build.settings.scale != 7 || build.settings.num_instances != 2 {
+        return Err(ZkError::internal(format!(
+            "the vault expects scale 7 and 2 instances; the model compiled to scale {} with {} instances",
+            build.settings.scale, build.settings.num_instances
+        )));
+    }
+    pipeline::setup(&build, &SrsSource::Dev)?;
+    Ok(build)
+}
+
+/// The vault fixture library: the proof, its instances and what a test needs to check the update.
+pub fn vault_fixture_library(build: &Build, file: &ProofFile) -> Result<String, ZkError> {
+    let base = fixture_library(VAULT_PREFIX, file)?;
+    let bits = build.settings.layout.packing.map(|p| p.bits).unwrap_or(0);
+    let outputs = file.outputs_fixed.first().cloned().unwrap_or_default();
+    let extra = format!(
+        "\n    /// @notice Fractional bits of features and outputs.\n    uint256 internal constant SCALE = {};\n\
+         /// @notice Bits per packed value (the model's activation range).\n    uint256 internal constant PACK_BITS = {bits};\n\
+         /// @notice The model's outputs in this proof (fixed point): LTV output, rate output.\n    int256 internal constant LTV_OUTPUT = {};\n    int256 internal constant RATE_OUTPUT = {};\n}}\n",
+        build.settings.scale, outputs[0], outputs[1]
+    );
+    let source = base.trim_end().strip_suffix('}').unwrap_or(&base).to_string() + &extra;
+    crate::evm::solc::format_solidity(&source)
+}
+
 /// Regenerates every fixture: verifier sources, fresh proofs (JSON) and their Solidity libraries.
 pub fn write_fixtures() -> Result<(), ZkError> {
     let work = tempfile_dir()?;
@@ -85,6 +130,16 @@ pub fn write_fixtures() -> Result<(), ZkError> {
         let lib = fixture_library(prefix, &read_json(&proof_json_path(model))?)?;
         std::fs::write(library_path(prefix), lib).map_err(|e| ZkError::io(&library_path(prefix), e))?;
     }
+    let build = build_vault_model(&work)?;
+    let verifier = pipeline::solidity_verifier_named(&build, &format!("{VAULT_PREFIX}Verifier"))?;
+    std::fs::write(verifier_path(VAULT_PREFIX), verifier).map_err(|e| ZkError::io(&verifier_path(VAULT_PREFIX), e))?;
+    let prover = Prover::load(&build)?;
+    let unit = (1u64 << build.settings.scale) as f64;
+    let inputs = vec![VAULT_FEATURES.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
+    let proof = pipeline::prove(&build, &prover, &inputs)?;
+    write_json(&proof_json_path(VAULT_PROOF_JSON), &proof)?;
+    let lib = vault_fixture_library(&build, &read_json(&proof_json_path(VAULT_PROOF_JSON))?)?;
+    std::fs::write(library_path(VAULT_PREFIX), lib).map_err(|e| ZkError::io(&library_path(VAULT_PREFIX), e))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
