@@ -70,6 +70,14 @@ pub fn library_path(prefix: &str) -> PathBuf {
     crate_root().join(FIXTURE_DIR).join(format!("{prefix}Fixture.sol"))
 }
 
+/// The AIGC NFT's model inputs for a prompt, as the contract derives them: byte `i` of
+/// keccak256(prompt), `floor(byte * 2^scale / 255)`, for i = 0..3.
+pub fn prompt_features(prompt: &[u8], scale: u32) -> [i64; 4] {
+    use sha3::{Digest, Keccak256};
+    let h = Keccak256::digest(prompt);
+    [0, 1, 2, 3].map(|i| (h[i] as i64 * (1i64 << scale)) / 255)
+}
+
 /// The lending vault's worked example (contracts/test/vault/AIRiskVault.t.sol,
 /// `test_featuresKnownState`): its on-chain features at 7 fractional bits.
 pub const VAULT_FEATURES: [i64; 4] = [51, 46, 6, 80];
