@@ -10,6 +10,10 @@ interface Vm {
     /// @param newTimestamp The new timestamp.
     function warp(uint256 newTimestamp) external;
 
+    /// @notice Sets `block.number`.
+    /// @param newHeight The new block number.
+    function roll(uint256 newHeight) external;
+
     /// @notice Sets `msg.sender` for the next call.
     /// @param msgSender The sender.
     function prank(address msgSender) external;

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {ZkinferConsumer} from "../ZkinferConsumer.sol";
+import {ZkinferInstances} from "../ZkinferInstances.sol";
+import {IERC7007} from "./IERC7007.sol";
+
+/// @title An ERC-7007 collection of images proven to come from one zkinfer model
+/// @notice Every token is a prompt (`tokenId = uint256(keccak256(prompt))`, so each prompt is minted
+/// at most once) and, once added, the 8x8 grayscale image the pinned generative model produces for it,
+/// checked by a zkinfer proof.
+///
+/// Minting is permissionless and front-running resistant (commit-reveal): {commit} a hash of your
+/// address, the prompt and a secret salt; at least {MIN_COMMITMENT_AGE} block(s) later and at most
+/// {MAX_COMMITMENT_AGE} blocks later, {mint} with the prompt and the salt. The token goes to the
+/// committer. Anyone (typically a prover node) may then {addAigcData}: the image and a proof that the
+/// model maps the prompt to it.
+///
+/// The model (all integers are fixed point with {SCALE} fractional bits, real value = v / 2^SCALE):
+/// - Input: 4 features derived from the prompt alone. With `h = keccak256(prompt)` and `h[i]` its
+///   i-th byte (big-endian: `h[0]` is the most significant), `f_i = floor(uint8(h[i]) * 2^SCALE / 255)`
+///   for i = 0..3, so `f_i` is in `[0, 2^SCALE]` (the real value is in [0, 1]). See {promptFeatures}.
+/// - Output: 64 pixel values, an 8x8 image in row-major order (pixel (r, c) is value `8 * r + c`);
+///   a sigmoid produces them, so a valid proof has every value in `[0, 2^SCALE]`.
+/// - `aigcData` is exactly `abi.encodePacked(int16(p_0), ..., int16(p_63))`: 128 bytes, every value
+///   2 bytes big-endian two's complement. See {decodeAigcData}.
+/// - Public instances, packed at {PACK_BITS} bits ({ZkinferInstances.pack}, `252 / PACK_BITS` values
+///   a word): instance 0 is the input word (the 4 features), then {OUTPUT_WORDS} words holding the 64
+///   pixel values in order. See {expectedInstances}.
+///
+/// The owner ({ZkinferConsumer}, {Ownable2Step}) can only rotate the model's verifier, behind a
+/// timelock; it cannot mint, move tokens or change AIGC data. A rotation must keep the layout above.
+/// @dev Only keccak256(aigcData) is stored ({aigcDataHash}); the image itself is in the
+/// {AigcDataPublished} event (the standard's {AigcData} event logs only its hash, as an indexed topic)
+/// and in the transaction's calldata. The prompt is in {PromptRevealed}.
+contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
+    // ------------------------------------------------------------------------------------------
+    // Constants and immutables
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice The number of model inputs (prompt features).
+    uint256 public constant FEATURE_COUNT = 4;
+    /// @notice The number of model outputs (pixels of the 8x8 image).
+    uint256 public constant PIXEL_COUNT = 64;
+    /// @notice The length of `aigcData`: {PIXEL_COUNT} values of 2 bytes (int16).
+    uint256 public constant AIGC_DATA_LENGTH = 128;
+    /// @notice The largest {SCALE} accepted: 2^SCALE (a full-white pixel) must fit an int16.
+    uint256 public constant MAX_SCALE = 14;
+    /// @notice The largest {PACK_BITS} accepted: the 4 features must fit the one input word
+    /// (`252 / PACK_BITS >= 4`).
+    uint256 public constant MAX_PACK_BITS = 63;
+    /// @notice The minimum age, in blocks, of a commitment at {mint}: a commitment made in block `b`
+    /// can be revealed from block `b + MIN_COMMITMENT_AGE` on.
+    uint256 public constant MIN_COMMITMENT_AGE = 1;
+    /// @notice The maximum age, in blocks, of a commitment at {mint}: a commitment made in block `b`
+    /// can be revealed up to block `b + MAX_COMMITMENT_AGE` (about a day at 12-second blocks).
+    uint256 public constant MAX_COMMITMENT_AGE = 7200;
+
+    /// @notice Fractional bits of the model's fixed-point inputs and outputs (e.g. 7).
+    uint256 public immutable SCALE;
+    /// @notice The model's range bits: the packing width of its public instances (e.g. 12).
+    uint256 public immutable PACK_BITS;
+    /// @notice The number of packed instances holding the 64 pixels: `ceil(64 / (252 / PACK_BITS))`.
+    uint256 public immutable OUTPUT_WORDS;
+
+    /// @dev 2^(PACK_BITS - 1): packable values are in `[-_HALF_RANGE, _HALF_RANGE)`.
+    int256 private immutable _HALF_RANGE;
+
+    // ------------------------------------------------------------------------------------------
+    // State
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev committer => commitment => the block it was made in (0: none).
+    mapping(address committer => mapping(bytes32 commitment => uint256 blockNumber)) private _commitments;
+    /// @dev tokenId => keccak256 of its AIGC data (0: none added yet).
+    mapping(uint256 tokenId => bytes32 dataHash) private _aigcDataHashes;
+
+    // ------------------------------------------------------------------------------------------
+    // Errors and events
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice `scale` and `packBits` do not describe a usable model: it needs `scale <= 14` (int16
+    /// pixels), `scale + 2 <= packBits` (the value 2^scale must be packable) and `packBits <= 63`
+    /// (4 features in one word).
+    error InvalidModelConfig(uint256 scale, uint256 packBits);
+    /// @notice `committer` has no commitment `commitment` (wrong prompt, salt or sender, or already used).
+    error CommitmentNotFound(address committer, bytes32 commitment);
+    /// @notice The commitment can only be revealed from block `revealableAt` on.
+    error CommitmentTooRecent(bytes32 commitment, uint256 revealableAt);
+    /// @notice The commitment could only be revealed up to block `expiredAfter`; commit again.
+    error CommitmentExpired(bytes32 commitment, uint256 expiredAfter);
+    /// @notice The prompt of token `tokenId` has already been minted.
+    error PromptAlreadyMinted(uint256 tokenId);
+    /// @notice `tokenId` is not the token of the prompt given (`promptTokenId = keccak256(prompt)`).
+    error PromptMismatch(uint256 tokenId, uint256 promptTokenId);
+    /// @notice Token `tokenId` already has its AIGC data.
+    error AigcDataAlreadyAdded(uint256 tokenId);
+    /// @notice `aigcData` is `length` bytes long, not {AIGC_DATA_LENGTH}.
+    error InvalidAigcDataLength(uint256 length);
+    /// @notice Pixel `index` of `aigcData` has the value `value`, which cannot be packed at
+    /// {PACK_BITS} bits, so no proof can carry it.
+    error PixelOutOfRange(uint256 index, int256 value);
+
+    /// @notice `committer` committed to `commitment` in block `blockNumber` (see {commit}).
+    /// @param committer The account that can reveal it.
+    /// @param commitment `keccak256(abi.encode(committer, prompt, salt))`.
+    /// @param blockNumber The block of the commitment.
+    event Committed(address indexed committer, bytes32 indexed commitment, uint256 blockNumber);
+    /// @notice `owner` revealed `commitment` and minted token `tokenId` for `prompt`.
+    /// @param tokenId `uint256(keccak256(prompt))`.
+    /// @param owner The committer, the token's first owner.
+    /// @param commitment The commitment used (now deleted).
+    /// @param prompt The prompt.
+    event PromptRevealed(uint256 indexed tokenId, address indexed owner, bytes32 indexed commitment, bytes prompt);
+    /// @notice Token `tokenId`'s proven AIGC data (the full bytes, which {AigcData} logs only as a hash).
+    /// @param tokenId The token.
+    /// @param aigcData The 64 pixels, `abi.encodePacked` as int16.
+    event AigcDataPublished(uint256 indexed tokenId, bytes aigcData);
+
+    // ------------------------------------------------------------------------------------------
+    // Construction
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Deploys the collection for one model.
+    /// @dev Reverts with {InvalidModelConfig} for an unusable `scale_` / `packBits_`, and with the
+    /// {ZkinferConsumer} errors for a bad verifier, codehash, rotation delay or owner. The pinned
+    /// instance count is `1 + ceil(64 / (252 / packBits_))` (5 for packBits 12).
+    /// @param verifier_ The model's zkinfer-generated verifier.
+    /// @param codehash_ The keccak256 of the verifier's runtime code (must match).
+    /// @param scale_ Fractional bits of the model's fixed-point inputs and outputs (at most 14).
+    /// @param packBits_ The model's range bits (packing width), in `[scale_ + 2, 63]`.
+    /// @param rotationDelay_ The timelock of verifier rotations, in seconds.
+    /// @param initialOwner The owner, who can only rotate the verifier.
+    constructor(
+        IZkinferVerifier verifier_,
+        bytes32 codehash_,
+        uint256 scale_,
+        uint256 packBits_,
+        uint256 rotationDelay_,
+        address initialOwner
+    )
+        ERC721("zkinfer AIGC", "ZKAIGC")
+        ZkinferConsumer(verifier_, codehash_, _instanceCount(scale_, packBits_), rotationDelay_, initialOwner)
+    {
+        SCALE = scale_;
+        PACK_BITS = packBits_;
+        OUTPUT_WORDS = ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
+        // casting to 'int256' is safe because packBits_ <= 63
+        // forge-lint: disable-next-line(unsafe-typecast,incorrect-shift)
+        _HALF_RANGE = int256(1 << (packBits_ - 1));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Commit-reveal minting
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Commits to minting a prompt, without revealing it.
+    /// @dev `commitment` must be `keccak256(abi.encode(msg.sender, prompt, salt))` with a secret,
+    /// random `salt` (see {commitmentOf}; compute it locally, as a transaction would reveal the prompt).
+    /// Commitments are kept per sender, so nobody can use, block or overwrite another account's
+    /// commitment; committing again to the same value restarts its clock. Emits {Committed}.
+    /// @param commitment The hash of the sender, the prompt and the salt.
+    function commit(bytes32 commitment) external {
+        _commitments[msg.sender][commitment] = block.number;
+        emit Committed(msg.sender, commitment, block.number);
+    }
+
+    /// @notice Reveals a commitment and mints the prompt's token to the sender (the committer).
+    /// @dev Why commit-reveal: `mint` shows the prompt to the mempool, but it only succeeds for an
+    /// account holding a commitment to that prompt made at least {MIN_COMMITMENT_AGE} block before.
+    /// A front-runner who learns the prompt from a pending `mint` has no such commitment (the
+    /// commitment hides the prompt behind the salt, and binds the committer's address, so replaying
+    /// the victim's `mint` or copying the victim's commitment does not work), and a commitment made
+    /// now cannot be revealed in the same block. The remaining risk: a reveal left pending for more
+    /// than {MIN_COMMITMENT_AGE} block gives a front-runner time to commit and reveal first; send it
+    /// with a competitive fee or through a private transaction pool.
+    ///
+    /// Reverts with {PromptAlreadyMinted}, {CommitmentNotFound}, {CommitmentTooRecent} or
+    /// {CommitmentExpired}, and like OpenZeppelin's `_safeMint` if the sender is a contract that does
+    /// not accept ERC-721 tokens. Deletes the commitment, then emits {PromptRevealed} and
+    /// {IERC721-Transfer}.
+    /// @param prompt The prompt (any bytes, e.g. UTF-8 text).
+    /// @param salt The salt of the commitment.
+    /// @return tokenId `uint256(keccak256(prompt))`.
+    function mint(bytes calldata prompt, bytes32 salt) external returns (uint256 tokenId) {
+        tokenId = uint256(keccak256(prompt));
+        if (_ownerOf(tokenId) != address(0)) revert PromptAlreadyMinted(tokenId);
+        bytes32 commitment = keccak256(abi.encode(msg.sender, prompt, salt));
+        uint256 committedAt = _commitments[msg.sender][commitment];
+        // No transaction runs in block 0, so 0 always means "no commitment".
+        if (committedAt == 0) revert CommitmentNotFound(msg.sender, commitment);
+        if (block.number < committedAt + MIN_COMMITMENT_AGE) {
+            revert CommitmentTooRecent(commitment, committedAt + MIN_COMMITMENT_AGE);
+        }
+        if (block.number > committedAt + MAX_COMMITMENT_AGE) {
+            revert CommitmentExpired(commitment, committedAt + MAX_COMMITMENT_AGE);
+        }
+        delete _commitments[msg.sender][commitment];
+        emit PromptRevealed(tokenId, msg.sender, commitment, prompt);
+        _safeMint(msg.sender, tokenId);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // ERC-7007
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IERC7007
+    /// @dev Anyone may call it (typically the prover node): a valid proof fixes the image as the
+    /// model's output for the prompt, so there is only one image it can add. It succeeds exactly when
+    /// {verify} returns true, for a minted token without AIGC data yet, and reverts with the reason
+    /// otherwise: {PromptMismatch} (`tokenId != keccak256(prompt)`), OpenZeppelin's
+    /// `ERC721NonexistentToken`, {AigcDataAlreadyAdded}, {InvalidAigcDataLength}, {PixelOutOfRange},
+    /// or {ZkinferConsumer}'s `VerificationFailed` (wrapping the verifier's error),
+    /// `InstanceCountMismatch` or `CodehashMismatch`. Stores keccak256(aigcData) ({aigcDataHash}), then
+    /// emits {AigcData} and {AigcDataPublished}.
+    function addAigcData(uint256 tokenId, bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
+        external
+    {
+        uint256 promptTokenId = uint256(keccak256(prompt));
+        if (tokenId != promptTokenId) revert PromptMismatch(tokenId, promptTokenId);
+        _requireOwned(tokenId);
+        if (_aigcDataHashes[tokenId] != bytes32(0)) revert AigcDataAlreadyAdded(tokenId);
+        _verifyProof(proof, expectedInstances(prompt, aigcData));
+        _aigcDataHashes[tokenId] = keccak256(aigcData);
+        emit AigcData(tokenId, prompt, aigcData, proof);
+        emit AigcDataPublished(tokenId, aigcData);
+    }
+
+    /// @inheritdoc IERC7007
+    /// @dev Recomputes the public instances from `prompt` and `aigcData` ({expectedInstances}) and
+    /// checks `proof` against them with the pinned verifier. Never reverts for bad input: returns
+    /// false if `aigcData` is malformed (wrong length, a pixel that cannot be packed) or if the
+    /// verification fails for any reason (the verifier rejects the proof or returns false, the
+    /// verifier's code changed, the instance count does not match). Does not check that the token
+    /// exists. Note: the verification runs in an external self-call ({checkProof}), so a call with too
+    /// little gas for the verifier also returns false.
+    function verify(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
+        external
+        view
+        returns (bool success)
+    {
+        if (aigcData.length != AIGC_DATA_LENGTH) return false;
+        (int256[] memory pixels, uint256 badIndex) = _decodePixels(aigcData);
+        if (badIndex != PIXEL_COUNT) return false;
+        uint256[] memory instances = _instances(prompt, pixels);
+        try this.checkProof(proof, instances) {
+            success = true;
+        } catch {
+            success = false;
+        }
+    }
+
+    /// @notice Reverts unless `proof` is valid for `instances` under the pinned model.
+    /// @dev {ZkinferConsumer._verifyProof} as an external view, so {verify} can catch its revert.
+    /// Reverts with `InstanceCountMismatch`, `CodehashMismatch` or `VerificationFailed`.
+    /// @param proof The proof bytes.
+    /// @param instances The public instances, in circuit order.
+    function checkProof(bytes calldata proof, uint256[] calldata instances) external view {
+        _verifyProof(proof, instances);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice The keccak256 of token `tokenId`'s AIGC data.
+    /// @param tokenId The token.
+    /// @return The hash, or zero if no AIGC data has been added (or the token does not exist).
+    function aigcDataHash(uint256 tokenId) external view returns (bytes32) {
+        return _aigcDataHashes[tokenId];
+    }
+
+    /// @notice The block in which `committer` made `commitment`.
+    /// @param committer The committer.
+    /// @param commitment The commitment.
+    /// @return The block number, or zero if there is no such commitment (never made, or used).
+    function commitmentBlock(address committer, bytes32 commitment) external view returns (uint256) {
+        return _commitments[committer][commitment];
+    }
+
+    /// @notice The commitment {commit} expects: `keccak256(abi.encode(committer, prompt, salt))`.
+    /// @dev A convenience for tests and tools; calling it through a public RPC node shows the prompt
+    /// to that node (not to the mempool), so prefer computing it locally.
+    /// @param committer The account that will call {mint}.
+    /// @param prompt The prompt.
+    /// @param salt A secret random salt.
+    /// @return The commitment.
+    function commitmentOf(address committer, bytes calldata prompt, bytes32 salt) external pure returns (bytes32) {
+        return keccak256(abi.encode(committer, prompt, salt));
+    }
+
+    /// @notice The token of `prompt`.
+    /// @param prompt The prompt.
+    /// @return `uint256(keccak256(prompt))`.
+    function tokenIdOf(bytes calldata prompt) external pure returns (uint256) {
+        return uint256(keccak256(prompt));
+    }
+
+    /// @notice The model's 4 input features for `prompt`.
+    /// @dev `f_i = floor(uint8(h[i]) * 2^SCALE / 255)` with `h = keccak256(prompt)`, `h[0]` its most
+    /// significant byte. E.g. "a red fox at dawn" (hash 0xf78e18cc...) gives 123, 71, 12, 102 at scale 7.
+    /// @param prompt The prompt.
+    /// @return features The fixed-point features, each in `[0, 2^SCALE]`.
+    function promptFeatures(bytes calldata prompt) external view returns (int256[] memory features) {
+        return _features(prompt);
+    }
+
+    /// @notice The input word (instance 0) for `prompt`: its {promptFeatures} packed at {PACK_BITS}.
+    /// @param prompt The prompt.
+    /// @return `sum_i (f_i + 2^(PACK_BITS-1)) * 2^(PACK_BITS * i)`.
+    function inputWord(bytes calldata prompt) external view returns (uint256) {
+        return ZkinferInstances.pack(_features(prompt), PACK_BITS)[0];
+    }
+
+    /// @notice Decodes `aigcData` into its 64 pixel values.
+    /// @dev Reverts with {InvalidAigcDataLength} unless it is 128 bytes. Does not check the range.
+    /// @param aigcData `abi.encodePacked` of 64 int16 values.
+    /// @return pixels The values, row-major (pixel (r, c) at index `8 * r + c`).
+    function decodeAigcData(bytes calldata aigcData) external view returns (int256[] memory pixels) {
+        if (aigcData.length != AIGC_DATA_LENGTH) revert InvalidAigcDataLength(aigcData.length);
+        (pixels,) = _decodePixels(aigcData);
+    }
+
+    /// @notice The public instances a proof for `prompt` and `aigcData` must carry.
+    /// @dev `[inputWord(prompt), pack(pixels, PACK_BITS)...]`: 1 + {OUTPUT_WORDS} words. Reverts with
+    /// {InvalidAigcDataLength} or {PixelOutOfRange} (the first offending pixel) if `aigcData` is malformed.
+    /// @param prompt The prompt.
+    /// @param aigcData The 64 pixels, `abi.encodePacked` as int16.
+    /// @return instances The instances, in circuit order.
+    function expectedInstances(bytes calldata prompt, bytes calldata aigcData)
+        public
+        view
+        returns (uint256[] memory instances)
+    {
+        if (aigcData.length != AIGC_DATA_LENGTH) revert InvalidAigcDataLength(aigcData.length);
+        (int256[] memory pixels, uint256 badIndex) = _decodePixels(aigcData);
+        if (badIndex != PIXEL_COUNT) revert PixelOutOfRange(badIndex, pixels[badIndex]);
+        return _instances(prompt, pixels);
+    }
+
+    /// @notice ERC-165: ERC-7007 (0x702c55a6), ERC-721 (0x80ac58cd), ERC-721 metadata (0x5b5e139f)
+    /// and ERC-165 (0x01ffc9a7).
+    /// @param interfaceId The interface identifier.
+    /// @return True if the contract implements it.
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, IERC165) returns (bool) {
+        return interfaceId == type(IERC7007).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev Validates the model configuration and returns the instance count to pin.
+    function _instanceCount(uint256 scale_, uint256 packBits_) private pure returns (uint256) {
+        if (scale_ > MAX_SCALE || scale_ + 2 > packBits_ || packBits_ > MAX_PACK_BITS) {
+            revert InvalidModelConfig(scale_, packBits_);
+        }
+        return 1 + ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
+    }
+
+    /// @dev The 4 features of `prompt` (see {promptFeatures}).
+    function _features(bytes calldata prompt) private view returns (int256[] memory features) {
+        uint256 h = uint256(keccak256(prompt));
+        uint256 scale_ = SCALE;
+        features = new int256[](FEATURE_COUNT);
+        for (uint256 i = 0; i < FEATURE_COUNT; ++i) {
+            // byte i of the hash, big-endian
+            uint256 b = (h >> (248 - 8 * i)) & 0xff;
+            // casting to 'int256' is safe because the value is at most 255 * 2^14 / 255
+            // forge-lint: disable-next-line(unsafe-typecast)
+            features[i] = int256((b << scale_) / 255);
+        }
+    }
+
+    /// @dev Decodes the 64 big-endian int16 values of `aigcData` (the caller checked its length) and
+    /// returns the index of the first one outside the packable range, or {PIXEL_COUNT} if none is.
+    function _decodePixels(bytes calldata aigcData) private view returns (int256[] memory pixels, uint256 badIndex) {
+        pixels = new int256[](PIXEL_COUNT);
+        badIndex = PIXEL_COUNT;
+        int256 half = _HALF_RANGE;
+        for (uint256 w = 0; w < AIGC_DATA_LENGTH / 32; ++w) {
+            // 16 values per 32-byte chunk
+            uint256 chunk = uint256(bytes32(aigcData[32 * w:32 * w + 32]));
+            for (uint256 j = 0; j < 16; ++j) {
+                // casting to 'uint16' keeps exactly the 2 bytes of value j; to 'int16' reads them as
+                // two's complement, as abi.encodePacked(int16) wrote them
+                // forge-lint: disable-next-line(unsafe-typecast)
+                int256 v = int16(uint16(chunk >> (240 - 16 * j)));
+                uint256 k = 16 * w + j;
+                pixels[k] = v;
+                if (badIndex == PIXEL_COUNT && (v < -half || v >= half)) badIndex = k;
+            }
+        }
+    }
+
+    /// @dev `[inputWord(prompt), pack(pixels)...]`; the pixels are in range.
+    function _instances(bytes calldata prompt, int256[] memory pixels)
+        private
+        view
+        returns (uint256[] memory instances)
+    {
+        uint256[] memory outputWords = ZkinferInstances.pack(pixels, PACK_BITS);
+        uint256 n = outputWords.length;
+        instances = new uint256[](1 + n);
+        instances[0] = ZkinferInstances.pack(_features(prompt), PACK_BITS)[0];
+        for (uint256 i = 0; i < n; ++i) {
+            instances[1 + i] = outputWords[i];
+        }
+    }
+}
