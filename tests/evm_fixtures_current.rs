@@ -47,4 +47,20 @@ fn forge_fixtures_are_current() {
     assert_eq!(verified.inputs, vec![expected], "the vault proof is for the worked example's features");
     let lib = vault_fixture_library(&build, &proof).unwrap();
     assert!(lib == std::fs::read_to_string(library_path(VAULT_PREFIX)).expect(HINT), "vault fixture is stale; {HINT}");
+
+    let build = build_aigc_model(work.path()).unwrap();
+    let fresh = pipeline::solidity_verifier_named(&build, &format!("{AIGC_PREFIX}Verifier")).unwrap();
+    assert!(
+        fresh == std::fs::read_to_string(verifier_path(AIGC_PREFIX)).expect(HINT),
+        "AIGC verifier is stale; {HINT}"
+    );
+    let proof: ProofFile = read_json(&proof_json_path(AIGC_PROOF_JSON)).expect(HINT);
+    let prover = Prover::load(&build).unwrap();
+    let vk = build.vk().unwrap();
+    let verified = pipeline::verify(&build, &proof, &prover.params, &vk).unwrap();
+    let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
+    assert_eq!(features, [123, 71, 12, 102], "the contract's worked example");
+    assert_eq!(verified.inputs, vec![features.iter().map(|&f| f as f64 / 128.0).collect::<Vec<_>>()]);
+    let lib = aigc_fixture_library(&build, &proof).unwrap();
+    assert!(lib == std::fs::read_to_string(library_path(AIGC_PREFIX)).expect(HINT), "AIGC fixture is stale; {HINT}");
 }

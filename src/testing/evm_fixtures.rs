@@ -123,6 +123,50 @@ pub fn vault_fixture_library(build: &Build, file: &ProofFile) -> Result<String, 
     crate::evm::solc::format_solidity(&source)
 }
 
+pub const AIGC_PREFIX: &str = "Aigc";
+pub const AIGC_PROOF_JSON: &str = "aigc";
+/// The prompt of the NFT fixture.
+pub const AIGC_PROMPT: &str = "a red fox at dawn";
+
+/// Compiles and sets up the NFT's generative model with its calibration states.
+pub fn build_aigc_model(work: &Path) -> Result<Build, ZkError> {
+    let dir = crate_root().join("examples/aigc-nft/model");
+    let onnx = dir.join("network.onnx");
+    let mut calibration = vec![dir.join("input.json")];
+    calibration.extend((0..6).map(|i| dir.join(format!("calibration/state-{i}.json"))));
+    let out = work.join("aigc");
+    pipeline::compile(&CompileRequest {
+        model: &onnx,
+        calibration: &calibration,
+        options: CalibrationOptions::default(),
+        out_dir: &out,
+    })?;
+    let build = Build::open(&out)?;
+    pipeline::setup(&build, &SrsSource::Dev)?;
+    Ok(build)
+}
+
+/// The NFT fixture library: prompt, content (`aigcData`: the 64 pixels as big-endian int16) and proof.
+pub fn aigc_fixture_library(build: &Build, file: &ProofFile) -> Result<String, ZkError> {
+    let base = fixture_library(AIGC_PREFIX, file)?;
+    let bits = build.settings.layout.packing.map(|p| p.bits).unwrap_or(0);
+    let pixels = file.outputs_fixed.first().cloned().unwrap_or_default();
+    let mut data = Vec::with_capacity(2 * pixels.len());
+    for p in &pixels {
+        data.extend_from_slice(&(*p as i16).to_be_bytes());
+    }
+    let extra = format!(
+        "\n    /// @notice The prompt the content was generated from.\n    bytes internal constant PROMPT = \"{AIGC_PROMPT}\";\n\
+         /// @notice Fractional bits of features and pixels.\n    uint256 internal constant SCALE = {};\n\
+         /// @notice Bits per packed value.\n    uint256 internal constant PACK_BITS = {bits};\n\n\
+         /// @notice The generated 8x8 image: 64 pixels as big-endian int16, row-major.\n    function aigcData() internal pure returns (bytes memory) {{\n        return hex\"{}\";\n    }}\n}}\n",
+        build.settings.scale,
+        hex::encode(&data)
+    );
+    let source = base.trim_end().strip_suffix('}').unwrap_or(&base).to_string() + &extra;
+    crate::evm::solc::format_solidity(&source)
+}
+
 /// Regenerates every fixture: verifier sources, fresh proofs (JSON) and their Solidity libraries.
 pub fn write_fixtures() -> Result<(), ZkError> {
     let work = tempfile_dir()?;
@@ -148,6 +192,18 @@ pub fn write_fixtures() -> Result<(), ZkError> {
     write_json(&proof_json_path(VAULT_PROOF_JSON), &proof)?;
     let lib = vault_fixture_library(&build, &read_json(&proof_json_path(VAULT_PROOF_JSON))?)?;
     std::fs::write(library_path(VAULT_PREFIX), lib).map_err(|e| ZkError::io(&library_path(VAULT_PREFIX), e))?;
+
+    let build = build_aigc_model(&work)?;
+    let verifier = pipeline::solidity_verifier_named(&build, &format!("{AIGC_PREFIX}Verifier"))?;
+    std::fs::write(verifier_path(AIGC_PREFIX), verifier).map_err(|e| ZkError::io(&verifier_path(AIGC_PREFIX), e))?;
+    let prover = Prover::load(&build)?;
+    let unit = (1u64 << build.settings.scale) as f64;
+    let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
+    let inputs = vec![features.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
+    let proof = pipeline::prove(&build, &prover, &inputs)?;
+    write_json(&proof_json_path(AIGC_PROOF_JSON), &proof)?;
+    let lib = aigc_fixture_library(&build, &read_json(&proof_json_path(AIGC_PROOF_JSON))?)?;
+    std::fs::write(library_path(AIGC_PREFIX), lib).map_err(|e| ZkError::io(&library_path(AIGC_PREFIX), e))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
