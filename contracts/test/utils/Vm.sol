@@ -53,6 +53,13 @@ interface Vm {
     /// @param checkData Compare the data.
     /// @param emitter The expected emitting contract.
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+
+    /// @notice Has all subsequent calls (at this call depth only) create transactions that can later
+    /// be signed and sent onchain, from the script's sender (e.g. the `--private-key` account).
+    function startBroadcast() external;
+
+    /// @notice Stops collecting onchain transactions.
+    function stopBroadcast() external;
 }
 
 // The cheatcode contract's address: `address(uint160(uint256(keccak256("hevm cheat code"))))`.

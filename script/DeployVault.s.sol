@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
+import {AIRiskVault} from "../contracts/vault/AIRiskVault.sol";
+import {MockPriceSource} from "../contracts/vault/MockPriceSource.sol";
+import {VaultRiskVerifier} from "../contracts/test/fixtures/VaultRiskVerifier.sol";
+import {VaultRiskFixture} from "../contracts/test/fixtures/VaultRiskFixture.sol";
+import {VM} from "../contracts/test/utils/Vm.sol";
+import {LocalToken} from "./LocalToken.sol";
+
+/// @title Deploys the AI-governed lending vault on a local chain, in the worked example's state
+/// @notice Deploys two {LocalToken}s, a {MockPriceSource} holding the prices [2000, 2100, 1995,
+/// 2000, 1900, 1950, 2050, 2000], the generated `VaultRiskVerifier` and {AIRiskVault} (owned by the
+/// broadcaster), then, from the broadcaster, lends 10,000 borrow tokens, posts 5 collateral and
+/// borrows 4,000: the state whose features [51, 46, 6, 80] the fixture proof
+/// (`contracts/test/fixtures/vault_risk.proof.json`) was made for.
+/// @dev Run: `forge script script/DeployVault.s.sol --rpc-url <url> --broadcast --private-key <key>`.
+/// The addresses are printed as the return values of {run}.
+contract DeployVault {
+    uint256 internal constant EPOCH = 1 hours;
+    uint256 internal constant ROTATION_DELAY = 2 days;
+    uint256 internal constant LEND = 10_000e18;
+    uint256 internal constant COLLATERAL = 5e18;
+    uint256 internal constant BORROW = 4000e18;
+
+    /// @notice Deploys and sets up everything from the script's sender.
+    /// @return collateral The collateral token.
+    /// @return asset The borrow token.
+    /// @return prices The price source.
+    /// @return verifier The risk model's verifier.
+    /// @return vault The vault.
+    function run()
+        external
+        returns (LocalToken collateral, LocalToken asset, MockPriceSource prices, address verifier, AIRiskVault vault)
+    {
+        address deployer = msg.sender;
+        VM.startBroadcast();
+
+        collateral = new LocalToken("Local Collateral", "lCOL");
+        asset = new LocalToken("Local Borrowed", "lBOR");
+
+        prices = new MockPriceSource(deployer);
+        uint256[8] memory history = [uint256(2000e18), 2100e18, 1995e18, 2000e18, 1900e18, 1950e18, 2050e18, 2000e18];
+        for (uint256 i = 0; i < history.length; ++i) {
+            prices.pushPrice(history[i]);
+        }
+
+        verifier = address(new VaultRiskVerifier());
+        vault = new AIRiskVault(
+            collateral,
+            asset,
+            prices,
+            _config(),
+            IZkinferVerifier(verifier),
+            verifier.codehash,
+            ROTATION_DELAY,
+            deployer
+        );
+
+        asset.mint(deployer, LEND);
+        asset.approve(address(vault), LEND);
+        vault.deposit(LEND);
+
+        collateral.mint(deployer, COLLATERAL);
+        collateral.approve(address(vault), COLLATERAL);
+        vault.depositCollateral(COLLATERAL);
+        vault.borrow(BORROW);
+
+        VM.stopBroadcast();
+    }
+
+    /// @dev The example's risk configuration: 1-hour epochs, LTV in [0.30, 0.85] and rate in
+    /// [0.01, 0.40] moving at most 0.05 per update, starting at 0.60 / 0.05.
+    function _config() internal pure returns (AIRiskVault.RiskConfig memory) {
+        return AIRiskVault.RiskConfig({
+            epochLength: EPOCH,
+            featureScale: VaultRiskFixture.SCALE,
+            packBits: VaultRiskFixture.PACK_BITS,
+            ltvFloor: 0.3e18,
+            ltvCeiling: 0.85e18,
+            rateFloor: 0.01e18,
+            rateCeiling: 0.4e18,
+            maxLtvChange: 0.05e18,
+            maxRateChange: 0.05e18,
+            initialLtv: 0.6e18,
+            initialRate: 0.05e18
+        });
+    }
+}
