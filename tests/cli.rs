@@ -266,3 +266,51 @@ fn evm_commands_generate_encode_and_verify() {
     assert_eq!(v["valid"], false);
     assert_eq!(v["error"], "ProofRejected()");
 }
+
+#[test]
+fn malformed_layer_parameters_are_clear_errors() {
+    use zkinfer::testing::onnx_builder::{attr_int, GraphBuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, r#"{"input_data": [[0.1, 0.2, 0.3, 0.4]]}"#).unwrap();
+    let cases = [
+        (
+            "conv bias",
+            GraphBuilder::new("bad_conv")
+                .input("x", &[1, 1, 2, 2])
+                .output("y", &[1, 2, 2, 2])
+                .initializer("w", &[2, 1, 1, 1], vec![1.0, 2.0])
+                .initializer("b", &[1], vec![0.5])
+                .node("Conv", &["x", "w", "b"], &["y"], vec![])
+                .build(),
+            "bias has 1 values for 2 output channels",
+        ),
+        (
+            "gemm bias",
+            GraphBuilder::new("bad_gemm")
+                .input("x", &[1, 4])
+                .output("y", &[1, 3])
+                .initializer("w", &[3, 4], vec![0.1; 12])
+                .initializer("b", &[5], vec![0.0; 5])
+                .node("Gemm", &["x", "w", "b"], &["y"], vec![attr_int("transB", 1)])
+                .build(),
+            "does not broadcast",
+        ),
+    ];
+    for (what, onnx, expected) in cases {
+        let path = tmp.path().join("m.onnx");
+        std::fs::write(&path, onnx).unwrap();
+        let o = zkinfer(&[
+            "compile",
+            path.to_str().unwrap(),
+            "--calibrate",
+            input.to_str().unwrap(),
+            "-o",
+            tmp.path().join("b").to_str().unwrap(),
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(err.contains(expected) || err.contains("tract could not load"), "{what}: {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+}

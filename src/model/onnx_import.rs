@@ -430,6 +430,11 @@ impl Lowering {
             Some(Value::Const(c)) => Some(c),
             Some(Value::Node(_)) => return Err(node_err(node, "bias C must be a constant".into())),
         };
+        if let Some(c) = &bias {
+            if broadcast_shape(&c.shape, &[m, n]).ok().as_deref() != Some(&[m, n][..]) {
+                return Err(node_err(node, format!("bias C of shape {:?} does not broadcast to [{m}, {n}]", c.shape)));
+            }
+        }
         let bias_index = bias.as_ref().map(|c| broadcast_index(&c.shape, &[m, n]));
         let mut rows = Vec::with_capacity(m * n);
         for i in 0..m {
@@ -520,6 +525,11 @@ impl Lowering {
             return Err(node_err(node, format!("weight shape {:?} does not match {c} input channels", wt.shape)));
         }
         let (m, kh, kw) = (wt.shape[0], wt.shape[2], wt.shape[3]);
+        if let Some(b) = &bias {
+            if b.data.len() != m {
+                return Err(node_err(node, format!("bias has {} values for {m} output channels", b.data.len())));
+            }
+        }
         let geo = Window::from_attrs(node, [h, w], [kh, kw])?;
         let (oh, ow) = (geo.out[0], geo.out[1]);
         let mut rows = Vec::with_capacity(m * oh * ow);
