@@ -4,34 +4,21 @@
 mod common;
 
 use zkinfer::model::input_file::read_inputs;
-use zkinfer::pipeline::{self, Build, CompileRequest, Prover, SrsSource};
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::{self, Prover};
+use zkinfer::testing::evm_fixtures::{build_vault_model, vault_calibration};
 
 #[test]
 fn vault_risk_model_proves_and_verifies_on_chain() {
     common::init_cache();
-    let dir = common::root().join("examples/defi-vault/model");
-    let mut calibration = vec![dir.join("input.json")];
-    for i in 0..4 {
-        calibration.push(dir.join(format!("calibration/state-{i}.json")));
-    }
     let out = tempfile::tempdir().unwrap();
-    let onnx = dir.join("network.onnx");
-    let settings = pipeline::compile(&CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: out.path(),
-    })
-    .unwrap();
-    for o in &settings.calibration.outputs {
+    // Compiles with every calibration state and requires scale 7 and two instances (4 features in
+    // one word, 2 outputs in another), as the vault contract expects.
+    let build = build_vault_model(out.path()).unwrap();
+    for o in &build.settings.calibration.outputs {
         assert!(o.max_abs_error < 0.02, "quantised risk outputs drift: {}", o.max_abs_error);
     }
-    assert_eq!(settings.input_shapes, vec![vec![1, 4]]);
-    assert_eq!(settings.num_instances, 2, "4 features in one word, 2 outputs in another");
-
-    let build = Build::open(out.path()).unwrap();
-    pipeline::setup(&build, &SrsSource::Dev).unwrap();
+    assert_eq!(build.settings.input_shapes, vec![vec![1, 4]]);
+    let calibration = vault_calibration();
     let prover = Prover::load(&build).unwrap();
     // The sample state and the most extreme one (every feature at its range end).
     for input in [&calibration[0], &calibration[2]] {

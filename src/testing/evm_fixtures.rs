@@ -23,21 +23,42 @@ fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Compiles `onnx` with the given calibration inputs into `out` and sets it up (development SRS).
+fn compile_and_setup(onnx: &Path, calibration: &[PathBuf], out: &Path) -> Result<Build, ZkError> {
+    pipeline::compile(&CompileRequest {
+        model: onnx,
+        calibration,
+        options: CalibrationOptions::default(),
+        out_dir: out,
+    })?;
+    let build = Build::open(out)?;
+    pipeline::setup(&build, &SrsSource::Dev)?;
+    Ok(build)
+}
+
+/// An example model's sample input followed by its `calibration/state-{i}.json` files.
+fn example_calibration(dir: &Path, states: usize) -> Vec<PathBuf> {
+    std::iter::once(dir.join("input.json"))
+        .chain((0..states).map(|i| dir.join(format!("calibration/state-{i}.json"))))
+        .collect()
+}
+
 /// Compiles and sets up a fixture model in `work` (development SRS).
 pub fn build_fixture_model(model: &str, work: &Path) -> Result<Build, ZkError> {
     let dir = crate_root().join("tests/models").join(model);
-    let onnx = dir.join("network.onnx");
-    let calibration = vec![dir.join("input.json")];
-    let out = work.join(model);
-    pipeline::compile(&CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: &out,
-    })?;
-    let build = Build::open(&out)?;
-    pipeline::setup(&build, &SrsSource::Dev)?;
-    Ok(build)
+    compile_and_setup(&dir.join("network.onnx"), &[dir.join("input.json")], &work.join(model))
+}
+
+/// `base` (a fixture library) with `members` added before its closing brace, formatted.
+fn with_members(base: &str, members: &str) -> Result<String, ZkError> {
+    let open = base.trim_end().strip_suffix('}').unwrap_or(base);
+    crate::evm::solc::format_solidity(&format!("{open}{members}}}\n"))
+}
+
+/// Model inputs given as fixed-point integers, as the floats that quantise back to exactly them.
+fn fixed_point_inputs(values: &[i64], scale: u32) -> Vec<Vec<f64>> {
+    let unit = (1u64 << scale) as f64;
+    vec![values.iter().map(|&v| v as f64 / unit).collect()]
 }
 
 /// The Solidity library holding a proof and its instances.
@@ -84,27 +105,25 @@ pub const VAULT_FEATURES: [i64; 4] = [51, 46, 6, 80];
 pub const VAULT_PREFIX: &str = "VaultRisk";
 pub const VAULT_PROOF_JSON: &str = "vault_risk";
 
+fn vault_model_dir() -> PathBuf {
+    crate_root().join("examples/defi-vault/model")
+}
+
+/// The vault model's sample state, then calibration states spanning every feature's range.
+pub fn vault_calibration() -> Vec<PathBuf> {
+    example_calibration(&vault_model_dir(), 4)
+}
+
 /// Compiles and sets up the vault's risk model with its calibration states (development SRS).
 pub fn build_vault_model(work: &Path) -> Result<Build, ZkError> {
-    let dir = crate_root().join("examples/defi-vault/model");
-    let onnx = dir.join("network.onnx");
-    let mut calibration = vec![dir.join("input.json")];
-    calibration.extend((0..4).map(|i| dir.join(format!("calibration/state-{i}.json"))));
-    let out = work.join("vault");
-    pipeline::compile(&CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: &out,
-    })?;
-    let build = Build::open(&out)?;
+    let onnx = vault_model_dir().join("network.onnx");
+    let build = compile_and_setup(&onnx, &vault_calibration(), &work.join("vault"))?;
     if build.settings.scale != 7 || build.settings.num_instances != 2 {
         return Err(ZkError::internal(format!(
             "the vault expects scale 7 and 2 instances; the model compiled to scale {} with {} instances",
             build.settings.scale, build.settings.num_instances
         )));
     }
-    pipeline::setup(&build, &SrsSource::Dev)?;
     Ok(build)
 }
 
@@ -113,14 +132,13 @@ pub fn vault_fixture_library(build: &Build, file: &ProofFile) -> Result<String, 
     let base = fixture_library(VAULT_PREFIX, file)?;
     let bits = build.settings.layout.packing.map(|p| p.bits).unwrap_or(0);
     let outputs = file.outputs_fixed.first().cloned().unwrap_or_default();
-    let extra = format!(
+    let members = format!(
         "\n    /// @notice Fractional bits of features and outputs.\n    uint256 internal constant SCALE = {};\n\
          /// @notice Bits per packed value (the model's activation range).\n    uint256 internal constant PACK_BITS = {bits};\n\
-         /// @notice The model's outputs in this proof (fixed point): LTV output, rate output.\n    int256 internal constant LTV_OUTPUT = {};\n    int256 internal constant RATE_OUTPUT = {};\n}}\n",
+         /// @notice The model's outputs in this proof (fixed point): LTV output, rate output.\n    int256 internal constant LTV_OUTPUT = {};\n    int256 internal constant RATE_OUTPUT = {};\n",
         build.settings.scale, outputs[0], outputs[1]
     );
-    let source = base.trim_end().strip_suffix('}').unwrap_or(&base).to_string() + &extra;
-    crate::evm::solc::format_solidity(&source)
+    with_members(&base, &members)
 }
 
 pub const AIGC_PREFIX: &str = "Aigc";
@@ -131,19 +149,7 @@ pub const AIGC_PROMPT: &str = "a red fox at dawn";
 /// Compiles and sets up the NFT's generative model with its calibration states.
 pub fn build_aigc_model(work: &Path) -> Result<Build, ZkError> {
     let dir = crate_root().join("examples/aigc-nft/model");
-    let onnx = dir.join("network.onnx");
-    let mut calibration = vec![dir.join("input.json")];
-    calibration.extend((0..6).map(|i| dir.join(format!("calibration/state-{i}.json"))));
-    let out = work.join("aigc");
-    pipeline::compile(&CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: &out,
-    })?;
-    let build = Build::open(&out)?;
-    pipeline::setup(&build, &SrsSource::Dev)?;
-    Ok(build)
+    compile_and_setup(&dir.join("network.onnx"), &example_calibration(&dir, 6), &work.join("aigc"))
 }
 
 /// The NFT fixture library: prompt, content (`aigcData`: the 64 pixels as big-endian int16) and proof.
@@ -155,16 +161,33 @@ pub fn aigc_fixture_library(build: &Build, file: &ProofFile) -> Result<String, Z
     for p in &pixels {
         data.extend_from_slice(&(*p as i16).to_be_bytes());
     }
-    let extra = format!(
+    let members = format!(
         "\n    /// @notice The prompt the content was generated from.\n    bytes internal constant PROMPT = \"{AIGC_PROMPT}\";\n\
          /// @notice Fractional bits of features and pixels.\n    uint256 internal constant SCALE = {};\n\
          /// @notice Bits per packed value.\n    uint256 internal constant PACK_BITS = {bits};\n\n\
-         /// @notice The generated 8x8 image: 64 pixels as big-endian int16, row-major.\n    function aigcData() internal pure returns (bytes memory) {{\n        return hex\"{}\";\n    }}\n}}\n",
+         /// @notice The generated 8x8 image: 64 pixels as big-endian int16, row-major.\n    function aigcData() internal pure returns (bytes memory) {{\n        return hex\"{}\";\n    }}\n",
         build.settings.scale,
         hex::encode(&data)
     );
-    let source = base.trim_end().strip_suffix('}').unwrap_or(&base).to_string() + &extra;
-    crate::evm::solc::format_solidity(&source)
+    with_members(&base, &members)
+}
+
+/// Writes one fixture: the `{prefix}Verifier` source, a fresh proof on `inputs` as
+/// `{proof_name}.proof.json`, and the Solidity library `library` makes from that JSON.
+fn write_fixture(
+    build: &Build,
+    prefix: &str,
+    proof_name: &str,
+    inputs: &[Vec<f64>],
+    library: impl FnOnce(&ProofFile) -> Result<String, ZkError>,
+) -> Result<(), ZkError> {
+    let verifier = pipeline::solidity_verifier_named(build, &format!("{prefix}Verifier"))?;
+    std::fs::write(verifier_path(prefix), verifier).map_err(|e| ZkError::io(&verifier_path(prefix), e))?;
+    let proof = pipeline::prove(build, &Prover::load(build)?, inputs)?;
+    write_json(&proof_json_path(proof_name), &proof)?;
+    // The library is made from the JSON as stored, exactly as the freshness test does.
+    let lib = library(&read_json(&proof_json_path(proof_name))?)?;
+    std::fs::write(library_path(prefix), lib).map_err(|e| ZkError::io(&library_path(prefix), e))
 }
 
 /// Regenerates every fixture: verifier sources, fresh proofs (JSON) and their Solidity libraries.
@@ -173,37 +196,17 @@ pub fn write_fixtures() -> Result<(), ZkError> {
     std::fs::create_dir_all(crate_root().join(FIXTURE_DIR)).map_err(|e| ZkError::io(&work, e))?;
     for (model, prefix) in FIXTURES {
         let build = build_fixture_model(model, &work)?;
-        let verifier = pipeline::solidity_verifier_named(&build, &format!("{prefix}Verifier"))?;
-        std::fs::write(verifier_path(prefix), verifier).map_err(|e| ZkError::io(&verifier_path(prefix), e))?;
-        let prover = Prover::load(&build)?;
         let inputs = read_inputs(&crate_root().join("tests/models").join(model).join("input.json"))?;
-        let proof = pipeline::prove(&build, &prover, &inputs.values)?;
-        write_json(&proof_json_path(model), &proof)?;
-        let lib = fixture_library(prefix, &read_json(&proof_json_path(model))?)?;
-        std::fs::write(library_path(prefix), lib).map_err(|e| ZkError::io(&library_path(prefix), e))?;
+        write_fixture(&build, prefix, model, &inputs.values, |file| fixture_library(prefix, file))?;
     }
     let build = build_vault_model(&work)?;
-    let verifier = pipeline::solidity_verifier_named(&build, &format!("{VAULT_PREFIX}Verifier"))?;
-    std::fs::write(verifier_path(VAULT_PREFIX), verifier).map_err(|e| ZkError::io(&verifier_path(VAULT_PREFIX), e))?;
-    let prover = Prover::load(&build)?;
-    let unit = (1u64 << build.settings.scale) as f64;
-    let inputs = vec![VAULT_FEATURES.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
-    let proof = pipeline::prove(&build, &prover, &inputs)?;
-    write_json(&proof_json_path(VAULT_PROOF_JSON), &proof)?;
-    let lib = vault_fixture_library(&build, &read_json(&proof_json_path(VAULT_PROOF_JSON))?)?;
-    std::fs::write(library_path(VAULT_PREFIX), lib).map_err(|e| ZkError::io(&library_path(VAULT_PREFIX), e))?;
+    let inputs = fixed_point_inputs(&VAULT_FEATURES, build.settings.scale);
+    write_fixture(&build, VAULT_PREFIX, VAULT_PROOF_JSON, &inputs, |file| vault_fixture_library(&build, file))?;
 
     let build = build_aigc_model(&work)?;
-    let verifier = pipeline::solidity_verifier_named(&build, &format!("{AIGC_PREFIX}Verifier"))?;
-    std::fs::write(verifier_path(AIGC_PREFIX), verifier).map_err(|e| ZkError::io(&verifier_path(AIGC_PREFIX), e))?;
-    let prover = Prover::load(&build)?;
-    let unit = (1u64 << build.settings.scale) as f64;
     let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
-    let inputs = vec![features.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
-    let proof = pipeline::prove(&build, &prover, &inputs)?;
-    write_json(&proof_json_path(AIGC_PROOF_JSON), &proof)?;
-    let lib = aigc_fixture_library(&build, &read_json(&proof_json_path(AIGC_PROOF_JSON))?)?;
-    std::fs::write(library_path(AIGC_PREFIX), lib).map_err(|e| ZkError::io(&library_path(AIGC_PREFIX), e))?;
+    let inputs = fixed_point_inputs(&features, build.settings.scale);
+    write_fixture(&build, AIGC_PREFIX, AIGC_PROOF_JSON, &inputs, |file| aigc_fixture_library(&build, file))?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
