@@ -567,6 +567,28 @@ pub fn build_verifier(build: &Build, force_split: bool) -> Result<CompiledVerifi
     })
 }
 
+impl CompiledVerifier {
+    /// The verifier's creation code with its constructor argument: the verifying-key contract's
+    /// address (separate-VK mode), ABI-encoded as one word.
+    pub fn creation_with_vk(&self, vk: alloy::primitives::Address) -> Vec<u8> {
+        let mut code = self.creation_code.clone();
+        code.extend_from_slice(&[0u8; 12]);
+        code.extend_from_slice(vk.as_slice());
+        code
+    }
+
+    /// Deploys the verifying-key contract (when there is one), then the verifier pinned to it.
+    pub fn deploy(&self, evm: &mut crate::evm::runner::Evm) -> Result<crate::evm::runner::Deployed, ZkError> {
+        match &self.vk {
+            None => evm.deploy(&self.creation_code),
+            Some((_, vk_code)) => {
+                let vk = evm.deploy(vk_code)?;
+                evm.deploy(&self.creation_with_vk(vk.address))
+            }
+        }
+    }
+}
+
 pub fn compile_verifier(build: &Build) -> Result<CompiledVerifier, ZkError> {
     build_verifier(build, false)
 }
@@ -576,13 +598,7 @@ pub fn verify_evm(verifier: &CompiledVerifier, file: &ProofFile) -> Result<EvmVe
     let calldata = crate::evm::calldata::calldata_for(file)?;
     let proof_bytes = (file.proof.len().saturating_sub(2)) / 2;
     let mut evm = crate::evm::runner::Evm::new();
-    let mut creation = verifier.creation_code.clone();
-    if let Some((_, vk_code)) = &verifier.vk {
-        let vk = evm.deploy(vk_code)?;
-        creation.extend_from_slice(&[0u8; 12]);
-        creation.extend_from_slice(vk.address.as_slice());
-    }
-    let deployed = evm.deploy(&creation)?;
+    let deployed = verifier.deploy(&mut evm)?;
     let calldata_bytes = calldata.len();
     let out = evm.call(deployed.address, calldata)?;
     let valid = out.success && crate::evm::calldata::decode_verify_return(&out.output) == Some(true);

@@ -134,16 +134,10 @@ fn separate_verifying_key_mode_pins_the_key_by_codehash() {
     let other = pipeline::build_verifier(&b.build, true).unwrap();
     let mut evm = Evm::new();
     let wrong_vk = evm.deploy(&other.vk.unwrap().1).unwrap();
-    let mut creation = split.creation_code.clone();
-    creation.extend_from_slice(&[0u8; 12]);
-    creation.extend_from_slice(wrong_vk.address.as_slice());
-    let err = evm.deploy(&creation).unwrap_err();
+    let err = evm.deploy(&split.creation_with_vk(wrong_vk.address)).unwrap_err();
     assert!(err.message.contains("0x") || err.message.contains("revert"), "{err}");
     let right_vk = evm.deploy(&vk_code).unwrap();
-    let mut creation = split.creation_code.clone();
-    creation.extend_from_slice(&[0u8; 12]);
-    creation.extend_from_slice(right_vk.address.as_slice());
-    let verifier = evm.deploy(&creation).unwrap();
+    let verifier = evm.deploy(&split.creation_with_vk(right_vk.address)).unwrap();
     let (proof, instances) = proof_parts(&a.proof).unwrap();
     let out = evm.call(verifier.address, encode_verify_call(&proof, &instances)).unwrap();
     assert!(out.success && decode_verify_return(&out.output) == Some(true));

@@ -43,13 +43,7 @@ fn ezkl_example_models_prove_and_verify() {
         // The generated verifier, in the EVM: accepts the proof, rejects every altered word.
         let verifier = pipeline::compile_verifier(&p.build).unwrap();
         let mut evm = Evm::new();
-        let mut creation = verifier.creation_code.clone();
-        if let Some((_, vk)) = &verifier.vk {
-            let vk = evm.deploy(vk).unwrap();
-            creation.extend_from_slice(&[0u8; 12]);
-            creation.extend_from_slice(vk.address.as_slice());
-        }
-        let address = evm.deploy(&creation).unwrap().address;
+        let address = verifier.deploy(&mut evm).unwrap().address;
         let (proof, instances) = proof_parts(&p.proof).unwrap();
         let mut accepts = |proof: &[u8], instances: &[[u8; 32]]| {
             let out = evm.call(address, encode_verify_call(proof, instances)).unwrap();
