@@ -7,10 +7,10 @@ use halo2_proofs::halo2curves::bn256::{multi_miller_loop, Fr, G1Affine, G2Prepar
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::halo2curves::group::{Curve, Group};
 use halo2_proofs::halo2curves::pairing::MillerLoopResult;
-use sha3::{Digest, Keccak256};
+use halo2_proofs::transcript::EncodedChallenge;
 
 use super::plan::{ColumnEval, Commitment, Eval, Expr, VerifierPlan};
-use crate::proof::transcript::{decode_point, fr_from_be_bytes, fr_from_be_bytes_mod_r, fr_to_be_bytes};
+use crate::proof::transcript::{decode_point, fr_from_be_bytes, fr_to_be_bytes, KeccakState};
 
 /// Why the mirror rejected a proof.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,18 +20,16 @@ pub enum Rejection {
     Pairing,
 }
 
-struct Transcript {
-    buffer: Vec<u8>,
-}
+/// The proof's transcript, fed the bytes as they sit in calldata (as the contract does).
+#[derive(Default)]
+struct Transcript(KeccakState);
 
 impl Transcript {
     fn absorb(&mut self, bytes: &[u8]) {
-        self.buffer.extend_from_slice(bytes);
+        self.0.absorb_bytes(bytes);
     }
     fn squeeze(&mut self) -> Fr {
-        let digest: [u8; 32] = Keccak256::digest(&self.buffer).into();
-        self.buffer = digest.to_vec();
-        fr_from_be_bytes_mod_r(&digest)
+        self.0.squeeze().get_scalar()
     }
 }
 
@@ -89,7 +87,8 @@ pub fn verify(plan: &VerifierPlan, proof: &[u8], instances: &[Fr]) -> Result<Eva
         .ok_or(Rejection::Encoding)?;
     let pt = |at: usize| points[at / 64];
 
-    let mut t = Transcript { buffer: fr_to_be_bytes(&plan.transcript_repr).to_vec() };
+    let mut t = Transcript::default();
+    t.absorb(&fr_to_be_bytes(&plan.transcript_repr));
     for i in instances {
         t.absorb(&fr_to_be_bytes(i));
     }

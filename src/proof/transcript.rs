@@ -109,26 +109,32 @@ pub fn decode_point(bytes: &[u8; POINT_BYTES]) -> io::Result<G1Affine> {
     Option::from(G1Affine::from_xy(x, y)).ok_or_else(|| bad("point is not on the BN254 curve"))
 }
 
-/// Shared state of both transcript directions: the buffer and the squeeze rule.
+/// The transcript state and squeeze rule, shared by the prover, the verifier and the EVM mirror
+/// (which absorbs the proof's bytes as they sit in calldata).
 #[derive(Debug, Default, Clone)]
-struct KeccakState {
+pub struct KeccakState {
     buffer: Vec<u8>,
 }
 
 impl KeccakState {
-    fn squeeze(&mut self) -> KeccakChallenge {
+    pub fn squeeze(&mut self) -> KeccakChallenge {
         let digest: [u8; 32] = Keccak256::digest(&self.buffer).into();
         self.buffer.clear();
         self.buffer.extend_from_slice(&digest);
         KeccakChallenge::new(&digest)
     }
 
+    /// Appends already-encoded bytes (points as `x || y`, scalars as 32-byte words).
+    pub fn absorb_bytes(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
     fn absorb_point(&mut self, point: &G1Affine) {
-        self.buffer.extend_from_slice(&encode_point(point));
+        self.absorb_bytes(&encode_point(point));
     }
 
     fn absorb_scalar(&mut self, scalar: &Fr) {
-        self.buffer.extend_from_slice(&fr_to_be_bytes(scalar));
+        self.absorb_bytes(&fr_to_be_bytes(scalar));
     }
 }
 
