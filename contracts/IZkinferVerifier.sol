@@ -11,3 +11,13 @@ interface IZkinferVerifier {
     /// fixed-point value x arrives as r - |x|.
     function verifyProof(bytes calldata proof, uint256[] calldata instances) external view returns (bool);
 }
+
+/// @title What every zkinfer-generated verifier says about its circuit
+/// @notice Lets a consumer or a keeper check which circuit an address verifies before trusting it
+/// (mocks and other verifiers need not implement it).
+interface IZkinferCircuitInfo {
+    /// @notice The number of public instances `verifyProof` takes.
+    function NUM_INSTANCES() external view returns (uint256);
+    /// @notice halo2's verifying-key digest: the `vk digest` zkinfer prints at setup and writes in proofs.
+    function VK_DIGEST() external view returns (uint256);
+}

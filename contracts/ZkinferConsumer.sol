@@ -4,7 +4,7 @@ pragma solidity ^0.8.20;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IZkinferVerifier} from "./IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "./IZkinferVerifier.sol";
 import {IZkinferSplitVerifier} from "./IZkinferSplitVerifier.sol";
 import {ZkinferInstances} from "./ZkinferInstances.sol";
 
@@ -59,7 +59,7 @@ abstract contract ZkinferConsumer is Ownable2Step {
     error CodehashMismatch(address account, bytes32 expected, bytes32 actual);
     /// @notice `verifier` has no code.
     error InvalidVerifier(address verifier);
-    /// @notice An instance count must be in [1, 2^32).
+    /// @notice An instance count must be in [1, 2^32) and equal the verifier's `NUM_INSTANCES()` if it states one.
     error InvalidInstanceCount(uint256 instanceCount);
     /// @notice A rotation delay must be at most {MAX_ROTATION_DELAY}.
     error InvalidRotationDelay(uint256 rotationDelay);
@@ -267,7 +267,8 @@ abstract contract ZkinferConsumer is Ownable2Step {
 
     /// @dev Checks a candidate model and returns what to pin. The verifier must have code hashing to
     /// `codehash`. If it answers `verifyingKey()` (a separate-verifying-key verifier), it must also
-    /// answer `VK_CODEHASH()`, and the verifying-key contract's code must hash to that.
+    /// answer `VK_CODEHASH()`, and the verifying-key contract's code must hash to that. If it answers
+    /// `NUM_INSTANCES()` (every generated verifier does), that must equal `instanceCount`.
     function _loadModel(IZkinferVerifier verifier_, bytes32 codehash, uint256 instanceCount)
         private
         view
@@ -277,6 +278,9 @@ abstract contract ZkinferConsumer is Ownable2Step {
         if (v.code.length == 0) revert InvalidVerifier(v);
         _checkCodehash(v, codehash);
         if (instanceCount == 0 || instanceCount > type(uint32).max) revert InvalidInstanceCount(instanceCount);
+        // A generated verifier states its instance count: a disagreeing pin could never verify anything.
+        (bool states, bytes32 stated) = _staticWord(v, IZkinferCircuitInfo.NUM_INSTANCES.selector);
+        if (states && uint256(stated) != instanceCount) revert InvalidInstanceCount(instanceCount);
         m.verifier = verifier_;
         m.instanceCount = SafeCast.toUint32(instanceCount);
         m.codehash = codehash;

@@ -23,3 +23,6 @@ echo
 echo
 echo "== summary"
 "$BIN" bench "$BUILD" "$MODEL/input.json" --runs 3 --out "$BUILD/bench.json"
+echo
+echo "== on chain: a local anvil, the lending vault and the EIP-7007 NFT (scripts/demo-chain.sh)"
+bash scripts/demo-chain.sh

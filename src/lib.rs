@@ -6,6 +6,7 @@
 //! [`cli`] that drives it.
 
 pub mod artifacts;
+pub mod chain;
 pub mod circuit;
 pub mod cli;
 pub mod error;

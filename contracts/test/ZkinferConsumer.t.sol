@@ -2,7 +2,7 @@
 pragma solidity ^0.8.20;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {IZkinferSplitVerifier} from "../IZkinferSplitVerifier.sol";
 import {ZkinferConsumer} from "../ZkinferConsumer.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
@@ -379,6 +379,16 @@ contract ZkinferConsumerTest {
         oracle.proposeVerifier(address(matmul), h, 0);
         VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidInstanceCount.selector, 2 ** 32));
         oracle.proposeVerifier(address(matmul), h, 2 ** 32);
+        // A generated verifier states its instance count; a pin that disagrees is refused.
+        _eq(IZkinferCircuitInfo(address(matmul)).NUM_INSTANCES(), 2);
+        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidInstanceCount.selector, 3));
+        oracle.proposeVerifier(address(matmul), h, 3);
+    }
+
+    /// @notice The generated verifier names its circuit: the digest proofs of that circuit carry.
+    function test_verifierStatesItsCircuit() public view {
+        _eq(IZkinferCircuitInfo(address(gemm)).VK_DIGEST(), GemmReluFixture.VK_DIGEST);
+        _eq(IZkinferCircuitInfo(address(matmul)).VK_DIGEST(), MatmulSigmoidFixture.VK_DIGEST);
     }
 
     /// @notice The proposed code is re-checked at execution.

@@ -1,5 +1,6 @@
 //! The `zkinfer` command line: argument parsing, human and `--json` output, exit codes.
 
+pub mod chain;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -168,6 +169,40 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Keep an AIRiskVault's risk parameters current: each epoch, prove the risk model on the
+    /// vault's own state and submit `updateRiskParameters`, exactly once.
+    ///
+    /// Before the first epoch it checks the key, the RPC, that the vault's verifier verifies this
+    /// build's circuit, and that the account has ETH; any failure there exits 2 at once. Then it
+    /// survives RPC errors (retries with backoff), journals every transaction before sending it
+    /// (--state) so a restart never sends a second one, and stops cleanly on Ctrl-C or SIGTERM.
+    /// Logs go to stderr; with --json, one JSON object per event goes to stdout.
+    ///
+    /// Example: zkinfer keeper --rpc http://127.0.0.1:8545 --vault 0x... --build build/vault --key-file keeper.key
+    Keeper {
+        #[command(flatten)]
+        args: chain::KeeperArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Deploy a build's generated verifier (and its verifying-key contract when separate) to a chain.
+    ///
+    /// Compiles the verifier with the project's solc, sends the creation transaction(s), then
+    /// asks the deployed contract for its VK digest and fails unless it is the build's.
+    Deploy {
+        #[command(flatten)]
+        args: chain::DeployArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Generate an image for a prompt with a ZkinferAIGCNFT's model, prove it, mint the prompt's
+    /// token (commit, then reveal) if it does not exist, and attach the content with `addAigcData`.
+    MintAigc {
+        #[command(flatten)]
+        args: chain::MintArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Make an SRS file.
     Srs {
         /// Make the INSECURE development SRS (its secret comes from a public seed).
@@ -194,7 +229,10 @@ impl Command {
             | Command::Solidity { json, .. }
             | Command::VerifyEvm { json, .. }
             | Command::Calldata { json, .. }
-            | Command::Srs { json, .. } => json.json,
+            | Command::Srs { json, .. }
+            | Command::Keeper { json, .. }
+            | Command::Deploy { json, .. }
+            | Command::MintAigc { json, .. } => json.json,
         }
     }
 }
@@ -550,6 +588,9 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 );
             }
         }
+        Command::Keeper { args, .. } => chain::keeper(args, json)?,
+        Command::Deploy { args, .. } => chain::deploy(args, json)?,
+        Command::MintAigc { args, .. } => chain::mint(args, json)?,
         Command::Srs { k, out, .. } => {
             let step = Step::start(&format!("generating development SRS k={k}"));
             let params = crate::proof::srs::generate_dev_srs(k);

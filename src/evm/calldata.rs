@@ -2,14 +2,12 @@
 //! encoder, the in-process EVM checks and the tests.
 
 use alloy::primitives::{Bytes, U256};
-use alloy::sol;
 use alloy::sol_types::SolCall;
 
 use crate::artifacts::{parse_hex0x, ProofFile};
+// The Solidity interface file is the single declaration of the verifier ABI (see chain::bindings).
+use crate::chain::bindings::IZkinferVerifier;
 use crate::error::ZkError;
-
-// The Solidity interface file is the single declaration of the verifier ABI.
-sol!("contracts/IZkinferVerifier.sol");
 
 /// ABI-encoded `verifyProof(proof, instances)` call, selector included.
 pub fn encode_verify_call(proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {

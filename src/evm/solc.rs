@@ -125,6 +125,11 @@ pub fn find_forge() -> Result<PathBuf, ZkError> {
     find_tool("forge", "ZKINFER_FORGE", ".tools/bin/forge")
 }
 
+/// Finds the project's anvil (local chain for the on-chain tests and the demo).
+pub fn find_anvil() -> Result<PathBuf, ZkError> {
+    find_tool("anvil", "ZKINFER_ANVIL", ".tools/bin/anvil")
+}
+
 fn find_tool(name: &str, env_var: &str, relative: &str) -> Result<PathBuf, ZkError> {
     if let Some(path) = std::env::var_os(env_var) {
         let path = PathBuf::from(path);

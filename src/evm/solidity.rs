@@ -629,11 +629,15 @@ fn render(plan: &VerifierPlan, contract_name: &str, title: &str, split: Option<(
     // Contract constants (rendered after the body so every slot is known). Inline assembly reads
     // them as literals, so they cost no stack slots.
     let mut c = String::new();
+    // NUM_INSTANCES and VK_DIGEST are public: a consumer or a keeper can ask an address which
+    // circuit it verifies, and with how many instances, instead of trusting a deployment record.
     let mut constant = |name: &str, value: String, doc: &str| {
+        let public = matches!(name, "NUM_INSTANCES" | "VK_DIGEST");
+        let (tag, visibility) = if public { ("@notice ", "public") } else { ("", "internal") };
         if !doc.is_empty() {
-            let _ = writeln!(c, "    /// {doc}");
+            let _ = writeln!(c, "    /// {tag}{doc}");
         }
-        let _ = writeln!(c, "    uint256 internal constant {name} = {value};");
+        let _ = writeln!(c, "    uint256 {visibility} constant {name} = {value};");
     };
     constant(
         "R",

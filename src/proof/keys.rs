@@ -7,7 +7,6 @@ use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_proofs::SerdeFormat;
-use sha3::{Digest, Keccak256};
 
 use crate::circuit::model_circuit::{CircuitShape, ModelCircuit};
 use crate::error::ZkError;
@@ -31,10 +30,12 @@ pub fn vk_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
     vk.to_bytes(FORMAT)
 }
 
-/// keccak256 of the serialised verifying key: names the exact circuit (model, scales, layout and
-/// SRS) a proof is for.
+/// halo2's hash of the pinned verifying key (constraint system, fixed and permutation commitments):
+/// names the exact circuit (model, scales, layout and SRS) a proof is for. It is the value the
+/// transcript absorbs first, so it is also what a generated verifier states as `VK_DIGEST()`: one
+/// name for the circuit in setup.json, proof files and on chain.
 pub fn vk_digest(vk: &VerifyingKey<G1Affine>) -> [u8; 32] {
-    Keccak256::digest(vk_bytes(vk)).into()
+    crate::proof::transcript::fr_to_be_bytes(&vk.transcript_repr())
 }
 
 pub fn write_vk(vk: &VerifyingKey<G1Affine>, path: &Path) -> Result<u64, ZkError> {

@@ -1,0 +1,137 @@
+//! The keeper's durable memory: per epoch, what it sent and what became of it.
+//!
+//! A transaction is journalled (hash, nonce and the signed bytes) *before* it is broadcast, and
+//! the file is replaced atomically (write, fsync, rename). After a crash or a restart the keeper
+//! finds the in-flight transaction, and either sees it mined or re-broadcasts the very same bytes:
+//! it never signs a second update for an epoch it already has one in flight for.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::{Address, Bytes, TxHash};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ZkError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpochStatus {
+    /// Signed and (possibly) broadcast; outcome not yet seen.
+    Submitted,
+    /// Our transaction was mined and applied the update.
+    Applied,
+    /// Our transaction was mined and reverted.
+    Reverted,
+    /// Our transaction vanished and its nonce was used by another: it can never be mined.
+    Dropped,
+    /// The vault had this epoch applied already (by another keeper, or before the journal existed).
+    AppliedElsewhere,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub status: EpochStatus,
+    pub tx_hash: Option<TxHash>,
+    pub nonce: Option<u64>,
+    /// The signed transaction (EIP-2718 bytes), for re-broadcasting after a restart.
+    pub raw: Option<Bytes>,
+    pub block: Option<u64>,
+    pub gas_used: Option<u64>,
+    /// Transactions sent for this epoch (a confirmed revert allows another, up to a limit).
+    pub attempts: u32,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Journal {
+    pub chain_id: u64,
+    pub vault: Address,
+    pub epochs: BTreeMap<u64, EpochRecord>,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens the journal at `path`, or starts an empty one. A journal of another chain or vault is
+    /// refused rather than silently mixed up.
+    pub fn open(path: &Path, chain_id: u64, vault: Address) -> Result<Journal, ZkError> {
+        if !path.exists() {
+            return Ok(Journal { chain_id, vault, epochs: BTreeMap::new(), path: path.to_path_buf() });
+        }
+        let mut j: Journal = crate::artifacts::read_json(path)
+            .map_err(|e| e.context("the keeper state file is unreadable (move it aside to start afresh)"))?;
+        if j.chain_id != chain_id || j.vault != vault {
+            return Err(ZkError::input(format!(
+                "{}: this state file belongs to vault {} on chain {}, not {vault} on chain {chain_id}; pass another --state",
+                path.display(),
+                j.vault,
+                j.chain_id
+            )));
+        }
+        j.path = path.to_path_buf();
+        Ok(j)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The one epoch whose transaction's fate is unknown, if any.
+    pub fn in_flight(&self) -> Option<(u64, EpochRecord)> {
+        self.epochs.iter().rev().find(|(_, r)| r.status == EpochStatus::Submitted).map(|(e, r)| (*e, r.clone()))
+    }
+
+    pub fn get(&self, epoch: u64) -> Option<&EpochRecord> {
+        self.epochs.get(&epoch)
+    }
+
+    /// Records and persists.
+    pub fn put(&mut self, epoch: u64, record: EpochRecord) -> Result<(), ZkError> {
+        self.epochs.insert(epoch, record);
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), ZkError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| ZkError::internal(e.to_string()))?;
+        let tmp = self.path.with_extension("json.tmp");
+        let io = |e| ZkError::io(&self.path, e);
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &self.path).map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_a_reopen_and_refuses_another_vault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let vault = Address::repeat_byte(7);
+        let mut j = Journal::open(&path, 31337, vault).unwrap();
+        assert!(j.in_flight().is_none());
+        let rec = EpochRecord {
+            status: EpochStatus::Submitted,
+            tx_hash: Some(TxHash::repeat_byte(1)),
+            nonce: Some(4),
+            raw: Some(Bytes::from(vec![1, 2, 3])),
+            block: None,
+            gas_used: None,
+            attempts: 1,
+            note: None,
+        };
+        j.put(12, rec).unwrap();
+        let j = Journal::open(&path, 31337, vault).unwrap();
+        let (epoch, r) = j.in_flight().unwrap();
+        assert_eq!((epoch, r.nonce, r.raw.unwrap().to_vec()), (12, Some(4), vec![1, 2, 3]));
+        let err = Journal::open(&path, 1, vault).unwrap_err();
+        assert!(err.message.contains("belongs to vault"), "{}", err.message);
+    }
+}

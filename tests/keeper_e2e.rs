@@ -1,0 +1,414 @@
+//! The keeper, `deploy` and `mint-aigc` against a real local chain: anvil on a free loopback port,
+//! the vault and NFT stacks deployed by the forge scripts, the `zkinfer` binary as a user runs it.
+//!
+//! Every wait is bounded and every process is stopped by a guard, also when an assertion fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use alloy::eips::BlockId;
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{keccak256, Address, Bytes, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol;
+use alloy::sol_types::{SolCall, SolEvent};
+use serde_json::Value;
+
+use zkinfer::chain::bindings::{IAIRiskVault, IZkinferAIGCNFT, IZkinferVerifier};
+use zkinfer::chain::rpc::Chain;
+use zkinfer::pipeline::Build;
+use zkinfer::testing::anvil::{forge_script, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY};
+use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
+
+sol! {
+    #[sol(rpc)]
+    interface ILocalStack {
+        function pushPrice(uint256 price) external;
+        function approve(address spender, uint256 amount) external returns (bool);
+        function repay(address borrower, uint256 amount) external returns (uint256);
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(180);
+
+fn zkinfer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn key_file(dir: &Path, name: &str, key: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("{key}\n")).unwrap();
+    p
+}
+
+async fn deployer(url: &str) -> Chain {
+    Chain::connect(url, Some(PrivateKeySigner::from_str(DEPLOYER_KEY).unwrap())).await.unwrap()
+}
+
+async fn send(chain: &Chain, to: Address, data: Vec<u8>) {
+    let tx = TransactionRequest::default().with_to(to).with_input(data);
+    let r = chain.send_and_wait(tx, 1_000_000, Duration::from_secs(30)).await.unwrap();
+    assert!(r.status(), "a test transaction reverted: {r:?}");
+}
+
+/// Moves the chain into the next epoch (the vault's epochs are one hour).
+async fn next_epoch(chain: &Chain) {
+    let _: Value = chain.provider.raw_request("evm_increaseTime".into(), (3600u64,)).await.unwrap();
+    let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
+async fn epochs(chain: &Chain, vault: Address) -> (u64, u64) {
+    let v = IAIRiskVault::new(vault, &chain.provider);
+    let current: u64 = v.currentEpoch().call().await.unwrap().try_into().unwrap();
+    let applied: u64 = v.lastAppliedEpoch().call().await.unwrap().try_into().unwrap();
+    (current, applied)
+}
+
+/// Waits (bounded) until the vault's current epoch is applied and the keeper has logged it; returns it.
+async fn wait_applied(chain: &Chain, vault: Address, keeper: &mut Guarded, log: &Path) -> u64 {
+    let start = Instant::now();
+    loop {
+        if let Ok((current, applied)) = tokio::time::timeout(Duration::from_secs(5), epochs(chain, vault)).await {
+            if applied == current && count(&events(log), "applied", current) > 0 {
+                return current;
+            }
+        }
+        if let Some(code) = keeper.exited() {
+            panic!("the keeper exited ({code:?}):\n{}", read_log(log));
+        }
+        assert!(start.elapsed() < WAIT, "no update within {WAIT:?}; keeper log:\n{}", read_log(log));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The update event of `epoch`, if the chain has it: (block, newLtv, newRate).
+async fn update_event(chain: &Chain, vault: Address, epoch: u64) -> Vec<(u64, U256, U256)> {
+    let filter = Filter::new()
+        .address(vault)
+        .event_signature(IAIRiskVault::RiskParametersUpdated::SIGNATURE_HASH)
+        .topic1(U256::from(epoch))
+        .from_block(0);
+    let logs = chain.provider.get_logs(&filter).await.unwrap();
+    logs.iter()
+        .map(|l| {
+            let e = IAIRiskVault::RiskParametersUpdated::decode_log_data(l.data()).unwrap();
+            (l.block_number.unwrap(), e.newLtv, e.newRate)
+        })
+        .collect()
+}
+
+/// Checks the vault's parameters after `epoch` are what the model says for the vault's state:
+/// the model runs here (zkinfer's quantised forward pass) on the features the vault had at the
+/// update's block, its outputs are packed as the circuit packs them, and the vault's own mapping
+/// (`previewRiskUpdate`, on the parameters before the update) must give the parameters it now has.
+async fn check_epoch(chain: &Chain, vault: Address, build: &Build, epoch: u64) -> [i64; 2] {
+    let events = update_event(chain, vault, epoch).await;
+    assert_eq!(events.len(), 1, "epoch {epoch} must be applied exactly once: {events:?}");
+    let (block, new_ltv, new_rate) = events[0];
+    let v = IAIRiskVault::new(vault, &chain.provider);
+    let at = BlockId::number(block);
+    let features = v.currentFeatures().block(at).call().await.unwrap();
+    let unit = (1u64 << build.settings.scale) as f64;
+    let inputs = vec![features.iter().map(|f| i64::try_from(*f).unwrap() as f64 / unit).collect::<Vec<_>>()];
+    let circuit = build.circuit_for(&inputs).unwrap();
+    let outputs = circuit.layout.outputs[0].clone();
+    let packing = build.settings.layout.packing.unwrap();
+    let word = U256::from_be_bytes(zkinfer::proof::transcript::fr_to_be_bytes(&packing.pack(&outputs)[0]));
+    let before = v.previewRiskUpdate(word).block(BlockId::number(block - 1)).call().await.unwrap();
+    assert_eq!((before.newLtv, before.newRate), (new_ltv, new_rate), "epoch {epoch}: the update is not the model's");
+    assert_eq!(v.maxLtv().block(at).call().await.unwrap(), new_ltv);
+    assert_eq!(v.borrowRate().block(at).call().await.unwrap(), new_rate);
+    [outputs[0] as i64, outputs[1] as i64]
+}
+
+/// The keeper's JSON events (one object per stdout line).
+fn events(log: &Path) -> Vec<Value> {
+    read_log(log).lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).collect()
+}
+
+fn count(events: &[Value], kind: &str, epoch: u64) -> usize {
+    events.iter().filter(|e| e["event"] == kind && e["epoch"] == epoch).count()
+}
+
+fn spawn_keeper(url: &str, vault: Address, build: &Path, key: &Path, state: &Path, log: &Path) -> Guarded {
+    let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    let child = zkinfer()
+        .args(["keeper", "--rpc", url, "--vault", &vault.to_string(), "--interval", "1", "--max-backoff", "2"])
+        .arg("--build")
+        .arg(build)
+        .arg("--key-file")
+        .arg(key)
+        .arg("--state")
+        .arg(state)
+        .arg("--json")
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Guarded::new(child, "keeper")
+}
+
+#[test]
+fn keeper_follows_the_vault_for_several_epochs() {
+    let work = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(None, None).unwrap();
+    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+    let (vault, prices, asset) =
+        (returned(&stack, "vault").unwrap(), returned(&stack, "prices").unwrap(), returned(&stack, "asset").unwrap());
+    let build = build_vault_model(work.path()).unwrap();
+    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+    let (state, log) = (work.path().join("state.json"), work.path().join("keeper.jsonl"));
+    let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log);
+
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        let first = wait_applied(&chain, vault, &mut keeper, &log).await;
+        let mut seen = vec![(first, check_epoch(&chain, vault, &build, first).await)];
+        // Each epoch the market moves: a price drop, a repayment, a rally.
+        let moves: [Vec<(Address, Vec<u8>)>; 3] = [
+            vec![(
+                prices,
+                ILocalStack::pushPriceCall { price: U256::from(1700u64) * U256::from(10u64).pow(U256::from(18)) }
+                    .abi_encode(),
+            )],
+            vec![
+                (asset, ILocalStack::approveCall { spender: vault, amount: U256::MAX }.abi_encode()),
+                (
+                    vault,
+                    ILocalStack::repayCall {
+                        borrower: chain.account().unwrap(),
+                        amount: U256::from(2500u64) * U256::from(10u64).pow(U256::from(18)),
+                    }
+                    .abi_encode(),
+                ),
+            ],
+            vec![(
+                prices,
+                ILocalStack::pushPriceCall { price: U256::from(2300u64) * U256::from(10u64).pow(U256::from(18)) }
+                    .abi_encode(),
+            )],
+        ];
+        for txs in moves {
+            for (to, data) in txs {
+                send(&chain, to, data).await;
+            }
+            next_epoch(&chain).await;
+            let epoch = wait_applied(&chain, vault, &mut keeper, &log).await;
+            assert!(epoch > seen.last().unwrap().0);
+            seen.push((epoch, check_epoch(&chain, vault, &build, epoch).await));
+        }
+        // The market moves changed what the model says.
+        let outputs: std::collections::BTreeSet<[i64; 2]> = seen.iter().map(|(_, o)| *o).collect();
+        assert!(outputs.len() >= 2, "the model's outputs never changed: {seen:?}");
+        // Ctrl-C: a clean exit, and one submission per epoch in the keeper's own log.
+        assert_eq!(keeper.stop_with("INT", Duration::from_secs(20)), Some(0), "{}", read_log(&log));
+        let ev = events(&log);
+        for (epoch, _) in &seen {
+            assert_eq!(count(&ev, "submitted", *epoch), 1, "epoch {epoch}:\n{}", read_log(&log));
+            assert_eq!(count(&ev, "applied", *epoch), 1, "epoch {epoch}:\n{}", read_log(&log));
+            let applied = ev.iter().find(|e| e["event"] == "applied" && e["epoch"] == *epoch).unwrap();
+            assert!(applied["gas_used"].as_u64().unwrap() > 300_000, "a verified update costs a proof check");
+        }
+        assert!(ev.iter().any(|e| e["event"] == "shutdown"));
+    });
+}
+
+#[test]
+fn keeper_survives_a_node_restart_and_its_own() {
+    let work = tempfile::tempdir().unwrap();
+    let chain_state = work.path().join("anvil-state.json");
+    let mut anvil = Anvil::start(None, Some(&chain_state)).unwrap();
+    let port = anvil.port;
+    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+    let vault = returned(&stack, "vault").unwrap();
+    let build = build_vault_model(work.path()).unwrap();
+    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+    let (state, log) = (work.path().join("state.json"), work.path().join("keeper.jsonl"));
+    let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log);
+    let url = anvil.url.clone();
+
+    let first = rt().block_on(async {
+        let chain = deployer(&url).await;
+        wait_applied(&chain, vault, &mut keeper, &log).await
+    });
+    // The node goes away (anvil writes its state on SIGTERM) while the keeper keeps polling.
+    anvil.stop();
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(keeper.exited().is_none(), "the keeper must outlive an RPC outage:\n{}", read_log(&log));
+    let ev = events(&log);
+    assert!(ev.iter().any(|e| e["event"] == "error"), "the outage must be logged:\n{}", read_log(&log));
+    let mut anvil = Anvil::start(Some(port), Some(&chain_state)).unwrap();
+
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        assert_eq!(epochs(&chain, vault).await.1, first, "anvil restarted without its state");
+        next_epoch(&chain).await;
+        let second = wait_applied(&chain, vault, &mut keeper, &log).await;
+        assert!(second > first);
+        check_epoch(&chain, vault, &build, second).await;
+
+        // The keeper restarts too (SIGTERM this time) and finds nothing left to do.
+        assert_eq!(keeper.stop_with("TERM", Duration::from_secs(20)), Some(0));
+        let log2 = work.path().join("keeper2.jsonl");
+        let mut again = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log2);
+        let deadline = Instant::now() + WAIT;
+        while !read_log(&log2).contains("\"started\"") {
+            assert!(again.exited().is_none() && Instant::now() < deadline, "{}", read_log(&log2));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(again.stop_with("INT", Duration::from_secs(20)), Some(0));
+        assert!(!read_log(&log2).contains("\"submitted\""), "a restarted keeper re-submitted:\n{}", read_log(&log2));
+        assert_eq!(epochs(&chain, vault).await.1, second);
+        let ev = events(&log);
+        assert_eq!(count(&ev, "submitted", first), 1);
+        assert_eq!(count(&ev, "submitted", second), 1, "{}", read_log(&log));
+        let journal: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        assert_eq!(journal["epochs"][second.to_string()]["status"], "applied");
+    });
+    anvil.stop();
+}
+
+/// Runs the keeper with `--once` and returns (exit code, stderr).
+fn keeper_once(url: &str, vault: Address, build: &Path, key: &Path) -> (Option<i32>, String) {
+    let start = Instant::now();
+    let out = zkinfer()
+        .args(["keeper", "--rpc", url, "--vault", &vault.to_string(), "--once"])
+        .arg("--build")
+        .arg(build)
+        .arg("--key-file")
+        .arg(key)
+        .arg("--state")
+        .arg(build.join("once-state.json"))
+        .output()
+        .unwrap();
+    assert!(start.elapsed() < Duration::from_secs(60), "a misconfigured keeper must fail fast");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
+    let work = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(None, None).unwrap();
+    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+    let vault = returned(&stack, "vault").unwrap();
+    let build = build_vault_model(work.path()).unwrap();
+    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+
+    // Unreachable RPC.
+    let dead = format!("http://127.0.0.1:{}", zkinfer::testing::anvil::free_port().unwrap());
+    let (code, err) = keeper_once(&dead, vault, &build.dir, &key);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot reach the RPC"), "{err}");
+    // A key file that holds no key, and a key whose account has no ETH.
+    let (code, err) = keeper_once(&anvil.url, vault, &build.dir, &key_file(work.path(), "bad.key", "hello"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("expected a private key"), "{err}");
+    let broke = key_file(work.path(), "broke.key", &format!("{:#x}", keccak256("nobody funds this")));
+    let (code, err) = keeper_once(&anvil.url, vault, &build.dir, &broke);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("has no ETH"), "{err}");
+    // Another model: same shape, other lanes, so another verifying key.
+    let other = work.path().join("other");
+    zkinfer::pipeline::compile(&zkinfer::pipeline::CompileRequest {
+        model: &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/defi-vault/model/network.onnx"),
+        calibration: &zkinfer::testing::evm_fixtures::vault_calibration(),
+        options: zkinfer::quantise::calibrate::CalibrationOptions {
+            lanes: Some(build.settings.layout.lanes + 2),
+            ..Default::default()
+        },
+        out_dir: &other,
+    })
+    .unwrap();
+    let other_build = Build::open(&other).unwrap();
+    zkinfer::pipeline::setup(&other_build, &zkinfer::pipeline::SrsSource::Dev).unwrap();
+    let (code, err) = keeper_once(&anvil.url, vault, &other, &key);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("wrong model") && err.contains("verifying key"), "{err}");
+    // Not a vault at all.
+    let (code, err) = keeper_once(&anvil.url, returned(&stack, "asset").unwrap(), &build.dir, &key);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("does not answer as an AIRiskVault"), "{err}");
+    // And the right configuration settles the epoch in one go.
+    let (code, err) = keeper_once(&anvil.url, vault, &build.dir, &key);
+    assert_eq!(code, Some(0), "{err}");
+
+    // `zkinfer deploy`: the deployed verifier accepts the vault fixture's proof.
+    let out = zkinfer()
+        .args(["deploy", "--rpc", &anvil.url, "--json"])
+        .arg(&build.dir)
+        .arg("--key-file")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verifier: Address = d["deployment"]["verifier"].as_str().unwrap().parse().unwrap();
+    let fixture: zkinfer::artifacts::ProofFile = zkinfer::artifacts::read_json(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contracts/test/fixtures/vault_risk.proof.json"),
+    )
+    .unwrap();
+    let (proof, words) = zkinfer::evm::calldata::proof_parts(&fixture).unwrap();
+    let mut instances: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+
+    // `zkinfer mint-aigc` on the NFT stack, with a prompt no fixture has.
+    let nft_stack = forge_script("script/DeployNFT.s.sol", &anvil.url).unwrap();
+    let nft = returned(&nft_stack, "nft").unwrap();
+    let aigc = build_aigc_model(work.path()).unwrap();
+    let prompt = "a lighthouse in a storm";
+    let mint = |json: bool| {
+        let mut c = zkinfer();
+        c.args(["mint-aigc", "--rpc", &anvil.url, "--nft", &nft.to_string(), "--prompt", prompt])
+            .arg("--build")
+            .arg(&aigc.dir)
+            .arg("--key-file")
+            .arg(&key);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = mint(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["mint"]["minted"], true);
+    let again = mint(false);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has its content"));
+
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        let v = IZkinferVerifier::new(verifier, &chain.provider);
+        assert!(v.verifyProof(Bytes::from(proof.clone()), instances.clone()).call().await.unwrap());
+        instances[1] ^= U256::from(1);
+        assert!(v.verifyProof(Bytes::from(proof), instances).call().await.is_err(), "a forged output must revert");
+
+        let n = IZkinferAIGCNFT::new(nft, &chain.provider);
+        let token = U256::from_be_bytes(keccak256(prompt).0);
+        let keeper_account = PrivateKeySigner::from_str(KEEPER_KEY).unwrap().address();
+        assert_eq!(n.ownerOf(token).call().await.unwrap(), keeper_account);
+        let pixels: Vec<i64> = serde_json::from_value(m["mint"]["pixels"].clone()).unwrap();
+        let content = zkinfer::chain::aigc::aigc_data(&pixels).unwrap();
+        assert_eq!(n.aigcDataHash(token).call().await.unwrap(), keccak256(&content));
+        // The pixels are the model's output on the prompt's features.
+        let features = zkinfer::chain::aigc::prompt_features(prompt.as_bytes(), aigc.settings.scale);
+        let unit = (1u64 << aigc.settings.scale) as f64;
+        let circuit = aigc.circuit_for(&[features.iter().map(|&f| f as f64 / unit).collect()]).unwrap();
+        let expected: Vec<i64> = circuit.layout.outputs[0].iter().map(|&v| v as i64).collect();
+        assert_eq!(pixels, expected);
+        // The local commitment is the contract's.
+        let salt = alloy::primitives::B256::repeat_byte(9);
+        let onchain =
+            n.commitmentOf(keeper_account, Bytes::from(prompt.as_bytes().to_vec()), salt).call().await.unwrap();
+        assert_eq!(onchain, zkinfer::chain::aigc::commitment(keeper_account, prompt.as_bytes(), salt));
+    });
+}
