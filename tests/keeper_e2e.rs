@@ -139,9 +139,22 @@ fn count(events: &[Value], kind: &str, epoch: u64) -> usize {
 }
 
 fn spawn_keeper(url: &str, vault: Address, build: &Path, key: &Path, state: &Path, log: &Path) -> Guarded {
+    spawn_keeper_with(url, vault, build, key, state, log, &[])
+}
+
+fn spawn_keeper_with(
+    url: &str,
+    vault: Address,
+    build: &Path,
+    key: &Path,
+    state: &Path,
+    log: &Path,
+    extra: &[&str],
+) -> Guarded {
     let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
     let child = zkinfer()
         .args(["keeper", "--rpc", url, "--vault", &vault.to_string(), "--interval", "1", "--max-backoff", "2"])
+        .args(extra)
         .arg("--build")
         .arg(build)
         .arg("--key-file")
@@ -276,6 +289,69 @@ fn keeper_survives_a_node_restart_and_its_own() {
         assert_eq!(journal["epochs"][second.to_string()]["status"], "applied");
     });
     anvil.stop();
+}
+
+/// Waits (bounded) for the keeper's first `kind` event and returns it.
+async fn wait_event(log: &Path, kind: &str, keeper: &mut Guarded) -> Value {
+    let start = Instant::now();
+    loop {
+        if let Some(e) = events(log).into_iter().find(|e| e["event"] == kind) {
+            return e;
+        }
+        assert!(keeper.exited().is_none(), "the keeper exited:\n{}", read_log(log));
+        assert!(start.elapsed() < WAIT, "no '{kind}' event within {WAIT:?}:\n{}", read_log(log));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A keeper killed after journalling and sending its update, on a node that then loses the
+/// transaction, comes back and re-sends the very same signed transaction: never a second one.
+#[test]
+fn a_crashed_keeper_resends_its_journalled_transaction_not_a_new_one() {
+    let work = tempfile::tempdir().unwrap();
+    let chain_state = work.path().join("anvil-state.json");
+    let mut anvil = Anvil::start(None, Some(&chain_state)).unwrap();
+    let port = anvil.port;
+    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+    let vault = returned(&stack, "vault").unwrap();
+    let build = build_vault_model(work.path()).unwrap();
+    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+    let state = work.path().join("state.json");
+    let (log1, log2) = (work.path().join("keeper1.jsonl"), work.path().join("keeper2.jsonl"));
+    let url = anvil.url.clone();
+
+    let (epoch, sent) = rt().block_on(async {
+        let chain = deployer(&url).await;
+        // Nothing gets mined from here on: the update stays in the node's pool.
+        let _: Value = chain.provider.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+        let mut keeper = spawn_keeper_with(&url, vault, &build.dir, &key, &state, &log1, &["--receipt-timeout", "1"]);
+        let submitted = wait_event(&log1, "submitted", &mut keeper).await;
+        wait_event(&log1, "pending", &mut keeper).await;
+        // The crash: no clean shutdown, no chance to write anything more.
+        keeper.stop_with("KILL", Duration::from_secs(5));
+        let epoch = submitted["epoch"].as_u64().unwrap();
+        (epoch, submitted["tx"].as_str().unwrap().to_string())
+    });
+    let journal: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(journal["epochs"][epoch.to_string()]["status"], "submitted");
+    // The node restarts from its saved state; its transaction pool is gone.
+    anvil.stop();
+    let anvil = Anvil::start(Some(port), Some(&chain_state)).unwrap();
+
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        assert!(epochs(&chain, vault).await.1 < epoch, "the update must not have been mined yet");
+        let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log2);
+        let applied = wait_event(&log2, "applied", &mut keeper).await;
+        assert_eq!(applied["tx"].as_str().unwrap(), sent, "the restarted keeper must send the journalled transaction");
+        assert_eq!(applied["epoch"].as_u64().unwrap(), epoch);
+        assert_eq!(keeper.stop_with("INT", Duration::from_secs(20)), Some(0));
+        let ev2 = events(&log2);
+        assert_eq!(count(&ev2, "submitted", epoch), 0, "a second transaction was signed:\n{}", read_log(&log2));
+        assert!(ev2.iter().any(|e| e["event"] == "rebroadcast" || e["event"] == "pending"), "{}", read_log(&log2));
+        assert_eq!(epochs(&chain, vault).await.1, epoch);
+        check_epoch(&chain, vault, &build, epoch).await;
+    });
 }
 
 /// Runs the keeper with `--once` and returns (exit code, stderr).

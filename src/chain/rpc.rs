@@ -182,6 +182,18 @@ impl Chain {
         }
     }
 
+    /// Why `tx` reverts when replayed on the state of `block`: the revert data, if the node gives any.
+    /// Used to name the custom error of a transaction that reverted on chain (its receipt says only
+    /// that it failed).
+    pub async fn revert_data_at(&self, tx: &TransactionRequest, block: u64) -> Option<Bytes> {
+        let tx = tx.clone().with_from(self.account().ok()?);
+        let call = self.provider.call(tx).block(alloy::eips::BlockId::number(block));
+        match tokio::time::timeout(REQUEST_TIMEOUT, call.into_future()).await {
+            Ok(Err(e)) => e.as_error_resp().and_then(|r| r.as_revert_data()),
+            _ => None,
+        }
+    }
+
     /// Signs `tx` with the given nonce and gas limit (EIP-1559 fees from the node, with headroom).
     pub async fn sign(&self, tx: TransactionRequest, nonce: u64, gas_limit: u64) -> Result<SignedTx, ZkError> {
         let (key, wallet) =
@@ -218,6 +230,19 @@ impl Chain {
 
     pub async fn receipt(&self, hash: TxHash) -> Result<Option<TransactionReceipt>, ZkError> {
         timed("eth_getTransactionReceipt", self.provider.get_transaction_receipt(hash).into_future()).await
+    }
+
+    /// A mined or pending transaction as a request (to, input, value), for replaying it.
+    pub async fn transaction_request(&self, hash: TxHash) -> Result<Option<TransactionRequest>, ZkError> {
+        use alloy::consensus::Transaction as _;
+        let tx = timed("eth_getTransactionByHash", self.provider.get_transaction_by_hash(hash).into_future()).await?;
+        Ok(tx.map(|t| {
+            let mut req = TransactionRequest::default().with_input(t.input().clone()).with_value(t.value());
+            if let Some(to) = t.to() {
+                req = req.with_to(to);
+            }
+            req
+        }))
     }
 
     /// Whether the node knows the transaction at all (pending or mined).
