@@ -77,9 +77,10 @@ pub enum Round {
 }
 
 impl Round {
-    /// Whether `--once` may stop here.
+    /// Whether `--once` may stop here. Not after a revert: the next round finds out whether the
+    /// epoch got applied anyway (another keeper won the race) or deserves another attempt.
     fn is_final(&self) -> bool {
-        matches!(self, Round::Applied(_) | Round::UpToDate(_) | Round::Reverted(_) | Round::GaveUp(_))
+        matches!(self, Round::Applied(_) | Round::UpToDate(_) | Round::GaveUp(_))
     }
 }
 

@@ -42,7 +42,7 @@ pub struct KeeperArgs {
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub interval: u64,
     /// Settle the current epoch (prove and submit if needed, wait for the receipt) and exit:
-    /// exit 0 if it is applied, 1 if our transaction reverted, 3 on repeated errors.
+    /// 0 if it is applied (by us or anyone), 1 if every attempt reverted, 3 on repeated errors.
     #[arg(long)]
     pub once: bool,
     /// The keeper's journal (default: BUILD_DIR/keeper-<chain id>-<vault>.json). Keep it across
