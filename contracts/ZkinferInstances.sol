@@ -59,6 +59,34 @@ library ZkinferInstances {
     error InvalidScale(uint256 scale);
     /// @notice `value * 10^18` does not fit an int256.
     error WadOverflow(int256 value);
+    /// @notice The instance at `index` is `actual`, not the pinned commitment `expected`.
+    error CommitmentMismatch(uint256 index, uint256 expected, uint256 actual);
+
+    // ------------------------------------------------------------------------------------------
+    // Commitments (hashed visibility)
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Requires the instance at `index` to be the commitment the caller pinned.
+    /// @dev With `--input-visibility hashed` (or outputs, or later parameters) a proof exposes one
+    /// instance per hashed side: Poseidon of the values and the salt (`zkinfer commit` computes it;
+    /// settings.json `instances[]` gives its index). A valid proof only says "some values with this
+    /// commitment"; which values is the consumer's pin. Check it, then verify the proof with the same
+    /// `instances`. Reverts with {NotEnoughInstances} or {CommitmentMismatch}.
+    /// @param instances The instances the proof will be verified with.
+    /// @param index The commitment's position.
+    /// @param expected The pinned commitment.
+    function requireCommitment(uint256[] memory instances, uint256 index, uint256 expected) internal pure {
+        if (index >= instances.length) revert NotEnoughInstances(index + 1, instances.length);
+        uint256 actual = instances[index];
+        if (actual != expected) revert CommitmentMismatch(index, expected, actual);
+    }
+
+    /// @notice {requireCommitment} for instances in calldata (no copy).
+    function requireCommitmentCalldata(uint256[] calldata instances, uint256 index, uint256 expected) internal pure {
+        if (index >= instances.length) revert NotEnoughInstances(index + 1, instances.length);
+        uint256 actual = instances[index];
+        if (actual != expected) revert CommitmentMismatch(index, expected, actual);
+    }
 
     // ------------------------------------------------------------------------------------------
     // Unpacked instances

@@ -25,6 +25,9 @@ pub enum Visibility {
     Public,
     /// Witness only: bound by the circuit, never revealed.
     Private,
+    /// Witness, committed: the one public instance is the Poseidon hash of the values and the
+    /// input file's salt (see `zkinfer commit`), so a consumer can pin which values were used.
+    Hashed,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,6 +53,10 @@ pub struct InstanceBlock {
     pub values: usize,
     /// How values are packed into instances (None: one value per instance).
     pub packing: Option<crate::circuit::chips::packing::Packing>,
+    /// `poseidon`: the block is one instance, the Poseidon hash of all the model's inputs (or
+    /// outputs), flattened in order, followed by the salt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
 }
 
 /// What `compile` decided: everything `setup`, `prove` and `verify` need besides the keys.

@@ -83,9 +83,9 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
     let mut instances = Vec::new();
     let mut offset = 0;
     let packing = calibrated.params.packing;
-    let mut block = |kind: &str, name: &str, shape: &[usize]| {
+    let mut block = |kind: &str, name: &str, shape: &[usize], commitment: bool| {
         let values: usize = shape.iter().product();
-        let len = packing.map(|p| p.words(values)).unwrap_or(values);
+        let len = if commitment { 1 } else { packing.map(|p| p.words(values)).unwrap_or(values) };
         instances.push(InstanceBlock {
             kind: kind.into(),
             name: name.into(),
@@ -93,19 +93,25 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
             offset,
             len,
             values,
-            packing,
+            packing: if commitment { None } else { packing },
+            commitment: commitment.then(|| "poseidon".to_string()),
         });
         offset += len;
     };
+    let all = |shapes: Vec<Vec<usize>>| vec![shapes.iter().map(|s| s.iter().product::<usize>()).sum::<usize>()];
     if req.options.public_inputs {
         for (n, s) in qgraph.input_names.iter().zip(qgraph.input_shapes()) {
-            block("input", n, &s);
+            block("input", n, &s, false);
         }
+    } else if req.options.hashed_inputs {
+        block("input", &qgraph.input_names.join(","), &all(qgraph.input_shapes()), true);
     }
     if req.options.public_outputs {
         for (n, s) in qgraph.output_names.iter().zip(qgraph.output_shapes()) {
-            block("output", n, &s);
+            block("output", n, &s, false);
         }
+    } else if req.options.hashed_outputs {
+        block("output", &qgraph.output_names.join(","), &all(qgraph.output_shapes()), true);
     }
     if offset != calibrated.rows.instances {
         return Err(ZkError::internal(format!(
@@ -113,7 +119,11 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
             calibrated.rows.instances
         )));
     }
-    let vis = |public: bool| if public { Visibility::Public } else { Visibility::Private };
+    let vis = |public: bool, hashed: bool| match (public, hashed) {
+        (true, _) => Visibility::Public,
+        (false, true) => Visibility::Hashed,
+        (false, false) => Visibility::Private,
+    };
     let settings = Settings {
         format_version: FORMAT_VERSION,
         zkinfer_version: env!("CARGO_PKG_VERSION").into(),
@@ -123,8 +133,8 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         scale: qgraph.scale,
         layout: calibrated.params,
         visibility: VisibilitySettings {
-            input: vis(req.options.public_inputs),
-            output: vis(req.options.public_outputs),
+            input: vis(req.options.public_inputs, req.options.hashed_inputs),
+            output: vis(req.options.public_outputs, req.options.hashed_outputs),
             params: "fixed".into(),
         },
         rows: calibrated.rows,
@@ -142,6 +152,11 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         let _ = std::fs::remove_file(path(req.out_dir, stale));
     }
     Ok(settings)
+}
+
+/// Checks a values file against tensor shapes (for any side of the model).
+pub fn check_lengths(names: &[String], shapes: &[Vec<usize>], values: &[Vec<f64>]) -> Result<(), ZkError> {
+    check_input_lengths(names, shapes, values)
 }
 
 fn check_input_lengths(names: &[String], shapes: &[Vec<usize>], values: &[Vec<f64>]) -> Result<(), ZkError> {
@@ -204,14 +219,19 @@ impl Build {
 
     /// The keygen-mode circuit (no witness).
     pub fn blank_circuit(&self) -> Result<ModelCircuit, ZkError> {
-        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, None)?, false))
+        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, None, Fr::zero())?, false))
     }
 
-    /// The circuit with its witness for `inputs`.
+    /// The circuit with its witness for `inputs` (salt 0).
     pub fn circuit_for(&self, inputs: &[Vec<f64>]) -> Result<ModelCircuit, ZkError> {
+        self.circuit_with(inputs, Fr::zero())
+    }
+
+    /// The circuit with its witness for `inputs`, committing with `salt` where values are hashed.
+    pub fn circuit_with(&self, inputs: &[Vec<f64>], salt: Fr) -> Result<ModelCircuit, ZkError> {
         check_input_lengths(&self.settings.input_names, &self.settings.input_shapes, inputs)?;
         let q = quantise_inputs(inputs, self.settings.scale);
-        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, Some(&q))?, true))
+        Ok(ModelCircuit::new(lay_out(&self.qgraph, &self.settings.layout, Some(&q), salt)?, true))
     }
 
     pub fn params(&self) -> Result<ParamsKZG<Bn256>, ZkError> {
@@ -285,9 +305,20 @@ impl Prover {
     }
 }
 
-/// Runs the model on `inputs` inside the circuit and proves it.
+/// Runs the model on `inputs` inside the circuit and proves it (commitment salt 0).
 pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<ProofFile, ZkError> {
-    let circuit = build.circuit_for(inputs)?;
+    prove_with(build, prover, inputs, Fr::zero()).map(|(file, _)| file)
+}
+
+/// Proves `inputs` with `salt` in any Poseidon commitment. Also returns the quantised outputs,
+/// which the proof file leaves out when outputs are private or hashed.
+pub fn prove_with(
+    build: &Build,
+    prover: &Prover,
+    inputs: &[Vec<f64>],
+    salt: Fr,
+) -> Result<(ProofFile, Vec<Vec<i128>>), ZkError> {
+    let circuit = build.circuit_with(inputs, salt)?;
     let instances = circuit.instances();
     let proof = prover::prove(&prover.params, &prover.pk, &circuit, &instances)?;
     let unit = (1u64 << build.settings.scale) as f64;
@@ -306,7 +337,7 @@ pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<Proo
     } else {
         vec![]
     };
-    Ok(ProofFile {
+    let file = ProofFile {
         format_version: FORMAT_VERSION,
         proof: hex0x(&proof),
         instances: instances.iter().map(|x| hex0x(&fr_to_be_bytes(x))).collect(),
@@ -315,7 +346,8 @@ pub fn prove(build: &Build, prover: &Prover, inputs: &[Vec<f64>]) -> Result<Proo
         scale: build.settings.scale,
         vk_digest: prover.info.vk_digest.clone(),
         model_digest: build.settings.model_digest.clone(),
-    })
+    };
+    Ok((file, circuit.layout.outputs.clone()))
 }
 
 /// Signed integer an instance encodes (`r - |x|` for negatives).
@@ -343,8 +375,20 @@ pub struct Verified {
     pub inputs: Vec<Vec<f64>>,
     /// Public outputs as the proof binds them; empty if outputs are private.
     pub outputs: Vec<Vec<f64>>,
+    /// The Poseidon commitment to the inputs (hashed inputs), as 0x hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_commitment: Option<String>,
+    /// The Poseidon commitment to the outputs (hashed outputs), as 0x hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_commitment: Option<String>,
     /// The keys came from the development SRS, whose secret is public: anyone can forge proofs.
     pub insecure_srs: bool,
+}
+
+/// The commitment instance of the `kind` side, if that side is hashed.
+fn commitment_of(build: &Build, kind: &str, instances: &[Fr]) -> Option<String> {
+    let block = build.settings.instances.iter().find(|b| b.kind == kind && b.commitment.is_some())?;
+    instances.get(block.offset).map(|x| hex0x(&fr_to_be_bytes(x)))
 }
 
 fn decode_blocks(build: &Build, kind: &str, instances: &[Fr]) -> Result<Vec<Vec<i128>>, ZkError> {
@@ -352,7 +396,7 @@ fn decode_blocks(build: &Build, kind: &str, instances: &[Fr]) -> Result<Vec<Vec<
         .settings
         .instances
         .iter()
-        .filter(|b| b.kind == kind)
+        .filter(|b| b.kind == kind && b.commitment.is_none())
         .map(|block| {
             let words = &instances[block.offset..block.offset + block.len];
             let bad =
@@ -431,12 +475,38 @@ pub fn verify(
         proof_bytes: proof.len(),
         inputs,
         outputs,
+        input_commitment: commitment_of(build, "input", &instances),
+        output_commitment: commitment_of(build, "output", &instances),
         insecure_srs,
     })
 }
 
-/// Checks that a verified proof's public inputs are exactly `inputs`, quantised as the circuit does.
-pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<f64>]) -> Result<(), ZkError> {
+/// The Poseidon commitment of a hashed side: the values (fixed point), then the salt.
+pub fn commitment(values: &[Vec<i128>], salt: Fr) -> Fr {
+    let mut elems: Vec<Fr> = values.iter().flatten().map(|&v| fe(v)).collect();
+    elems.push(salt);
+    crate::circuit::chips::poseidon::native_hash(&elems)
+}
+
+/// The commitment a proof of `inputs` (with `salt`) carries when the inputs are hashed.
+pub fn input_commitment(build: &Build, inputs: &[Vec<f64>], salt: Fr) -> Result<Fr, ZkError> {
+    check_input_lengths(&build.settings.input_names, &build.settings.input_shapes, inputs)?;
+    Ok(commitment(&quantise_inputs(inputs, build.settings.scale), salt))
+}
+
+/// Checks that a verified proof's public inputs are exactly `inputs`, quantised as the circuit does
+/// (or, for hashed inputs, that it commits to exactly `inputs` with `salt`).
+pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<f64>], salt: Fr) -> Result<(), ZkError> {
+    if build.settings.visibility.input == Visibility::Hashed {
+        let expected = hex0x(&fr_to_be_bytes(&input_commitment(build, inputs, salt)?));
+        let block = build.settings.instances.iter().find(|b| b.kind == "input");
+        return match block.and_then(|b| file.instances.get(b.offset)) {
+            Some(got) if *got == expected => Ok(()),
+            _ => Err(ZkError::invalid_proof(
+                "the proof commits to other inputs (or another salt) than the given input file",
+            )),
+        };
+    }
     if build.settings.visibility.input != Visibility::Public {
         return Err(ZkError::input("this model's inputs are private: a proof does not reveal them to compare"));
     }

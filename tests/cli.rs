@@ -314,3 +314,59 @@ fn malformed_layer_parameters_are_clear_errors() {
         assert!(!err.contains("panicked"), "{what}: {err}");
     }
 }
+
+#[test]
+fn hashed_inputs_commit_and_verify_against_the_input_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = tmp.path().join("build").display().to_string();
+    let o = zkinfer(&[
+        "compile",
+        &model("gemm_relu", "network.onnx"),
+        "--calibrate",
+        &model("gemm_relu", "input.json"),
+        "--input-visibility",
+        "hashed",
+        "-o",
+        &build,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a Poseidon commitment to the inputs"));
+    assert!(zkinfer(&["setup", &build, "--dev-srs"]).status.success());
+    // The same input with a salt, and with another salt.
+    let mut input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model("gemm_relu", "input.json")).unwrap()).unwrap();
+    let write = |name: &str, salt: &str, input: &mut serde_json::Value| {
+        input["salt"] = serde_json::json!(salt);
+        let p = tmp.path().join(name);
+        std::fs::write(&p, input.to_string()).unwrap();
+        p.display().to_string()
+    };
+    let salted = write("salted.json", "0x0badc0ffee", &mut input);
+    let resalted = write("resalted.json", "0x0badc0ffef", &mut input);
+    let proof = tmp.path().join("proof.json").display().to_string();
+    let o = zkinfer(&["prove", &build, &salted, "-o", &proof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = zkinfer(&["commit", &build, &salted, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let proof_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    assert_eq!(c["commitment"], proof_json["instances"][0], "commit recomputes what the proof exposes");
+    assert_eq!(c["instance_index"], 0);
+
+    let o = zkinfer(&["verify", &build, &proof, "--input", &salted]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("input commitment"));
+    let o = zkinfer(&["verify", &build, &proof, "--input", &resalted]);
+    assert_eq!(o.status.code(), Some(1), "another salt is another commitment");
+    assert!(stderr(&o).contains("commits to other inputs"));
+    // Outputs are public here: there is no output commitment to recompute.
+    let o = zkinfer(&["commit", &build, &salted, "--side", "output"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not hashed"), "{}", stderr(&o));
+    // A salt that is not hex is a clear error.
+    let bad = write("bad.json", "salty", &mut input);
+    let o = zkinfer(&["commit", &build, &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("salt"), "{}", stderr(&o));
+}

@@ -139,10 +139,10 @@ fn verify_reports_only_what_the_proof_binds() {
     for (bound, given) in v.inputs[0].iter().zip(&p.inputs[0]) {
         assert!((bound - given).abs() <= 0.5 / unit, "bound input {bound} vs given {given}");
     }
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
     let mut other = p.inputs.clone();
     other[0][0] += 0.25;
-    let err = pipeline::check_public_inputs(&p.build, &p.proof, &other).unwrap_err();
+    let err = pipeline::check_public_inputs(&p.build, &p.proof, &other, Default::default()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidProof);
 
     // Extra claimed output values, or a changed fixed-point claim, are rejected.
@@ -178,7 +178,7 @@ fn unpacked_instances_one_per_value() {
     let vk = p.build.vk().unwrap();
     let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
     assert_eq!(v.outputs, p.proof.outputs);
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
 }
 
 #[test]
@@ -190,8 +190,8 @@ fn packed_instances_decode_to_the_same_values() {
     let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
     assert_eq!(v.outputs, p.proof.outputs);
     assert_eq!(v.inputs[0].len(), 36);
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs).unwrap();
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
     let mut other = p.inputs.clone();
     other[0][35] -= 0.5;
-    assert!(pipeline::check_public_inputs(&p.build, &p.proof, &other).is_err());
+    assert!(pipeline::check_public_inputs(&p.build, &p.proof, &other, Default::default()).is_err());
 }

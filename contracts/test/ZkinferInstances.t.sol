@@ -44,6 +44,14 @@ contract InstancesHarness {
     function toWad(int256 v, uint256 scale) external pure returns (int256) {
         return ZkinferInstances.toWad(v, scale);
     }
+
+    function requireCommitment(uint256[] memory instances, uint256 index, uint256 expected) external pure {
+        ZkinferInstances.requireCommitment(instances, index, expected);
+    }
+
+    function requireCommitmentCalldata(uint256[] calldata instances, uint256 index, uint256 expected) external pure {
+        ZkinferInstances.requireCommitmentCalldata(instances, index, expected);
+    }
 }
 
 /// @notice ZkinferInstances: encodings round-trip, out-of-range input reverts, and the real fixtures
@@ -271,6 +279,26 @@ contract ZkinferInstancesTest {
         harness.unpackAll(new uint256[](1), 0, 1, 253);
         VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidBits.selector, 300));
         harness.pack(new int256[](1), 300);
+    }
+
+    function testFuzz_requireCommitment(uint256 commitment, uint256 other, uint256 indexSeed) public {
+        uint256[] memory instances = new uint256[](3);
+        uint256 index = indexSeed % 3;
+        instances[index] = commitment;
+        harness.requireCommitment(instances, index, commitment);
+        harness.requireCommitmentCalldata(instances, index, commitment);
+        if (other != commitment) {
+            bytes memory mismatch =
+                abi.encodeWithSelector(ZkinferInstances.CommitmentMismatch.selector, index, other, commitment);
+            VM.expectRevert(mismatch);
+            harness.requireCommitment(instances, index, other);
+            VM.expectRevert(mismatch);
+            harness.requireCommitmentCalldata(instances, index, other);
+        }
+        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 4, 3));
+        harness.requireCommitment(instances, 3, commitment);
+        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 4, 3));
+        harness.requireCommitmentCalldata(instances, 3, commitment);
     }
 
     function testRevert_unpackIndexOutOfRange() public {

@@ -1,14 +1,23 @@
 //! Lays out a whole quantised graph: inputs, every layer through its chip, then the public
 //! instances (inputs first, then outputs, each flattened row-major).
 
-use super::layout::{LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
+use halo2_proofs::halo2curves::bn256::Fr;
+
+use super::chips::packing::Packing;
+use super::layout::{FieldWire, LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
 use super::tables::TableFn;
 use crate::error::ZkError;
 use crate::quantise::qgraph::{QGraph, QOp};
 
 /// Lays out `graph`. With `inputs` (fixed-point values, one vector per model input) the witness is
-/// computed and range violations are errors; without, values are placeholders (keygen).
-pub fn lay_out(graph: &QGraph, params: &LayoutParams, inputs: Option<&[Vec<i128>]>) -> Result<Layout, ZkError> {
+/// computed and range violations are errors; without, values are placeholders (keygen). `salt`
+/// enters the Poseidon commitments of hashed inputs or outputs (ignored otherwise).
+pub fn lay_out(
+    graph: &QGraph,
+    params: &LayoutParams,
+    inputs: Option<&[Vec<i128>]>,
+    salt: Fr,
+) -> Result<Layout, ZkError> {
     let mut b = LayoutBuilder::new(params.lanes, params.table.clone(), inputs.is_some());
     let scale = graph.scale;
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
@@ -88,32 +97,54 @@ pub fn lay_out(graph: &QGraph, params: &LayoutParams, inputs: Option<&[Vec<i128>
         }
         wires.push(out);
     }
-    let mut exposed: Vec<(bool, &Vec<Wire>)> = Vec::new();
-    if params.public_inputs {
-        exposed.extend(graph.inputs.iter().map(|&i| (false, &wires[i])));
-    }
-    if params.public_outputs {
-        exposed.extend(graph.outputs.iter().map(|&o| (true, &wires[o])));
-    }
-    for (is_output, block) in exposed {
-        match params.packing {
-            None => block.iter().for_each(|&w| b.expose(w)),
-            Some(packing) => {
-                // Inputs are range-checked where they enter; outputs are checked here so every
-                // packed limb is in range (an out-of-range value would corrupt its neighbours).
-                if is_output {
-                    b.set_context("outputs", "instance packing");
-                    for &w in block {
-                        b.range_check(w)?;
-                    }
-                }
-                b.expose_packed(block, packing);
+    // Public instances: the inputs side, then the outputs side; each either the values or one
+    // Poseidon commitment to all of them followed by the salt.
+    let salt = (params.hashed_inputs || params.hashed_outputs).then(|| b.home_field(salt));
+    let sides = [
+        (&graph.inputs, params.public_inputs, params.hashed_inputs, "inputs"),
+        (&graph.outputs, params.public_outputs, params.hashed_outputs, "outputs"),
+    ];
+    for (tensors, public, hashed, what) in sides {
+        let is_output = what == "outputs";
+        if public {
+            for &t in tensors {
+                expose_values(&mut b, &wires[t], params.packing, is_output)?;
             }
+        } else if hashed {
+            b.set_context(what, "Poseidon commitment");
+            let mut values: Vec<FieldWire> = tensors.iter().flat_map(|&t| wires[t].iter().map(|&w| w.into())).collect();
+            values.extend(salt);
+            let h = b.poseidon(&values);
+            b.expose_cell(h.cell, h.value);
         }
     }
     let mut layout = b.finish();
     layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
     Ok(layout)
+}
+
+/// Exposes one tensor's values, packed or one per instance.
+fn expose_values(
+    b: &mut LayoutBuilder,
+    block: &[Wire],
+    packing: Option<Packing>,
+    is_output: bool,
+) -> Result<(), ZkError> {
+    match packing {
+        None => block.iter().for_each(|&w| b.expose(w)),
+        Some(packing) => {
+            // Inputs are range-checked where they enter; outputs are checked here so every
+            // packed limb is in range (an out-of-range value would corrupt its neighbours).
+            if is_output {
+                b.set_context("outputs", "instance packing");
+                for &w in block {
+                    b.range_check(w)?;
+                }
+            }
+            b.expose_packed(block, packing);
+        }
+    }
+    Ok(())
 }
 
 /// Rescale (if `shift > 0`), then the activation or, without one, a range check of the quotient.

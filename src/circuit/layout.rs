@@ -54,6 +54,26 @@ pub struct ArithRow {
     pub bias: Fr,
 }
 
+/// A value that is any field element (a hash state, a packed word), not a signed integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldWire {
+    pub cell: CellRef,
+    pub value: Fr,
+}
+
+impl From<Wire> for FieldWire {
+    fn from(w: Wire) -> Self {
+        FieldWire { cell: w.cell, value: fe(w.value) }
+    }
+}
+
+/// A lane's content in a field-valued row.
+#[derive(Clone, Copy, Debug)]
+pub enum FieldInput {
+    Copy(FieldWire),
+    Fresh(Fr),
+}
+
 /// A lane's content in a new row: a copy of an existing wire, or a new value homed here.
 #[derive(Clone, Copy, Debug)]
 pub enum LaneInput {
@@ -72,6 +92,12 @@ pub struct LayoutParams {
     /// Public values packed several to a field element (None: one instance per value).
     #[serde(default)]
     pub packing: Option<crate::circuit::chips::packing::Packing>,
+    /// Expose a Poseidon commitment to the inputs (and the salt) instead of the inputs.
+    #[serde(default)]
+    pub hashed_inputs: bool,
+    /// Expose a Poseidon commitment to the outputs (and the salt) instead of the outputs.
+    #[serde(default)]
+    pub hashed_outputs: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -325,31 +351,60 @@ impl LayoutBuilder {
     /// Appends a row whose coefficients and values are given as field elements (packing rows);
     /// its accumulator is no integer, so no chain may continue from it.
     pub fn push_field_row(&mut self, spec: ArithRow, lanes: &[(LaneInput, Fr)]) -> CellRef {
+        assert!(!spec.prod);
+        let inputs: Vec<(FieldInput, Fr)> = lanes
+            .iter()
+            .map(|&(input, weight)| {
+                let input = match input {
+                    LaneInput::Copy(w) => FieldInput::Copy(w.into()),
+                    LaneInput::Fresh(v) => FieldInput::Fresh(fe(v)),
+                    LaneInput::Empty => FieldInput::Fresh(Fr::zero()),
+                };
+                (input, weight)
+            })
+            .collect();
+        self.field_row(spec, &inputs).cell
+    }
+
+    /// Homes a free witness value (a salt) in a lane of its own row.
+    pub fn home_field(&mut self, value: Fr) -> FieldWire {
+        let row = self.layout.arith.len() as u32;
+        self.field_row(ArithRow { o: true, ..ArithRow::default() }, &[(FieldInput::Fresh(value), Fr::zero())]);
+        FieldWire { cell: CellRef::Lane { row, lane: 0 }, value }
+    }
+
+    /// Appends a row over field values: `acc = [carry * acc_prev] + bias + sum_j w_j x_j [+ x_0 x_1]`.
+    /// Its accumulator is no integer, so no integer chain may continue from it.
+    pub fn field_row(&mut self, spec: ArithRow, lanes: &[(FieldInput, Fr)]) -> FieldWire {
         let width = self.layout.lanes;
-        assert!(lanes.len() <= width && spec.o && !spec.prod);
+        assert!(lanes.len() <= width && spec.o);
         let row = self.layout.arith.len() as u32;
         let mut acc = spec.bias;
         if spec.carry {
             assert!(self.layout.arith.last().is_some_and(|r| r.o), "carry from a row that defines no accumulator");
             acc += self.layout.acc_values.last().copied().unwrap_or_default();
         }
-        for j in 0..width {
+        let mut xs = vec![Fr::zero(); width];
+        for (j, x) in xs.iter_mut().enumerate() {
             let (value, weight) = match lanes.get(j) {
-                Some((LaneInput::Copy(w), weight)) => {
+                Some((FieldInput::Copy(w), weight)) => {
                     self.layout.copies.push((w.cell, CellRef::Lane { row, lane: j as u8 }));
-                    (fe(w.value), *weight)
+                    (w.value, *weight)
                 }
-                Some((LaneInput::Fresh(v), weight)) => (fe(*v), *weight),
-                Some((LaneInput::Empty, weight)) => (Fr::zero(), *weight),
+                Some((FieldInput::Fresh(v), weight)) => (*v, *weight),
                 None => (Fr::zero(), Fr::zero()),
             };
+            *x = value;
             acc += weight * value;
             self.layout.weights.push(weight);
             self.layout.lane_values.push(value);
         }
+        if spec.prod {
+            acc += xs[0] * xs[1];
+        }
         self.layout.arith.push(spec);
         self.layout.acc_values.push(acc);
         self.last_acc = None;
-        CellRef::Acc { row }
+        FieldWire { cell: CellRef::Acc { row }, value: acc }
     }
 }

@@ -54,10 +54,11 @@ pub enum Command {
         /// Sample input(s) in EZKL's input.json layout; repeat the flag to calibrate on several.
         #[arg(long = "calibrate", required = true, value_name = "INPUT.json")]
         calibrate: Vec<PathBuf>,
-        /// Whether the model inputs are public instances (seen by the verifier) or private witness.
+        /// Whether the model inputs are public instances (seen by the verifier), private witness, or
+        /// hashed: private, with one public Poseidon commitment to them and the input file's salt.
         #[arg(long, value_enum, default_value = "public")]
         input_visibility: Visibility,
-        /// Whether the model outputs are public instances or private witness.
+        /// Whether the model outputs are public instances, private witness, or hashed (committed).
         #[arg(long, value_enum, default_value = "public")]
         output_visibility: Visibility,
         /// Fractional bits of the fixed-point encoding (default: chosen by calibration).
@@ -203,6 +204,21 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Recompute the Poseidon commitment a proof exposes for hashed inputs (or outputs), from the
+    /// values themselves: what a consumer pins, or checks a proof against.
+    ///
+    /// VALUES uses the input.json layout (`input_data`, and the optional `salt` the prover used).
+    /// The commitment is Poseidon(values in fixed point, flattened in order, then the salt); see
+    /// the README's "Privacy modes".
+    Commit {
+        build_dir: PathBuf,
+        values: PathBuf,
+        /// Whether VALUES are the model's inputs or its outputs.
+        #[arg(long, value_enum, default_value = "input")]
+        side: Side,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Make an SRS file.
     Srs {
         /// Make the INSECURE development SRS (its secret comes from a public seed).
@@ -216,6 +232,12 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Side {
+    Input,
+    Output,
 }
 
 impl Command {
@@ -232,7 +254,8 @@ impl Command {
             | Command::Srs { json, .. }
             | Command::Keeper { json, .. }
             | Command::Deploy { json, .. }
-            | Command::MintAigc { json, .. } => json.json,
+            | Command::MintAigc { json, .. }
+            | Command::Commit { json, .. } => json.json,
         }
     }
 }
@@ -248,22 +271,24 @@ fn emit(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
 /// "8 input values, 2 output values, packed 28 per field element" and the like.
 fn describe_instances(settings: &crate::artifacts::Settings) -> String {
     let count = |kind: &str| settings.instances.iter().filter(|b| b.kind == kind).map(|b| b.values).sum::<usize>();
-    let side = |kind: &str, public: bool| {
-        if public {
-            format!("{} {kind} values", count(kind))
-        } else {
-            format!("{kind}s private")
-        }
+    let side = |kind: &str, visibility: Visibility| match visibility {
+        Visibility::Public => format!("{} {kind} values", count(kind)),
+        Visibility::Hashed => format!("a Poseidon commitment to the {kind}s"),
+        Visibility::Private => format!("{kind}s private"),
     };
+    let any_values = settings.instances.iter().any(|b| b.commitment.is_none());
     let packing = match settings.layout.packing {
+        _ if !any_values => "one field element each".into(),
         Some(p) => format!("packed up to {} per field element, {} bits each", p.per_word, p.bits),
         None => "one per field element".into(),
     };
-    format!(
-        "{}, {}; {packing}",
-        side("input", settings.visibility.input == Visibility::Public),
-        side("output", settings.visibility.output == Visibility::Public)
-    )
+    format!("{}, {}; {packing}", side("input", settings.visibility.input), side("output", settings.visibility.output))
+}
+
+/// An input file's commitment salt as a field element.
+fn salt_of(inputs: &crate::model::input_file::ModelInputs) -> Result<halo2_proofs::halo2curves::bn256::Fr, ZkError> {
+    crate::proof::transcript::fr_from_be_bytes(&inputs.salt)
+        .ok_or_else(|| ZkError::input("the input file's salt is not below the BN254 scalar field modulus"))
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -307,6 +332,8 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 headroom,
                 public_inputs: input_visibility == Visibility::Public,
                 public_outputs: output_visibility == Visibility::Public,
+                hashed_inputs: input_visibility == Visibility::Hashed,
+                hashed_outputs: output_visibility == Visibility::Hashed,
                 pack_instances: !no_pack,
                 optimize,
             };
@@ -377,22 +404,45 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let build = Build::open(&build_dir)?;
             let inputs = read_inputs(&input)?;
             let prover = Prover::load(&build)?;
+            let salt = salt_of(&inputs)?;
             let step = Step::start("proving");
-            let file = pipeline::prove(&build, &prover, &inputs.values).map_err(|e| e.context(input.display()))?;
+            let (file, outputs) =
+                pipeline::prove_with(&build, &prover, &inputs.values, salt).map_err(|e| e.context(input.display()))?;
             let secs = step.finish();
             write_json(&out, &file)?;
+            // Hashed outputs stay out of the proof file; the prover keeps them (and what opens the
+            // commitment) in a file of its own.
+            if build.settings.visibility.output == Visibility::Hashed {
+                let private = out.with_extension("private.json");
+                let unit = (1u64 << build.settings.scale) as f64;
+                let block = build.settings.instances.iter().find(|b| b.kind == "output").map(|b| b.offset).unwrap_or(0);
+                write_json(
+                    &private,
+                    &json!({
+                        "note": "PRIVATE: the outputs behind the proof's output commitment; do not publish",
+                        "output_commitment": file.instances.get(block),
+                        "salt": hex::encode(inputs.salt),
+                        "outputs_fixed": outputs,
+                        "outputs": outputs.iter().map(|o| o.iter().map(|&v| v as f64 / unit).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    }),
+                )?;
+                eprintln!("outputs are hashed: their values are in {} (keep it private)", private.display());
+            }
             let proof_bytes = (file.proof.len() - 2) / 2;
             emit(
                 json,
                 json!({"ok": true, "proof_file": out, "prove_s": secs, "proof_bytes": proof_bytes,
                        "num_instances": file.instances.len(), "outputs": file.outputs}),
                 || {
-                    let outs: Vec<String> = file.outputs.iter().map(|o| fmt_vec(o)).collect();
+                    let outs = match build.settings.visibility.output {
+                        Visibility::Public => file.outputs.iter().map(|o| fmt_vec(o)).collect::<Vec<_>>().join(" "),
+                        Visibility::Hashed => "committed (values in the .private.json file)".into(),
+                        Visibility::Private => "private".into(),
+                    };
                     format!(
-                        "proof written to {} in {secs:.2}s ({proof_bytes} bytes, {} instances)\n  outputs {}",
+                        "proof written to {} in {secs:.2}s ({proof_bytes} bytes, {} instances)\n  outputs {outs}",
                         out.display(),
                         file.instances.len(),
-                        outs.join(" ")
                     )
                 },
             );
@@ -407,7 +457,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let result = pipeline::verify(&build, &file, &params, &vk)?;
             if let Some(path) = &input {
                 let inputs = read_inputs(path)?;
-                pipeline::check_public_inputs(&build, &file, &inputs.values)?;
+                pipeline::check_public_inputs(&build, &file, &inputs.values, salt_of(&inputs)?)?;
             }
             let secs = step.finish();
             if result.insecure_srs {
@@ -420,8 +470,14 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 for (name, v) in build.settings.input_names.iter().zip(&result.inputs) {
                     s += &format!("\n  input  '{name}' {}", fmt_vec(v));
                 }
+                if let Some(c) = &result.input_commitment {
+                    s += &format!("\n  input commitment  {c}");
+                }
                 if input.is_some() {
                     s += "\n  public inputs match the given input file";
+                }
+                if let Some(c) = &result.output_commitment {
+                    s += &format!("\n  output commitment {c}");
                 }
                 for (name, v) in build.settings.output_names.iter().zip(&result.outputs) {
                     s += &format!("\n  output '{name}' {}", fmt_vec(v));
@@ -587,6 +643,34 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     json!({"ok": true, "calldata_bytes": data.len(), "calldata": format!("0x{}", hex::encode(&data))})
                 );
             }
+        }
+        Command::Commit { build_dir, values, side, .. } => {
+            let build = Build::open(&build_dir)?;
+            let file = read_inputs(&values)?;
+            let salt = salt_of(&file)?;
+            let (kind, shapes) = match side {
+                Side::Input => ("input", &build.settings.input_shapes),
+                Side::Output => ("output", &build.settings.output_shapes),
+            };
+            let visibility =
+                if side == Side::Input { build.settings.visibility.input } else { build.settings.visibility.output };
+            if visibility != Visibility::Hashed {
+                return Err(ZkError::input(format!(
+                    "this build's {kind}s are {visibility:?}, not hashed: its proofs carry no {kind} commitment \
+                     (compile with --{kind}-visibility hashed)"
+                )));
+            }
+            let names: Vec<String> = shapes.iter().enumerate().map(|(i, _)| format!("{kind} #{i}")).collect();
+            pipeline::check_lengths(&names, shapes, &file.values)?;
+            let c = pipeline::commitment(
+                &crate::quantise::calibrate::quantise_inputs(&file.values, build.settings.scale),
+                salt,
+            );
+            let hex = crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(&c));
+            let index = build.settings.instances.iter().find(|b| b.kind == kind).map(|b| b.offset);
+            emit(json, json!({"ok": true, "side": kind, "commitment": hex, "instance_index": index}), || {
+                format!("{kind} commitment {hex} (instance {})", index.unwrap_or_default())
+            });
         }
         Command::Keeper { args, .. } => chain::keeper(args, json)?,
         Command::Deploy { args, .. } => chain::deploy(args, json)?,

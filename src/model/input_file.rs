@@ -13,6 +13,11 @@ pub struct InputFile {
     pub input_data: Vec<Vec<serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_shapes: Option<Vec<Vec<usize>>>,
+    /// Salt of the Poseidon commitments (hashed visibility): up to 32 bytes of 0x hex, below the
+    /// field modulus. Without it the salt is 0, and a commitment to few possible values can be
+    /// reversed by trying them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 /// Validated inputs: one flat f64 vector per model input.
@@ -20,6 +25,8 @@ pub struct InputFile {
 pub struct ModelInputs {
     pub values: Vec<Vec<f64>>,
     pub shapes: Option<Vec<Vec<usize>>>,
+    /// The commitment salt as 32 big-endian bytes (zero when the file has none).
+    pub salt: [u8; 32],
 }
 
 /// Reads an input file, rejecting anything that is not a finite number with the position named.
@@ -53,7 +60,25 @@ pub fn parse_inputs(file: InputFile) -> Result<ModelInputs, ZkError> {
         }
         values.push(parsed);
     }
-    Ok(ModelInputs { values, shapes: file.input_shapes })
+    let salt = match &file.salt {
+        None => [0u8; 32],
+        Some(s) => parse_salt(s)?,
+    };
+    Ok(ModelInputs { values, shapes: file.input_shapes, salt })
+}
+
+/// A salt: 0x hex of at most 32 bytes, left-padded to 32.
+fn parse_salt(s: &str) -> Result<[u8; 32], ZkError> {
+    let bad = || ZkError::input(format!("salt {s:?} is not 0x-prefixed hex of at most 32 bytes"));
+    let hex_digits = s.strip_prefix("0x").ok_or_else(bad)?;
+    let padded = if hex_digits.len() % 2 == 1 { format!("0{hex_digits}") } else { hex_digits.to_string() };
+    let bytes = hex::decode(padded).map_err(|_| bad())?;
+    if bytes.len() > 32 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    out[32 - bytes.len()..].copy_from_slice(&bytes);
+    Ok(out)
 }
 
 /// Writes inputs in the same layout (used by tests and examples).
@@ -61,6 +86,7 @@ pub fn write_inputs(path: &Path, values: &[Vec<f64>]) -> Result<(), ZkError> {
     let file = InputFile {
         input_data: values.iter().map(|row| row.iter().map(|&x| serde_json::json!(x)).collect()).collect(),
         input_shapes: None,
+        salt: None,
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| ZkError::internal(e.to_string()))?;
     std::fs::write(path, text).map_err(|e| ZkError::io(path, e))

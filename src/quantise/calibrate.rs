@@ -50,6 +50,9 @@ pub struct CalibrationOptions {
     pub headroom: f64,
     pub public_inputs: bool,
     pub public_outputs: bool,
+    /// Commit to the inputs / outputs with Poseidon instead (the `public_*` flag is then false).
+    pub hashed_inputs: bool,
+    pub hashed_outputs: bool,
     /// Pack public values several to a field element (see `circuit::chips::packing`).
     pub pack_instances: bool,
     pub optimize: Optimize,
@@ -63,6 +66,8 @@ impl Default for CalibrationOptions {
             headroom: 2.0,
             public_inputs: true,
             public_outputs: true,
+            hashed_inputs: false,
+            hashed_outputs: false,
             pack_instances: true,
             optimize: Optimize::Balanced,
         }
@@ -152,9 +157,11 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
             table: table.clone(),
             public_inputs: opts.public_inputs,
             public_outputs: opts.public_outputs,
+            hashed_inputs: opts.hashed_inputs,
+            hashed_outputs: opts.hashed_outputs,
             packing: opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
         };
-        let layout = lay_out(&qgraph, &params, None)?;
+        let layout = lay_out(&qgraph, &params, None, Default::default())?;
         let k = k_for_rows(layout.rows(), lanes);
         let rows = RowCounts {
             arithmetic: layout.arith.len(),
@@ -231,7 +238,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
     let mut counts = vec![0usize; outputs.len()];
     for (si, sample) in samples.iter().enumerate() {
         let q_inputs = quantise_inputs(sample, chosen.scale);
-        let layout = lay_out(&chosen.qgraph, &chosen.params, Some(&q_inputs))
+        let layout = lay_out(&chosen.qgraph, &chosen.params, Some(&q_inputs), Default::default())
             .map_err(|e| e.context(format!("calibration sample {si}")))?;
         for (oi, (q, f)) in layout.outputs.iter().zip(&float_outputs[si]).enumerate() {
             let decoded: Vec<f64> = q.iter().map(|&v| v as f64 / unit).collect();

@@ -5,6 +5,7 @@ pub mod activation;
 pub mod linear;
 pub mod max;
 pub mod packing;
+pub mod poseidon;
 pub mod product;
 pub mod rescale;
 
