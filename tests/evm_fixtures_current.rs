@@ -49,4 +49,15 @@ fn forge_fixtures_are_current() {
     let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
     assert_eq!(features, [123, 71, 12, 102], "the contract's worked example");
     assert_eq!(verified.inputs, vec![features.iter().map(|&f| f as f64 / 128.0).collect::<Vec<_>>()]);
+
+    let build = build_hashed_model(work.path()).unwrap();
+    let verified =
+        check_fixture(&build, HASHED_PREFIX, HASHED_PROOF_JSON, |p| hashed_fixture_library(&build, p).unwrap());
+    assert!(verified.inputs.is_empty(), "the hashed fixture reveals no inputs");
+    let inputs = zkinfer::model::input_file::read_inputs(&common::test_model("gemm_relu").join("input.json")).unwrap();
+    let pinned = pipeline::input_commitment(&build, &inputs.values, hashed_salt()).unwrap();
+    assert_eq!(
+        verified.input_commitment.unwrap(),
+        zkinfer::artifacts::hex0x(&zkinfer::proof::transcript::fr_to_be_bytes(&pinned))
+    );
 }

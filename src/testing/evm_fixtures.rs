@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use halo2_proofs::halo2curves::bn256::Fr;
+
 use crate::artifacts::{read_json, write_json, ProofFile};
 use crate::error::ZkError;
 use crate::model::input_file::read_inputs;
@@ -167,6 +169,48 @@ pub fn aigc_fixture_library(build: &Build, file: &ProofFile) -> Result<String, Z
     with_members(&base, &members)
 }
 
+pub const HASHED_PREFIX: &str = "GemmReluHashed";
+pub const HASHED_PROOF_JSON: &str = "gemm_relu_hashed";
+
+/// The salt of the hashed-input fixture's commitment.
+pub fn hashed_salt() -> Fr {
+    Fr::from(0x5a17_5a17u64)
+}
+
+/// `gemm_relu` with hashed inputs: the proof exposes a Poseidon commitment to the inputs, then the
+/// outputs (packed).
+pub fn build_hashed_model(work: &Path) -> Result<Build, ZkError> {
+    let dir = crate_root().join("tests/models/gemm_relu");
+    let options = CalibrationOptions { public_inputs: false, hashed_inputs: true, ..CalibrationOptions::default() };
+    let out = work.join("gemm_relu_hashed");
+    pipeline::compile(&CompileRequest {
+        model: &dir.join("network.onnx"),
+        calibration: &[dir.join("input.json")],
+        options,
+        out_dir: &out,
+    })?;
+    let build = Build::open(&out)?;
+    pipeline::setup(&build, &SrsSource::Dev)?;
+    Ok(build)
+}
+
+/// The hashed-input fixture library: proof, instances, the input commitment a consumer pins, and
+/// the packing of the public outputs.
+pub fn hashed_fixture_library(build: &Build, file: &ProofFile) -> Result<String, ZkError> {
+    let base = fixture_library(HASHED_PREFIX, file)?;
+    let inputs = read_inputs(&crate_root().join("tests/models/gemm_relu/input.json"))?;
+    let pinned = pipeline::input_commitment(build, &inputs.values, hashed_salt())?;
+    let bits = build.settings.layout.packing.map(|p| p.bits).unwrap_or(0);
+    let first = file.outputs_fixed.first().and_then(|o| o.first()).copied().unwrap_or_default();
+    let members = format!(
+        "\n    /// @notice Poseidon(inputs, salt): the commitment a consumer pins (`zkinfer commit`).\n    uint256 internal constant INPUT_COMMITMENT = {};\n\
+         /// @notice Bits per packed output value.\n    uint256 internal constant PACK_BITS = {bits};\n\
+         /// @notice The model's first output in this proof (fixed point).\n    int256 internal constant FIRST_OUTPUT = {first};\n",
+        crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(&pinned))
+    );
+    with_members(&base, &members)
+}
+
 /// Writes one fixture: the `{prefix}Verifier` source, a fresh proof on `inputs` as
 /// `{proof_name}.proof.json`, and the Solidity library `library` makes from that JSON.
 fn write_fixture(
@@ -176,9 +220,20 @@ fn write_fixture(
     inputs: &[Vec<f64>],
     library: impl FnOnce(&ProofFile) -> Result<String, ZkError>,
 ) -> Result<(), ZkError> {
+    write_salted_fixture(build, prefix, proof_name, inputs, Fr::zero(), library)
+}
+
+fn write_salted_fixture(
+    build: &Build,
+    prefix: &str,
+    proof_name: &str,
+    inputs: &[Vec<f64>],
+    salt: Fr,
+    library: impl FnOnce(&ProofFile) -> Result<String, ZkError>,
+) -> Result<(), ZkError> {
     let verifier = pipeline::solidity_verifier_named(build, &format!("{prefix}Verifier"))?;
     std::fs::write(verifier_path(prefix), verifier).map_err(|e| ZkError::io(&verifier_path(prefix), e))?;
-    let proof = pipeline::prove(build, &Prover::load(build)?, inputs)?;
+    let (proof, _) = pipeline::prove_with(build, &Prover::load(build)?, inputs, salt)?;
     write_json(&proof_json_path(proof_name), &proof)?;
     // The library is made from the JSON as stored, exactly as the freshness test does.
     let lib = library(&read_json(&proof_json_path(proof_name))?)?;
@@ -202,6 +257,12 @@ pub fn write_fixtures() -> Result<(), ZkError> {
     let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
     let inputs = fixed_point_inputs(&features, build.settings.scale);
     write_fixture(&build, AIGC_PREFIX, AIGC_PROOF_JSON, &inputs, |file| aigc_fixture_library(&build, file))?;
+
+    let build = build_hashed_model(&work)?;
+    let inputs = read_inputs(&crate_root().join("tests/models/gemm_relu/input.json"))?;
+    write_salted_fixture(&build, HASHED_PREFIX, HASHED_PROOF_JSON, &inputs.values, hashed_salt(), |file| {
+        hashed_fixture_library(&build, file)
+    })?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
