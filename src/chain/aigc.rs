@@ -5,6 +5,7 @@
 //! `eth_call` to `commitmentOf` would show the prompt to the RPC provider), and the on-chain
 //! cross-checks of features and instances run only after `mint` has made the prompt public.
 
+use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -107,26 +108,40 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         )));
     }
     let verifier = call("verifier()", nft.verifier().call()).await?;
-    if let Ok(digest) =
-        call("VK_DIGEST()", IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await
-    {
-        if format!("{digest:#066x}") != setup.vk_digest {
+    let ours_digest = U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
+        .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))?;
+    match call("VK_DIGEST()", IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await {
+        Ok(digest) if digest != ours_digest => {
             return Err(ZkError::input(format!(
                 "wrong model for this NFT: its verifier {verifier} checks verifying key {digest:#066x}, {} has {}",
                 cfg.build_dir.display(),
                 setup.vk_digest
-            )));
+            )))
         }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(event = "unchecked_verifier", %verifier, error = %e.message,
+            "the NFT's verifier does not state its VK digest; a wrong model shows only when addAigcData reverts"),
     }
+    let packing = match build.settings.layout.packing {
+        Some(p)
+            if build.settings.visibility.input == crate::artifacts::Visibility::Public
+                && build.settings.visibility.output == crate::artifacts::Visibility::Public =>
+        {
+            p
+        }
+        _ => {
+            return Err(ZkError::input(format!(
+                "wrong model for this NFT: {} must have public, packed inputs and outputs",
+                cfg.build_dir.display()
+            )))
+        }
+    };
     chain.require_funded().await?;
 
+    // Generate and prove first, offline: nothing is sent unless there is content to attach, and
+    // nothing that names the prompt (not even its token id) leaves the process before the commit.
     let prompt = cfg.prompt.as_bytes();
     let token_id = U256::from_be_bytes(keccak256(prompt).0);
-    if call("aigcDataHash()", nft.aigcDataHash(token_id).call()).await? != B256::ZERO {
-        return Err(ZkError::input(format!("token {token_id:#x} (this prompt) already has its content")));
-    }
-
-    // Generate and prove first: nothing is sent unless there is content to attach.
     let features = prompt_features(prompt, build.settings.scale);
     let unit = (1u64 << build.settings.scale) as f64;
     let inputs = vec![features.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
@@ -141,23 +156,52 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
     let pixels = file.outputs_fixed.first().cloned().unwrap_or_default();
     let content = aigc_data(&pixels)?;
     let (proof, words) = crate::evm::calldata::proof_parts(&file)?;
+    // The instances the contract will derive, computed here the way it does (features, then
+    // pixels, each packed): a mismatch is found before any transaction.
+    let as_words = |values: &[i64]| -> Vec<U256> {
+        let v: Vec<i128> = values.iter().map(|&x| x as i128).collect();
+        packing.pack(&v).iter().map(|w| U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(w))).collect()
+    };
+    let local: Vec<U256> = as_words(&features).into_iter().chain(as_words(&pixels)).collect();
+    let ours: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+    if local != ours {
+        return Err(ZkError::internal(
+            "the proof's instances are not the packing of the prompt features and pixels (a bug)",
+        ));
+    }
 
-    // Mint through commit-reveal if the token does not exist yet.
-    let owner = call("ownerOf()", nft.ownerOf(token_id).call()).await.ok();
+    // Commit first (it reveals nothing), then look whether the token exists: someone watching
+    // for a query about this token id can no longer commit and reveal ahead of us.
     let (mut salt_used, mut commit_gas, mut mint_gas) = (None, None, None);
+    let fresh = cfg.salt.is_none();
+    let salt = cfg.salt.unwrap_or_else(|| {
+        let mut b = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+        B256::from(b)
+    });
+    let c = commitment(me, prompt, salt);
+    if fresh {
+        tracing::info!(event = "commit", %c, %salt, "committing (resume with --salt {salt} if interrupted)");
+        let r = send(&chain, cfg.nft, IZkinferAIGCNFT::commitCall { commitment: c }.abi_encode(), "commit").await?;
+        commit_gas = Some(r.gas_used);
+    }
+    let owner =
+        match tokio::time::timeout(super::rpc::REQUEST_TIMEOUT, nft.ownerOf(token_id).call().into_future()).await {
+            Ok(Ok(o)) => Some(o),
+            // A revert (ERC721NonexistentToken): not minted. Anything else is an RPC failure.
+            Ok(Err(e)) if e.as_revert_data().is_some() => None,
+            Ok(Err(e)) => return Err(ZkError::internal(format!("ownerOf(): {e}"))),
+            Err(_) => return Err(ZkError::internal("ownerOf(): no answer in time")),
+        };
     let owner = match owner {
-        Some(o) => o,
+        Some(o) => {
+            if fresh {
+                tracing::warn!(event = "already_minted", %o, "the token exists already (owner {o}); the commitment goes unused");
+            }
+            o
+        }
         None => {
-            let salt = cfg.salt.unwrap_or_else(|| {
-                let mut b = [0u8; 32];
-                rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
-                B256::from(b)
-            });
             salt_used = Some(salt);
-            let c = commitment(me, prompt, salt);
-            tracing::info!(event = "commit", %c, %salt, "committing (resume with --salt {salt} if interrupted)");
-            let r = send(&chain, cfg.nft, IZkinferAIGCNFT::commitCall { commitment: c }.abi_encode(), "commit").await?;
-            commit_gas = Some(r.gas_used);
             let reveal = IZkinferAIGCNFT::mintCall { prompt: Bytes::copy_from_slice(prompt), salt }.abi_encode();
             // The reveal must land at least one block after the commitment.
             let mut tries = 0;
@@ -175,6 +219,9 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
             me
         }
     };
+    if call("aigcDataHash()", nft.aigcDataHash(token_id).call()).await? != B256::ZERO {
+        return Err(ZkError::input(format!("token {token_id:#x} (this prompt) already has its content")));
+    }
 
     // The prompt is public now: check the contract derives the same instances from it.
     let theirs = call("promptFeatures()", nft.promptFeatures(Bytes::copy_from_slice(prompt)).call()).await?;
@@ -189,7 +236,6 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         nft.expectedInstances(Bytes::copy_from_slice(prompt), Bytes::from(content.clone())).call(),
     )
     .await?;
-    let ours: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
     if expected != ours {
         return Err(ZkError::internal(
             "the NFT's expected instances differ from the proof's: the packing disagrees with the contract (a bug)",

@@ -50,14 +50,46 @@ pub struct Journal {
     pub epochs: BTreeMap<u64, EpochRecord>,
     #[serde(skip)]
     path: PathBuf,
+    /// An exclusive lock on `<state>.lock`, held while the journal is open: two keepers on one
+    /// journal would each sign at their own nonce.
+    #[serde(skip)]
+    _lock: Option<std::fs::File>,
+}
+
+fn lock(path: &Path) -> Result<std::fs::File, ZkError> {
+    let lock_path = path.with_extension("json.lock");
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| ZkError::io(dir, e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ZkError::io(&lock_path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ZkError::input(format!(
+            "{}: another keeper is running with this state file; stop it or pass another --state",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(ZkError::io(&lock_path, e)),
+    }
 }
 
 impl Journal {
     /// Opens the journal at `path`, or starts an empty one. A journal of another chain or vault is
     /// refused rather than silently mixed up.
     pub fn open(path: &Path, chain_id: u64, vault: Address) -> Result<Journal, ZkError> {
+        let held = lock(path)?;
         if !path.exists() {
-            return Ok(Journal { chain_id, vault, epochs: BTreeMap::new(), path: path.to_path_buf() });
+            return Ok(Journal {
+                chain_id,
+                vault,
+                epochs: BTreeMap::new(),
+                path: path.to_path_buf(),
+                _lock: Some(held),
+            });
         }
         let mut j: Journal = crate::artifacts::read_json(path)
             .map_err(|e| e.context("the keeper state file is unreadable (move it aside to start afresh)"))?;
@@ -70,6 +102,7 @@ impl Journal {
             )));
         }
         j.path = path.to_path_buf();
+        j._lock = Some(held);
         Ok(j)
     }
 
@@ -87,22 +120,33 @@ impl Journal {
     }
 
     /// Records and persists.
+    /// Records and persists. Memory changes only once the file holds the change: a record the
+    /// disk never saw must not steer the next round (it could re-broadcast a transaction that a
+    /// crash would then forget).
     pub fn put(&mut self, epoch: u64, record: EpochRecord) -> Result<(), ZkError> {
-        self.epochs.insert(epoch, record);
-        self.save()
+        let previous = self.epochs.insert(epoch, record);
+        if let Err(e) = self.save() {
+            match previous {
+                Some(p) => self.epochs.insert(epoch, p),
+                None => self.epochs.remove(&epoch),
+            };
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn save(&self) -> Result<(), ZkError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| ZkError::internal(e.to_string()))?;
-        let tmp = self.path.with_extension("json.tmp");
+        let tmp = self.path.with_extension(format!("json.{}.tmp", std::process::id()));
         let io = |e| ZkError::io(&self.path, e);
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io)?;
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        std::fs::rename(&tmp, &self.path).map_err(io)?;
+        // The rename itself must survive a power cut.
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)
     }
 }
 
@@ -128,9 +172,14 @@ mod tests {
             note: None,
         };
         j.put(12, rec).unwrap();
+        // One keeper per journal.
+        let err = Journal::open(&path, 31337, vault).unwrap_err();
+        assert!(err.message.contains("another keeper"), "{}", err.message);
+        drop(j);
         let j = Journal::open(&path, 31337, vault).unwrap();
         let (epoch, r) = j.in_flight().unwrap();
         assert_eq!((epoch, r.nonce, r.raw.unwrap().to_vec()), (12, Some(4), vec![1, 2, 3]));
+        drop(j);
         let err = Journal::open(&path, 1, vault).unwrap_err();
         assert!(err.message.contains("belongs to vault"), "{}", err.message);
     }

@@ -167,6 +167,7 @@ impl Keeper {
         let mut shutdown = shutdown_signal()?;
         let mut failures = 0u32;
         let mut rounds = 0u32;
+        let mut retries = 0u32;
         loop {
             rounds += 1;
             let outcome = tokio::select! {
@@ -179,8 +180,11 @@ impl Keeper {
                     if self.cfg.once && (round.is_final() || rounds >= 10) {
                         return Ok(Some(round));
                     }
+                    retries = if matches!(round, Round::Retry(_)) { retries + 1 } else { 0 };
                     match round {
-                        Round::Retry(_) => Duration::from_millis(200),
+                        // Prove again at once, but not in a tight loop if the state keeps moving.
+                        Round::Retry(_) if retries <= 3 => Duration::from_millis(200),
+                        Round::Retry(_) => backoff(retries - 3, self.cfg.max_backoff),
                         Round::Pending(_) => Duration::from_secs(1).min(self.cfg.interval),
                         _ => self.cfg.interval,
                     }
@@ -241,21 +245,30 @@ impl Keeper {
         // The inputs: recomputed here, and the vault's own answer at the same block.
         // The pending block's clock moves while we read, so a disagreement is read twice before it
         // counts as the bug it would be.
+        // The packed input word is computed here with the circuit's own packing, and must equal the
+        // vault's `expectedInputWord()` read alongside.
+        let packing = self.model.build.settings.layout.packing.expect("checked at start");
+        let pack = |f: &[i64; 4]| {
+            let values: Vec<i128> = f.iter().map(|&v| v as i128).collect();
+            U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(&packing.pack(&values)[0]))
+        };
         let mut tries = 0;
-        let (ours, expected) = loop {
+        let (ours, word) = loop {
             tries += 1;
             let snapshot = self.snapshot(at).await?;
             let ours = features(&snapshot)?;
             let theirs = call("currentFeatures()", vault.currentFeatures().block(at).call()).await?;
             let theirs: Vec<i64> = theirs.iter().map(|f| i64::try_from(*f).unwrap_or(i64::MIN)).collect();
             let expected = call("expectedInputWord()", vault.expectedInputWord().block(at).call()).await?;
-            if ours.as_slice() == theirs.as_slice() {
-                break (ours, expected);
+            let word = pack(&ours);
+            if ours.as_slice() == theirs.as_slice() && word == expected {
+                break (ours, word);
             }
             if tries >= 3 {
                 return Err(ZkError::internal(format!(
-                    "after block {block} the keeper computes features {ours:?} but the vault computes {theirs:?}: \
-                     the off-chain and on-chain formulas disagree (a bug); not submitting"
+                    "after block {block} the keeper computes features {ours:?} (input word {word:#x}) but the vault \
+                     computes {theirs:?} ({expected:#x}): the off-chain and on-chain formulas disagree (a bug); \
+                     not submitting"
                 )));
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -272,10 +285,10 @@ impl Keeper {
         let prove_s = t.elapsed().as_secs_f64();
         let (proof, words) = crate::evm::calldata::proof_parts(&file)?;
         let instances: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
-        if instances.first() != Some(&expected) {
+        if instances.first() != Some(&word) {
             return Err(ZkError::internal(format!(
-                "the proof's input word {:#x} differs from the vault's expectedInputWord {expected:#x} for the same features: \
-                 the quantisation or packing disagrees with the contract (a bug); not submitting",
+                "the proof's input word {:#x} differs from the vault's expectedInputWord {word:#x} for the same features: \
+                 the quantisation of the input file disagrees with the contract (a bug); not submitting",
                 instances.first().copied().unwrap_or_default()
             )));
         }
@@ -284,14 +297,20 @@ impl Keeper {
 
         let update = IAIRiskVault::updateRiskParametersCall { proof: Bytes::from(proof), instances };
         let tx = TransactionRequest::default().with_to(self.cfg.vault).with_call(&update);
-        let gas = match self.chain.estimate_gas(&tx).await {
+        let gas = match self.chain.estimate_gas_at(&tx, at).await {
             Ok(g) => g,
             Err(Ok(data)) => {
                 let why = revert::describe(&data);
                 return match revert::name(&data) {
-                    Some("EpochAlreadyApplied") => {
+                    // Only an answer about our epoch (or a later one) settles it; one about an older
+                    // epoch comes from a node simulating on a stale block: look again.
+                    Some("EpochAlreadyApplied") if revert::applied_epoch(&data).is_some_and(|e| e >= epoch) => {
                         info!(event = "already_applied", epoch, "epoch {epoch} was applied while proving");
                         Ok(Round::UpToDate(epoch))
+                    }
+                    Some("EpochAlreadyApplied") => {
+                        warn!(event = "stale_simulation", epoch, reason = %why, "the node simulated on an older epoch ({why}); looking again");
+                        Ok(Round::Retry(epoch))
                     }
                     Some("InputMismatch") => {
                         warn!(event = "state_moved", epoch, reason = %why, "the vault's state moved while proving ({why}); proving again");

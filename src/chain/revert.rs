@@ -26,6 +26,14 @@ pub fn describe(data: &[u8]) -> String {
     }
 }
 
+/// The last applied epoch an `EpochAlreadyApplied` revert reports.
+pub fn applied_epoch(data: &[u8]) -> Option<u64> {
+    match Reasons::abi_decode(data).ok()? {
+        Reasons::EpochAlreadyApplied(e) => u64::try_from(e.lastAppliedEpoch).ok(),
+        _ => None,
+    }
+}
+
 /// The error's name only (`InputMismatch`), for deciding what to do next.
 pub fn name(data: &[u8]) -> Option<&'static str> {
     Some(match Reasons::abi_decode(data).ok()? {

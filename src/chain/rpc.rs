@@ -168,11 +168,22 @@ impl Chain {
         timed("eth_getTransactionCount", self.provider.get_transaction_count(who).latest().into_future()).await
     }
 
-    /// Estimates gas for `tx` from the signing account. A revert comes back as `Err(Ok(data))` with the
+    /// Estimates gas for `tx` from the signing account, on the pending block. A revert comes back as `Err(Ok(data))` with the
     /// revert data, any other failure as `Err(Err(error))`.
     pub async fn estimate_gas(&self, tx: &TransactionRequest) -> Result<u64, Result<Bytes, ZkError>> {
+        // The pending block: the state (block number, time) the transaction will meet.
+        self.estimate_gas_at(tx, alloy::eips::BlockId::pending()).await
+    }
+
+    /// [`Self::estimate_gas`] on the state of `block` (the keeper simulates on `pending`, the state
+    /// it read its inputs from).
+    pub async fn estimate_gas_at(
+        &self,
+        tx: &TransactionRequest,
+        block: alloy::eips::BlockId,
+    ) -> Result<u64, Result<Bytes, ZkError>> {
         let tx = tx.clone().with_from(self.account().map_err(Err)?);
-        match tokio::time::timeout(REQUEST_TIMEOUT, self.provider.estimate_gas(tx).into_future()).await {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.provider.estimate_gas(tx).block(block).into_future()).await {
             Err(_) => Err(Err(ZkError::internal("RPC eth_estimateGas: no answer in time"))),
             Ok(Ok(gas)) => Ok(gas),
             Ok(Err(e)) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {

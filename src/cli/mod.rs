@@ -405,6 +405,15 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let inputs = read_inputs(&input)?;
             let prover = Prover::load(&build)?;
             let salt = salt_of(&inputs)?;
+            let hashed =
+                [build.settings.visibility.input, build.settings.visibility.output].contains(&Visibility::Hashed);
+            if hashed && inputs.salt == [0u8; 32] {
+                eprintln!(
+                    "WARNING: {} has no \"salt\": the commitment hides the values only as well as they are \
+                     unguessable; add a random one (e.g. \"0x00\" + `openssl rand -hex 31`)",
+                    input.display()
+                );
+            }
             let step = Step::start("proving");
             let (file, outputs) =
                 pipeline::prove_with(&build, &prover, &inputs.values, salt).map_err(|e| e.context(input.display()))?;

@@ -861,7 +861,7 @@ fn resolve_reshape(input: &[usize], target: &[f64], allow_zero: bool) -> Result<
     }
     if let Some(i) = infer {
         let known: usize = out.iter().product();
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(format!("cannot infer -1 reshaping {input:?} to {target:?}"));
         }
         out[i] = total / known;
