@@ -34,7 +34,8 @@ pub enum Visibility {
 pub struct VisibilitySettings {
     pub input: Visibility,
     pub output: Visibility,
-    /// Always `fixed` for now: weights are circuit constants pinned by the verifying key.
+    /// `fixed`: weights are circuit constants pinned by the verifying key; `hashed`: weights are
+    /// witness values bound by a public Poseidon commitment (`param_commitment`).
     pub params: String,
 }
 
@@ -79,6 +80,10 @@ pub struct Settings {
     pub output_names: Vec<String>,
     pub output_shapes: Vec<Vec<usize>>,
     pub calibration: CalibrationReport,
+    /// Hashed parameters: Poseidon of every bias and weight (see `zkinfer commit --side params`),
+    /// the value a consumer pins to say which model must have run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_commitment: Option<String>,
 }
 
 /// What `setup` produced.

@@ -113,6 +113,10 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
     } else if req.options.hashed_outputs {
         block("output", &qgraph.output_names.join(","), &all(qgraph.output_shapes()), true);
     }
+    let param_values = crate::circuit::compile::param_values(&qgraph);
+    if req.options.hashed_params {
+        block("params", "weights and biases", &[param_values.len()], true);
+    }
     if offset != calibrated.rows.instances {
         return Err(ZkError::internal(format!(
             "the layout binds {} instances but the settings describe {offset}",
@@ -135,7 +139,7 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         visibility: VisibilitySettings {
             input: vis(req.options.public_inputs, req.options.hashed_inputs),
             output: vis(req.options.public_outputs, req.options.hashed_outputs),
-            params: "fixed".into(),
+            params: if req.options.hashed_params { "hashed" } else { "fixed" }.into(),
         },
         rows: calibrated.rows,
         num_instances: offset,
@@ -145,6 +149,7 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         output_names: qgraph.output_names.clone(),
         output_shapes: qgraph.output_shapes(),
         calibration: calibrated.report,
+        param_commitment: req.options.hashed_params.then(|| hex0x(&fr_to_be_bytes(&param_commitment(&qgraph)))),
     };
     write_json(&path(req.out_dir, SETTINGS_FILE), &settings)?;
     // A recompile invalidates keys made for the previous circuit.
@@ -381,6 +386,9 @@ pub struct Verified {
     /// The Poseidon commitment to the outputs (hashed outputs), as 0x hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_commitment: Option<String>,
+    /// The Poseidon commitment to the weights and biases (hashed parameters): which model ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param_commitment: Option<String>,
     /// The keys came from the development SRS, whose secret is public: anyone can forge proofs.
     pub insecure_srs: bool,
 }
@@ -477,6 +485,7 @@ pub fn verify(
         outputs,
         input_commitment: commitment_of(build, "input", &instances),
         output_commitment: commitment_of(build, "output", &instances),
+        param_commitment: commitment_of(build, "params", &instances),
         insecure_srs,
     })
 }
@@ -486,6 +495,13 @@ pub fn commitment(values: &[Vec<i128>], salt: Fr) -> Fr {
     let mut elems: Vec<Fr> = values.iter().flatten().map(|&v| fe(v)).collect();
     elems.push(salt);
     crate::circuit::chips::poseidon::native_hash(&elems)
+}
+
+/// The Poseidon commitment to a model's weights and biases (hashed parameters; no salt: it names
+/// the model and must be the same in every proof).
+pub fn param_commitment(qgraph: &QGraph) -> Fr {
+    let values: Vec<Fr> = crate::circuit::compile::param_values(qgraph).iter().map(|&v| fe(v)).collect();
+    crate::circuit::chips::poseidon::native_hash(&values)
 }
 
 /// The commitment a proof of `inputs` (with `salt`) carries when the inputs are hashed.

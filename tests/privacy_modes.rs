@@ -146,3 +146,49 @@ fn both_sides_hashed() {
     swapped.instances.swap(0, 1);
     assert!(!verifies_in_rust(&build, &prover, &swapped));
 }
+
+/// A private model: weights are witness, bound by a public commitment. Another model of the same
+/// architecture proves under the same verifying key (one verifier serves the family), and a consumer
+/// that pinned the first model's commitment rejects the second model's proofs.
+#[test]
+fn hashed_params_pin_the_model_not_the_verifier() {
+    let options = CalibrationOptions { hashed_params: true, ..CalibrationOptions::default() };
+    let (_dir, build, prover, inputs) = setup(&test_model("gemm_relu"), options);
+    assert_eq!(build.settings.visibility.params, "hashed");
+    let block = build.settings.instances.iter().find(|b| b.kind == "params").unwrap();
+    let at = block.offset;
+    assert_eq!(block.values, zkinfer::circuit::compile::param_values(&build.qgraph).len());
+    let pinned = pipeline::param_commitment(&build.qgraph);
+    assert_eq!(build.settings.param_commitment.as_deref(), Some(hex0x(&fr_to_be_bytes(&pinned)).as_str()));
+    let file = pipeline::prove(&build, &prover, &inputs).unwrap();
+    assert_eq!(file.instances[at], hex0x(&fr_to_be_bytes(&pinned)), "the proof exposes the model's commitment");
+    let verified = pipeline::verify(&build, &file, &prover.params, &build.vk().unwrap()).unwrap();
+    assert_eq!(verified.param_commitment.as_deref(), Some(file.instances[at].as_str()));
+    let verifier = pipeline::compile_verifier(&build).unwrap();
+    assert!(pipeline::verify_evm(&verifier, &file).unwrap().valid);
+
+    // The same architecture with one weight changed: the verifying key does not move...
+    let mut other = Build::open(build.dir.as_path()).unwrap();
+    let changed = other.qgraph.nodes.iter_mut().find_map(|n| match &mut n.op {
+        zkinfer::quantise::qgraph::QOp::Affine { rows, .. } => Some(&mut rows[0].terms[0].2),
+        _ => None,
+    });
+    *changed.expect("gemm_relu has an affine layer") += 3;
+    let keys = |b: &Build| {
+        let params = b.params().unwrap();
+        let circuit = b.blank_circuit().unwrap();
+        zkinfer::proof::keys::vk_digest(&zkinfer::proof::keys::generate_keys(&params, &circuit).unwrap().0)
+    };
+    assert_eq!(keys(&other), keys(&build), "weights must not reach the verifying key");
+    // ...so the other model's honest proof verifies, with its own commitment...
+    let theirs = pipeline::prove(&other, &prover, &inputs).unwrap();
+    let other_pin = pipeline::param_commitment(&other.qgraph);
+    assert_ne!(other_pin, pinned);
+    assert_eq!(theirs.instances[at], hex0x(&fr_to_be_bytes(&other_pin)));
+    assert!(verifies_in_rust(&build, &prover, &theirs));
+    assert!(pipeline::verify_evm(&verifier, &theirs).unwrap().valid);
+    // ...and against the pinned model's commitment it fails, in Rust and in the EVM.
+    let against_pin = with_instance(&theirs, at, pinned);
+    assert!(!verifies_in_rust(&build, &prover, &against_pin));
+    assert!(!pipeline::verify_evm(&verifier, &against_pin).unwrap().valid);
+}

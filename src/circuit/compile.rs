@@ -21,6 +21,8 @@ pub fn lay_out(
     let mut b = LayoutBuilder::new(params.lanes, params.table.clone(), inputs.is_some());
     let scale = graph.scale;
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
+    // Hashed parameters: the wire homing each bias and weight, in the order `param_values` lists them.
+    let mut param_wires: Vec<Wire> = Vec::new();
     for node in &graph.nodes {
         b.set_context(&node.name, &node.op_type);
         let out: Vec<Wire> = match &node.op {
@@ -60,7 +62,13 @@ pub fn lay_out(
                         .iter()
                         .map(|&(input, index, w)| (wires[ins[input as usize]][index as usize], w as i128))
                         .collect();
-                    let acc = b.dot(&terms, row.bias as i128);
+                    let acc = if params.hashed_params {
+                        let (acc, homes) = b.private_dot(&terms, row.bias as i128);
+                        param_wires.extend(homes);
+                        acc
+                    } else {
+                        b.dot(&terms, row.bias as i128)
+                    };
                     out.push(finish_value(&mut b, acc, *shift, *activation)?);
                 }
                 out
@@ -118,9 +126,30 @@ pub fn lay_out(
             b.expose_cell(h.cell, h.value);
         }
     }
+    if params.hashed_params {
+        b.set_context("parameters", "Poseidon commitment");
+        let values: Vec<FieldWire> = param_wires.iter().map(|&w| w.into()).collect();
+        let h = b.poseidon(&values);
+        b.expose_cell(h.cell, h.value);
+    }
     let mut layout = b.finish();
     layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
     Ok(layout)
+}
+
+/// Every weight and bias the circuit computes with, as hashed parameters commit to them: for each
+/// affine layer in graph order, for each output row, its bias then its term weights (fixed point).
+pub fn param_values(graph: &QGraph) -> Vec<i128> {
+    let mut values = Vec::new();
+    for node in &graph.nodes {
+        if let QOp::Affine { rows, .. } = &node.op {
+            for row in rows {
+                values.push(row.bias as i128);
+                values.extend(row.terms.iter().map(|t| t.2 as i128));
+            }
+        }
+    }
+    values
 }
 
 /// Exposes one tensor's values, packed or one per instance.

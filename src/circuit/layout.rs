@@ -98,6 +98,9 @@ pub struct LayoutParams {
     /// Expose a Poseidon commitment to the outputs (and the salt) instead of the outputs.
     #[serde(default)]
     pub hashed_outputs: bool,
+    /// Weights and biases as witness values, bound by a Poseidon commitment exposed last.
+    #[serde(default)]
+    pub hashed_params: bool,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -58,6 +58,12 @@ pub enum Command {
         /// hashed: private, with one public Poseidon commitment to them and the input file's salt.
         #[arg(long, value_enum, default_value = "public")]
         input_visibility: Visibility,
+        /// `fixed`: weights are circuit constants, pinned by the verifying key (a new verifier per
+        /// model). `hashed`: weights are private witness bound by a public Poseidon commitment,
+        /// printed here; one verifier serves every model of the same architecture, and a consumer
+        /// pins the commitment of the model it trusts. Costs about 320 rows per weight.
+        #[arg(long, value_enum, default_value = "fixed")]
+        param_visibility: ParamVisibility,
         /// Whether the model outputs are public instances, private witness, or hashed (committed).
         #[arg(long, value_enum, default_value = "public")]
         output_visibility: Visibility,
@@ -212,8 +218,9 @@ pub enum Command {
     /// the README's "Privacy modes".
     Commit {
         build_dir: PathBuf,
-        values: PathBuf,
-        /// Whether VALUES are the model's inputs or its outputs.
+        /// Values in input.json layout (not needed with --side params).
+        values: Option<PathBuf>,
+        /// Whether VALUES are the model's inputs or its outputs, or to commit to the build's weights.
         #[arg(long, value_enum, default_value = "input")]
         side: Side,
         #[command(flatten)]
@@ -238,6 +245,14 @@ pub enum Command {
 pub enum Side {
     Input,
     Output,
+    /// The model's weights and biases (from the build; VALUES is not needed).
+    Params,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ParamVisibility {
+    Fixed,
+    Hashed,
 }
 
 impl Command {
@@ -314,6 +329,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             model,
             calibrate,
             input_visibility,
+            param_visibility,
             output_visibility,
             scale,
             lanes,
@@ -334,6 +350,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 public_outputs: output_visibility == Visibility::Public,
                 hashed_inputs: input_visibility == Visibility::Hashed,
                 hashed_outputs: output_visibility == Visibility::Hashed,
+                hashed_params: param_visibility == ParamVisibility::Hashed,
                 pack_instances: !no_pack,
                 optimize,
             };
@@ -343,7 +360,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let secs = step.finish();
             emit(json, json!({"ok": true, "build_dir": out, "compile_s": secs, "settings": settings}), || {
                 let mut s = format!(
-                    "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  public instances: {} ({}), parameters fixed (pinned by the verifying key)",
+                    "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  public instances: {} ({}), {}",
                     model.display(),
                     out.display(),
                     settings.k,
@@ -355,6 +372,13 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     settings.layout.table.range_bits,
                     settings.num_instances,
                     describe_instances(&settings),
+                    match &settings.param_commitment {
+                        Some(c) => format!(
+                            "parameters hashed ({} weights and biases, private)\n  weight commitment {c} (pin this to name the model)",
+                            settings.instances.iter().find(|b| b.kind == "params").map(|b| b.values).unwrap_or(0)
+                        ),
+                        None => "parameters fixed (pinned by the verifying key)".into(),
+                    },
                 );
                 for o in &settings.calibration.outputs {
                     s += &format!(
@@ -487,6 +511,9 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                 }
                 if let Some(c) = &result.output_commitment {
                     s += &format!("\n  output commitment {c}");
+                }
+                if let Some(c) = &result.param_commitment {
+                    s += &format!("\n  weight commitment {c}");
                 }
                 for (name, v) in build.settings.output_names.iter().zip(&result.outputs) {
                     s += &format!("\n  output '{name}' {}", fmt_vec(v));
@@ -655,26 +682,38 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
         }
         Command::Commit { build_dir, values, side, .. } => {
             let build = Build::open(&build_dir)?;
-            let file = read_inputs(&values)?;
-            let salt = salt_of(&file)?;
-            let (kind, shapes) = match side {
-                Side::Input => ("input", &build.settings.input_shapes),
-                Side::Output => ("output", &build.settings.output_shapes),
+            let (kind, c) = match side {
+                Side::Params => {
+                    if build.settings.visibility.params != "hashed" {
+                        return Err(ZkError::input(
+                            "this build's parameters are fixed (pinned by the verifying key), not hashed: \
+                             compile with --param-visibility hashed",
+                        ));
+                    }
+                    ("params", pipeline::param_commitment(&build.qgraph))
+                }
+                Side::Input | Side::Output => {
+                    let (kind, shapes, visibility) = if side == Side::Input {
+                        ("input", &build.settings.input_shapes, build.settings.visibility.input)
+                    } else {
+                        ("output", &build.settings.output_shapes, build.settings.visibility.output)
+                    };
+                    if visibility != Visibility::Hashed {
+                        return Err(ZkError::input(format!(
+                            "this build's {kind}s are {visibility:?}, not hashed: its proofs carry no {kind} commitment \
+                             (compile with --{kind}-visibility hashed)"
+                        )));
+                    }
+                    let values = values.ok_or_else(|| {
+                        ZkError::input(format!("the {kind} commitment is recomputed from a VALUES file: pass one"))
+                    })?;
+                    let file = read_inputs(&values)?;
+                    let names: Vec<String> = shapes.iter().enumerate().map(|(i, _)| format!("{kind} #{i}")).collect();
+                    pipeline::check_lengths(&names, shapes, &file.values)?;
+                    let q = crate::quantise::calibrate::quantise_inputs(&file.values, build.settings.scale);
+                    (kind, pipeline::commitment(&q, salt_of(&file)?))
+                }
             };
-            let visibility =
-                if side == Side::Input { build.settings.visibility.input } else { build.settings.visibility.output };
-            if visibility != Visibility::Hashed {
-                return Err(ZkError::input(format!(
-                    "this build's {kind}s are {visibility:?}, not hashed: its proofs carry no {kind} commitment \
-                     (compile with --{kind}-visibility hashed)"
-                )));
-            }
-            let names: Vec<String> = shapes.iter().enumerate().map(|(i, _)| format!("{kind} #{i}")).collect();
-            pipeline::check_lengths(&names, shapes, &file.values)?;
-            let c = pipeline::commitment(
-                &crate::quantise::calibrate::quantise_inputs(&file.values, build.settings.scale),
-                salt,
-            );
             let hex = crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(&c));
             let index = build.settings.instances.iter().find(|b| b.kind == kind).map(|b| b.offset);
             emit(json, json!({"ok": true, "side": kind, "commitment": hex, "instance_index": index}), || {

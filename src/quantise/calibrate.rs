@@ -53,6 +53,8 @@ pub struct CalibrationOptions {
     /// Commit to the inputs / outputs with Poseidon instead (the `public_*` flag is then false).
     pub hashed_inputs: bool,
     pub hashed_outputs: bool,
+    /// Weights and biases as witness, committed (a private model).
+    pub hashed_params: bool,
     /// Pack public values several to a field element (see `circuit::chips::packing`).
     pub pack_instances: bool,
     pub optimize: Optimize,
@@ -68,6 +70,7 @@ impl Default for CalibrationOptions {
             public_outputs: true,
             hashed_inputs: false,
             hashed_outputs: false,
+            hashed_params: false,
             pack_instances: true,
             optimize: Optimize::Balanced,
         }
@@ -159,6 +162,7 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
             public_outputs: opts.public_outputs,
             hashed_inputs: opts.hashed_inputs,
             hashed_outputs: opts.hashed_outputs,
+            hashed_params: opts.hashed_params,
             packing: opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
         };
         let layout = lay_out(&qgraph, &params, None, Default::default())?;

@@ -77,3 +77,77 @@ mod tests {
         assert_rejects(&l);
     }
 }
+
+impl LayoutBuilder {
+    /// `bias + sum(w * x)` with the weights and the bias as witness values (hashed parameters):
+    /// the bias row homes the bias, then one product row per term homes its weight in lane 0 and
+    /// multiplies it by a copy of the input, chained through `acc`. The fixed columns hold only
+    /// 0s and 1s, so the verifying key does not depend on the weights. Returns the `acc` of the
+    /// last row and the wires homing the bias and each weight, in that order (what the parameter
+    /// commitment hashes).
+    pub fn private_dot(&mut self, terms: &[(Wire, i128)], bias: i128) -> (Wire, Vec<Wire>) {
+        let mut params = Vec::with_capacity(terms.len() + 1);
+        let (lanes, mut acc) = self.arith_row_int(true, false, false, 0, &[(LaneInput::Fresh(bias), 1)]);
+        params.push(lanes[0]);
+        for &(x, w) in terms {
+            let (lanes, out) =
+                self.arith_row_int(true, true, true, 0, &[(LaneInput::Fresh(w), 0), (LaneInput::Copy(x), 0)]);
+            params.push(lanes[0]);
+            acc = out;
+        }
+        (acc, params)
+    }
+}
+
+#[cfg(test)]
+mod private_tests {
+    use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::{fe, CellRef, Layout};
+
+    /// `11 + 2*3 + 3*(-2) - 5` with witness weights, the weights and bias exposed as instances
+    /// (standing in for the commitment that binds them).
+    fn layout() -> (Layout, u32) {
+        build(2, |b| {
+            let xs: Vec<_> = [3i128, -2, 5].iter().map(|&v| fresh_input(b, v)).collect();
+            let terms: Vec<_> = xs.iter().zip([2i128, 3, -1]).map(|(&x, w)| (x, w)).collect();
+            let (out, params) = b.private_dot(&terms, 11);
+            assert_eq!(out.value, 11 + 6 - 6 - 5);
+            assert_eq!(params.iter().map(|p| p.value).collect::<Vec<_>>(), vec![11, 2, 3, -1]);
+            b.expose(out);
+            params.iter().for_each(|&p| b.expose(p));
+            match out.cell {
+                CellRef::Acc { row } => row,
+                _ => unreachable!(),
+            }
+        })
+    }
+
+    #[test]
+    fn private_weights_prove_the_dot_product() {
+        assert_accepts(&layout().0);
+    }
+
+    #[test]
+    fn a_tampered_private_weight_or_partial_sum_fails() {
+        let (base, row) = layout();
+        // The weight in the first product row (row 2: row 0 empty, row 1 the bias), changed where
+        // it is homed: the instance that binds it no longer matches.
+        let mut l = base.clone();
+        l.lane_values[2 * l.lanes] += fe(1);
+        assert_rejects(&l);
+        // The weight changed together with its instance: the product no longer adds up.
+        let mut l = base.clone();
+        l.lane_values[2 * l.lanes] += fe(1);
+        l.instance_values[1] += fe(1);
+        assert_rejects(&l);
+        // The output changed.
+        let mut l = base.clone();
+        l.acc_values[row as usize] += fe(1);
+        l.instance_values[0] += fe(1);
+        assert_rejects(&l);
+        // The input copy in a product row.
+        let mut l = base;
+        l.lane_values[2 * l.lanes + 1] += fe(1);
+        assert_rejects(&l);
+    }
+}
