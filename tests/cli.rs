@@ -370,3 +370,81 @@ fn hashed_inputs_commit_and_verify_against_the_input_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("salt"), "{}", stderr(&o));
 }
+
+/// Two models of one architecture with different weights: `--like` compiles the second to the
+/// first's circuit, the verifying keys are the same, and each proof names its own model.
+#[test]
+fn hashed_params_family_shares_one_verifier() {
+    use zkinfer::testing::onnx_builder::{attr_int, GraphBuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let gemm = |name: &str, scale: f32| {
+        let w1: Vec<f32> = (0..32).map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.05 * scale).collect();
+        let w2: Vec<f32> = (0..24).map(|i| ((i * 5 % 13) as f32 - 6.0) * 0.04 * scale).collect();
+        let bytes = GraphBuilder::new(name)
+            .input("x", &[1, 4])
+            .output("y", &[1, 3])
+            .initializer("w1", &[8, 4], w1)
+            .initializer("b1", &[8], vec![0.01; 8])
+            .initializer("w2", &[3, 8], w2)
+            .initializer("b2", &[3], vec![-0.02; 3])
+            .node("Gemm", &["x", "w1", "b1"], &["h1"], vec![attr_int("transB", 1)])
+            .node("Relu", &["h1"], &["a1"], vec![])
+            .node("Gemm", &["a1", "w2", "b2"], &["y"], vec![attr_int("transB", 1)])
+            .build();
+        let p = tmp.path().join(format!("{name}.onnx"));
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let (a, b) = (gemm("a", 1.0), gemm("b", 0.8));
+    let input = model("gemm_relu", "input.json");
+    let dir = |n: &str| tmp.path().join(n).display().to_string();
+    let o = zkinfer(&["compile", &a, "--calibrate", &input, "--param-visibility", "hashed", "-o", &dir("a")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("weight commitment"));
+    let o = zkinfer(&[
+        "compile",
+        &b,
+        "--calibrate",
+        &input,
+        "--param-visibility",
+        "hashed",
+        "--like",
+        &dir("a"),
+        "-o",
+        &dir("b"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let digest = |d: &str| {
+        let o = zkinfer(&["setup", d, "--dev-srs", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["setup"]["vk_digest"].clone()
+    };
+    assert_eq!(digest(&dir("a")), digest(&dir("b")), "one verifying key for the family");
+    // B's proof verifies with A's build (A's verifier), and names B's weights.
+    let proof = tmp.path().join("b.proof.json").display().to_string();
+    assert!(zkinfer(&["prove", &dir("b"), &input, "-o", &proof]).status.success());
+    let o = zkinfer(&["verify", &dir("a"), &proof, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let commit = |d: &str| {
+        let o = zkinfer(&["commit", d, "--side", "params", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["commitment"].clone()
+    };
+    assert_eq!(v["result"]["param_commitment"], commit(&dir("b")));
+    assert_ne!(commit(&dir("a")), commit(&dir("b")));
+    // Another architecture cannot join the family.
+    let o = zkinfer(&[
+        "compile",
+        &model("matmul_sigmoid", "network.onnx"),
+        "--calibrate",
+        &model("matmul_sigmoid", "input.json"),
+        "--param-visibility",
+        "hashed",
+        "--like",
+        &dir("a"),
+        "-o",
+        &dir("c"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

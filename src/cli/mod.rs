@@ -70,6 +70,14 @@ pub enum Command {
         /// Fractional bits of the fixed-point encoding (default: chosen by calibration).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
         scale: Option<u32>,
+        /// Activation range in bits (default: sized from the calibration data with --headroom).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(4..=20))]
+        range_bits: Option<u32>,
+        /// Compile to the same circuit as an existing build (its scale, lanes and range): with
+        /// --param-visibility hashed, a model of the same architecture then shares its verifier.
+        /// Fails unless the circuits come out identical.
+        #[arg(long, value_name = "BUILD_DIR", conflicts_with_all = ["scale", "lanes", "range_bits"])]
+        like: Option<PathBuf>,
         /// Lanes of the arithmetic gate, i.e. multiply-accumulates per row (default: chosen).
         #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
         lanes: Option<u64>,
@@ -330,6 +338,8 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             calibrate,
             input_visibility,
             param_visibility,
+            range_bits,
+            like,
             output_visibility,
             scale,
             lanes,
@@ -342,9 +352,20 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             if !(headroom.is_finite() && headroom >= 1.0) {
                 return Err(ZkError::input("--headroom must be a number >= 1"));
             }
+            // --like: the reference build's scale, lanes and range, so a model of the same
+            // architecture compiles to the same circuit (and, set up on the same SRS, the same
+            // verifying key).
+            let reference = like.as_ref().map(|dir| Build::open(dir)).transpose()?;
+            let (scale, lanes, range_bits) = match &reference {
+                Some(r) => {
+                    (Some(r.settings.scale), Some(r.settings.layout.lanes), Some(r.settings.layout.table.range_bits))
+                }
+                None => (scale, lanes.map(|l| l as usize), range_bits),
+            };
             let options = CalibrationOptions {
                 scale,
-                lanes: lanes.map(|l| l as usize),
+                lanes,
+                range_bits,
                 headroom,
                 public_inputs: input_visibility == Visibility::Public,
                 public_outputs: output_visibility == Visibility::Public,
@@ -358,6 +379,24 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
             let settings =
                 pipeline::compile(&CompileRequest { model: &model, calibration: &calibrate, options, out_dir: &out })?;
             let secs = step.finish();
+            if let Some(r) = &reference {
+                let same = r.settings.k == settings.k
+                    && r.settings.layout == settings.layout
+                    && r.settings.rows == settings.rows
+                    && r.settings.num_instances == settings.num_instances;
+                if !same {
+                    return Err(ZkError::input(format!(
+                        "{} does not compile to the same circuit as {} (k {} vs {}, rows {:?} vs {:?}): \
+                         not the same architecture, or other visibility options",
+                        model.display(),
+                        like.as_ref().unwrap().display(),
+                        settings.k,
+                        r.settings.k,
+                        settings.rows,
+                        r.settings.rows
+                    )));
+                }
+            }
             emit(json, json!({"ok": true, "build_dir": out, "compile_s": secs, "settings": settings}), || {
                 let mut s = format!(
                     "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale 2^-{}, range {} bits\n  public instances: {} ({}), {}",

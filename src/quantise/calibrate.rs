@@ -46,6 +46,9 @@ pub struct CalibrationOptions {
     pub scale: Option<u32>,
     /// Fixed lane count; `None` chooses automatically.
     pub lanes: Option<usize>,
+    /// Fixed activation range in bits; `None` sizes it from the calibration data. With `scale` and
+    /// `lanes` fixed too, models of one architecture compile to one circuit (hashed parameters).
+    pub range_bits: Option<u32>,
     /// Multiplier on the largest calibrated magnitude when sizing the activation range.
     pub headroom: f64,
     pub public_inputs: bool,
@@ -65,6 +68,7 @@ impl Default for CalibrationOptions {
         CalibrationOptions {
             scale: None,
             lanes: None,
+            range_bits: None,
             headroom: 2.0,
             public_inputs: true,
             public_outputs: true,
@@ -106,7 +110,7 @@ pub struct Calibrated {
     pub report: CalibrationReport,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RowCounts {
     pub arithmetic: usize,
     pub lookup: usize,
@@ -134,7 +138,16 @@ struct Candidate {
 }
 
 fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions) -> Result<Candidate, ZkError> {
-    let range_bits = range_bits_for(max_abs, scale, opts.headroom);
+    let needed = range_bits_for(max_abs, scale, opts.headroom);
+    let range_bits = match opts.range_bits {
+        Some(bits) if bits < needed => return Err(ZkError::input(format!(
+            "activations reach {max_abs:.3e}: at scale 2^-{scale} with {}x headroom they need a {needed}-bit range, \
+                 more than the {bits} bits asked for",
+            opts.headroom
+        ))),
+        Some(bits) => bits,
+        None => needed,
+    };
     if range_bits > MAX_RANGE_BITS {
         return Err(ZkError::input(format!(
             "activations reach {max_abs:.3e}: at scale 2^-{scale} that needs a {range_bits}-bit range, over the \
