@@ -170,16 +170,39 @@ fn spawn_keeper_with(
     Guarded::new(child, "keeper")
 }
 
+/// A local chain with the vault stack deployed by its forge script, the vault model built and a
+/// keeper key file: what every test here starts from.
+struct VaultStack {
+    work: tempfile::TempDir,
+    anvil: Anvil,
+    /// Where anvil saves its state on SIGTERM (when started with one).
+    chain_state: PathBuf,
+    returns: Vec<(String, Address)>,
+    vault: Address,
+    build: Build,
+    key: PathBuf,
+    state: PathBuf,
+}
+
+impl VaultStack {
+    fn deploy(persistent: bool) -> VaultStack {
+        let work = tempfile::tempdir().unwrap();
+        let chain_state = work.path().join("anvil-state.json");
+        let anvil = Anvil::start(None, persistent.then_some(chain_state.as_path())).unwrap();
+        let returns = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+        let vault = returned(&returns, "vault").unwrap();
+        let build = build_vault_model(work.path()).unwrap();
+        let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+        let state = work.path().join("state.json");
+        VaultStack { work, anvil, chain_state, returns, vault, build, key, state }
+    }
+}
+
 #[test]
 fn keeper_follows_the_vault_for_several_epochs() {
-    let work = tempfile::tempdir().unwrap();
-    let anvil = Anvil::start(None, None).unwrap();
-    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
-    let (vault, prices, asset) =
-        (returned(&stack, "vault").unwrap(), returned(&stack, "prices").unwrap(), returned(&stack, "asset").unwrap());
-    let build = build_vault_model(work.path()).unwrap();
-    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
-    let (state, log) = (work.path().join("state.json"), work.path().join("keeper.jsonl"));
+    let VaultStack { work, anvil, returns, vault, build, key, state, .. } = VaultStack::deploy(false);
+    let (prices, asset) = (returned(&returns, "prices").unwrap(), returned(&returns, "asset").unwrap());
+    let log = work.path().join("keeper.jsonl");
     let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log);
 
     rt().block_on(async {
@@ -237,15 +260,9 @@ fn keeper_follows_the_vault_for_several_epochs() {
 
 #[test]
 fn keeper_survives_a_node_restart_and_its_own() {
-    let work = tempfile::tempdir().unwrap();
-    let chain_state = work.path().join("anvil-state.json");
-    let mut anvil = Anvil::start(None, Some(&chain_state)).unwrap();
+    let VaultStack { work, mut anvil, chain_state, vault, build, key, state, .. } = VaultStack::deploy(true);
     let port = anvil.port;
-    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
-    let vault = returned(&stack, "vault").unwrap();
-    let build = build_vault_model(work.path()).unwrap();
-    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
-    let (state, log) = (work.path().join("state.json"), work.path().join("keeper.jsonl"));
+    let log = work.path().join("keeper.jsonl");
     let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log);
     let url = anvil.url.clone();
 
@@ -308,15 +325,8 @@ async fn wait_event(log: &Path, kind: &str, keeper: &mut Guarded) -> Value {
 /// transaction, comes back and re-sends the very same signed transaction: never a second one.
 #[test]
 fn a_crashed_keeper_resends_its_journalled_transaction_not_a_new_one() {
-    let work = tempfile::tempdir().unwrap();
-    let chain_state = work.path().join("anvil-state.json");
-    let mut anvil = Anvil::start(None, Some(&chain_state)).unwrap();
+    let VaultStack { work, mut anvil, chain_state, vault, build, key, state, .. } = VaultStack::deploy(true);
     let port = anvil.port;
-    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
-    let vault = returned(&stack, "vault").unwrap();
-    let build = build_vault_model(work.path()).unwrap();
-    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
-    let state = work.path().join("state.json");
     let (log1, log2) = (work.path().join("keeper1.jsonl"), work.path().join("keeper2.jsonl"));
     let url = anvil.url.clone();
 
@@ -373,12 +383,7 @@ fn keeper_once(url: &str, vault: Address, build: &Path, key: &Path) -> (Option<i
 
 #[test]
 fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
-    let work = tempfile::tempdir().unwrap();
-    let anvil = Anvil::start(None, None).unwrap();
-    let stack = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
-    let vault = returned(&stack, "vault").unwrap();
-    let build = build_vault_model(work.path()).unwrap();
-    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+    let VaultStack { work, anvil, returns: stack, vault, build, key, .. } = VaultStack::deploy(false);
 
     // Unreachable RPC.
     let dead = format!("http://127.0.0.1:{}", zkinfer::testing::anvil::free_port().unwrap());

@@ -140,11 +140,13 @@ struct Candidate {
 fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions) -> Result<Candidate, ZkError> {
     let needed = range_bits_for(max_abs, scale, opts.headroom);
     let range_bits = match opts.range_bits {
-        Some(bits) if bits < needed => return Err(ZkError::input(format!(
+        Some(bits) if bits < needed => {
+            return Err(ZkError::input(format!(
             "activations reach {max_abs:.3e}: at scale 2^-{scale} with {}x headroom they need a {needed}-bit range, \
                  more than the {bits} bits asked for",
             opts.headroom
-        ))),
+        )))
+        }
         Some(bits) => bits,
         None => needed,
     };
