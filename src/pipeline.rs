@@ -493,11 +493,13 @@ pub fn verify(
     })
 }
 
-/// The Poseidon commitment of a hashed side: the values (fixed point), then the salt.
-pub fn commitment(values: &[Vec<i128>], salt: Fr) -> Fr {
+/// The Poseidon commitment of a hashed side: the values (fixed point), then the side's salt
+/// `Poseidon(salt, 1)` for inputs or `Poseidon(salt, 2)` for outputs.
+pub fn commitment(values: &[Vec<i128>], salt: Fr, is_output: bool) -> Fr {
+    use crate::circuit::chips::poseidon::native_hash;
     let mut elems: Vec<Fr> = values.iter().flatten().map(|&v| fe(v)).collect();
-    elems.push(salt);
-    crate::circuit::chips::poseidon::native_hash(&elems)
+    elems.push(native_hash(&[salt, crate::circuit::compile::side_tag(is_output)]));
+    native_hash(&elems)
 }
 
 /// The Poseidon commitment to a model's weights and biases (hashed parameters; no salt: it names
@@ -510,7 +512,7 @@ pub fn param_commitment(qgraph: &QGraph) -> Fr {
 /// The commitment a proof of `inputs` (with `salt`) carries when the inputs are hashed.
 pub fn input_commitment(build: &Build, inputs: &[Vec<f64>], salt: Fr) -> Result<Fr, ZkError> {
     check_input_lengths(&build.settings.input_names, &build.settings.input_shapes, inputs)?;
-    Ok(commitment(&quantise_inputs(inputs, build.settings.scale), salt))
+    Ok(commitment(&quantise_inputs(inputs, build.settings.scale), salt, false))
 }
 
 /// Checks that a verified proof's public inputs are exactly `inputs`, quantised as the circuit does

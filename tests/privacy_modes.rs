@@ -115,7 +115,7 @@ fn hashed_outputs_bind_the_outputs() {
     let (file, outputs) = pipeline::prove_with(&build, &prover, &inputs, salt).unwrap();
     assert!(file.outputs.is_empty() && file.outputs_fixed.is_empty(), "hashed outputs stay out of the proof file");
     let at = build.settings.instances.iter().find(|b| b.kind == "output").unwrap().offset;
-    let pinned = pipeline::commitment(&outputs, salt);
+    let pinned = pipeline::commitment(&outputs, salt, true);
     assert_eq!(file.instances[at], hex0x(&fr_to_be_bytes(&pinned)));
     let verified = pipeline::verify(&build, &file, &prover.params, &build.vk().unwrap()).unwrap();
     assert_eq!(verified.output_commitment.as_deref(), Some(file.instances[at].as_str()));
@@ -123,7 +123,7 @@ fn hashed_outputs_bind_the_outputs() {
     // Claiming other outputs means another commitment: refused.
     let mut other = outputs.clone();
     other[0][0] += 1;
-    let claimed = with_instance(&file, at, pipeline::commitment(&other, salt));
+    let claimed = with_instance(&file, at, pipeline::commitment(&other, salt, true));
     assert!(!verifies_in_rust(&build, &prover, &claimed));
     let verifier = pipeline::compile_verifier(&build).unwrap();
     assert!(pipeline::verify_evm(&verifier, &file).unwrap().valid);
@@ -139,7 +139,7 @@ fn both_sides_hashed() {
         file.instances[0],
         hex0x(&fr_to_be_bytes(&pipeline::input_commitment(&build, &inputs, Fr::from(7u64)).unwrap()))
     );
-    assert_eq!(file.instances[1], hex0x(&fr_to_be_bytes(&pipeline::commitment(&outputs, Fr::from(7u64)))));
+    assert_eq!(file.instances[1], hex0x(&fr_to_be_bytes(&pipeline::commitment(&outputs, Fr::from(7u64), true))));
     assert!(verifies_in_rust(&build, &prover, &file));
     // Swapping the two commitments is not a valid statement.
     let mut swapped = file.clone();

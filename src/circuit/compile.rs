@@ -4,7 +4,7 @@
 use halo2_proofs::halo2curves::bn256::Fr;
 
 use super::chips::packing::Packing;
-use super::layout::{FieldWire, LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
+use super::layout::{ArithRow, FieldWire, LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
 use super::tables::TableFn;
 use crate::error::ZkError;
 use crate::quantise::qgraph::{QGraph, QOp};
@@ -106,7 +106,8 @@ pub fn lay_out(
         wires.push(out);
     }
     // Public instances: the inputs side, then the outputs side; each either the values or one
-    // Poseidon commitment to all of them followed by the salt.
+    // Poseidon commitment to all of them followed by that side's salt, Poseidon(salt, side): opening
+    // one side's commitment reveals nothing that helps guess the other's.
     let salt = (params.hashed_inputs || params.hashed_outputs).then(|| b.home_field(salt));
     let sides = [
         (&graph.inputs, params.public_inputs, params.hashed_inputs, "inputs"),
@@ -121,7 +122,10 @@ pub fn lay_out(
         } else if hashed {
             b.set_context(what, "Poseidon commitment");
             let mut values: Vec<FieldWire> = tensors.iter().flat_map(|&t| wires[t].iter().map(|&w| w.into())).collect();
-            values.extend(salt);
+            let salt = salt.expect("homed when a side is hashed");
+            // The side tag is a fixed bias, not a witness the prover could choose.
+            let tag = b.field_row(ArithRow { o: true, bias: side_tag(is_output), ..ArithRow::default() }, &[]);
+            values.push(b.poseidon(&[salt, tag]));
             let h = b.poseidon(&values);
             b.expose_cell(h.cell, h.value);
         }
@@ -135,6 +139,11 @@ pub fn lay_out(
     let mut layout = b.finish();
     layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
     Ok(layout)
+}
+
+/// The domain tag of a side's salt: `Poseidon(salt, 1)` for inputs, `Poseidon(salt, 2)` for outputs.
+pub fn side_tag(is_output: bool) -> Fr {
+    Fr::from(if is_output { 2u64 } else { 1 })
 }
 
 /// Every weight and bias the circuit computes with, as hashed parameters commit to them: for each

@@ -493,7 +493,10 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     &json!({
                         "note": "PRIVATE: the outputs behind the proof's output commitment; do not publish",
                         "output_commitment": file.instances.get(block),
-                        "salt": hex::encode(inputs.salt),
+                        // What opens the output commitment without revealing the input side's salt.
+                        "output_salt": crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(
+                            &crate::circuit::chips::poseidon::native_hash(&[salt, crate::circuit::compile::side_tag(true)]),
+                        )),
                         "outputs_fixed": outputs,
                         "outputs": outputs.iter().map(|o| o.iter().map(|&v| v as f64 / unit).collect::<Vec<_>>()).collect::<Vec<_>>(),
                     }),
@@ -750,7 +753,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                     let names: Vec<String> = shapes.iter().enumerate().map(|(i, _)| format!("{kind} #{i}")).collect();
                     pipeline::check_lengths(&names, shapes, &file.values)?;
                     let q = crate::quantise::calibrate::quantise_inputs(&file.values, build.settings.scale);
-                    (kind, pipeline::commitment(&q, salt_of(&file)?))
+                    (kind, pipeline::commitment(&q, salt_of(&file)?, side == Side::Output))
                 }
             };
             let hex = crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(&c));
