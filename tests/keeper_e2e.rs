@@ -364,6 +364,48 @@ fn a_crashed_keeper_resends_its_journalled_transaction_not_a_new_one() {
     });
 }
 
+/// An update stuck in the pool is replaced at the same nonce with higher fees; whichever gets
+/// mined, the epoch is applied once, and the journal knows every hash it sent.
+#[test]
+fn a_stuck_update_is_replaced_at_the_same_nonce() {
+    let VaultStack { work, anvil, vault, build, key, state, .. } = VaultStack::deploy(false);
+    let log = work.path().join("keeper.jsonl");
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        // Nothing is mined until the test says so.
+        let _: Value = chain.provider.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+        let mut keeper = spawn_keeper_with(
+            &anvil.url,
+            vault,
+            &build.dir,
+            &key,
+            &state,
+            &log,
+            &["--receipt-timeout", "1", "--replace-after", "2"],
+        );
+        let submitted = wait_event(&log, "submitted", &mut keeper).await;
+        let replaced = wait_event(&log, "replaced", &mut keeper).await;
+        assert_eq!(replaced["old_tx"], submitted["tx"]);
+        assert_ne!(replaced["tx"], submitted["tx"]);
+        let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+        let applied = wait_event(&log, "applied", &mut keeper).await;
+        let epoch = applied["epoch"].as_u64().unwrap();
+        assert_eq!(keeper.stop_with("INT", Duration::from_secs(20)), Some(0));
+        // One of the transactions at that nonce was mined, once; the journal names it and the
+        // ones it replaced.
+        let ev = events(&log);
+        assert_eq!(count(&ev, "submitted", epoch), 1, "{}", read_log(&log));
+        assert_eq!(epochs(&chain, vault).await.1, epoch);
+        assert_eq!(update_event(&chain, vault, epoch).await.len(), 1);
+        let journal: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        let rec = &journal["epochs"][epoch.to_string()];
+        assert_eq!(rec["status"], "applied");
+        assert_eq!(rec["tx_hash"], applied["tx"]);
+        let sent: Vec<&Value> = ev.iter().filter(|e| e["event"] == "replaced").map(|e| &e["old_tx"]).collect();
+        assert_eq!(rec["replaced"].as_array().unwrap().iter().collect::<Vec<_>>(), sent);
+    });
+}
+
 /// Runs the keeper with `--once` and returns (exit code, stderr).
 fn keeper_once(url: &str, vault: Address, build: &Path, key: &Path) -> (Option<i32>, String) {
     let start = Instant::now();

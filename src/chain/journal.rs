@@ -41,6 +41,13 @@ pub struct EpochRecord {
     /// Transactions sent for this epoch (a confirmed revert allows another, up to a limit).
     pub attempts: u32,
     pub note: Option<String>,
+    /// Earlier transactions at the same nonce that this one replaced (fee bumps): any of them may
+    /// still be the one that gets mined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<TxHash>,
+    /// When the current transaction was signed (unix seconds).
+    #[serde(default)]
+    pub sent_at: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -170,6 +177,8 @@ mod tests {
             gas_used: None,
             attempts: 1,
             note: None,
+            replaced: vec![],
+            sent_at: None,
         };
         j.put(12, rec).unwrap();
         // One keeper per journal.

@@ -28,6 +28,8 @@ use crate::pipeline::{self, Build, Prover};
 /// Transactions one epoch may use: a confirmed revert (the state moved between simulation and
 /// inclusion) allows another try, but a keeper must not burn gas forever on one epoch.
 pub const MAX_ATTEMPTS_PER_EPOCH: u32 = 3;
+/// Fee-bumped replacements of one transaction before the keeper only waits.
+pub const MAX_REPLACEMENTS: usize = 5;
 /// Consecutive failed rounds before `--once` gives up.
 const ONCE_MAX_FAILURES: u32 = 5;
 
@@ -45,6 +47,8 @@ pub struct KeeperConfig {
     pub receipt_timeout: Duration,
     /// Longest pause after failures (the backoff doubles from 1 s up to this).
     pub max_backoff: Duration,
+    /// A transaction still pending this long is replaced at the same nonce with higher fees.
+    pub replace_after: Duration,
 }
 
 struct Model {
@@ -339,19 +343,22 @@ impl Keeper {
     }
 
     /// Finds out what became of the journalled transaction, if one is in flight: mined (applied or
-    /// reverted), pending, unknown to the node (re-broadcast the same bytes), or dropped (its nonce
-    /// was used by another transaction).
+    /// reverted; it or any transaction it replaced), pending (replaced with higher fees once it has
+    /// waited `replace_after`), unknown to the node (re-broadcast the same bytes), or dropped (its
+    /// nonce was used by another transaction).
     async fn settle_in_flight(&mut self) -> Result<Option<Round>, ZkError> {
         let Some((epoch, rec)) = self.journal.in_flight() else { return Ok(None) };
         let (Some(hash), Some(nonce), Some(raw)) = (rec.tx_hash, rec.nonce, rec.raw.clone()) else {
             return Err(ZkError::internal(format!("journal entry for epoch {epoch} lacks its transaction")));
         };
-        if let Some(receipt) = self.chain.receipt(hash).await? {
-            return self.settle_mined(epoch, rec, receipt).await.map(Some);
+        for h in std::iter::once(hash).chain(rec.replaced.iter().copied()) {
+            if let Some(receipt) = self.chain.receipt(h).await? {
+                return self.settle_mined(epoch, rec, receipt).await.map(Some);
+            }
         }
         if !self.chain.knows(hash).await? {
             if self.chain.latest_nonce().await? > nonce {
-                // Another transaction took the nonce: ours can never be mined.
+                // Another transaction took the nonce (none of ours has a receipt): ours can never be mined.
                 let mut rec = rec;
                 rec.status = EpochStatus::Dropped;
                 self.journal.put(epoch, rec)?;
@@ -361,15 +368,32 @@ impl Keeper {
             }
             warn!(event = "rebroadcast", epoch, tx = %hash, nonce,
                 "epoch {epoch}: the node does not know {hash}; re-broadcasting it");
-            self.chain.broadcast(&SignedTx { hash, nonce, raw }).await?;
+            self.chain.broadcast(&SignedTx { hash, nonce, raw: raw.clone() }).await?;
         }
-        match self.chain.wait_receipt(hash, self.cfg.receipt_timeout).await? {
-            Some(receipt) => self.settle_mined(epoch, rec, receipt).await.map(Some),
-            None => {
-                info!(event = "pending", epoch, tx = %hash, "epoch {epoch}: {hash} still pending");
-                Ok(Some(Round::Pending(epoch)))
+        if let Some(receipt) = self.chain.wait_receipt(hash, self.cfg.receipt_timeout).await? {
+            return self.settle_mined(epoch, rec, receipt).await.map(Some);
+        }
+        let waited = now().saturating_sub(rec.sent_at.unwrap_or(0));
+        // Fees grow by at least a quarter per replacement: a handful is a bounded price rise.
+        if waited >= self.cfg.replace_after.as_secs() && rec.replaced.len() < MAX_REPLACEMENTS {
+            // Journalled before it is sent, like the original; both share the nonce, so at most one
+            // of them is ever mined.
+            let next = self.chain.sign_replacement(&raw).await?;
+            let mut rec = rec;
+            rec.replaced.push(hash);
+            rec.tx_hash = Some(next.hash);
+            rec.raw = Some(next.raw.clone());
+            rec.sent_at = Some(now());
+            self.journal.put(epoch, rec)?;
+            warn!(event = "replaced", epoch, tx = %next.hash, old_tx = %hash, nonce, waited_s = waited,
+                "epoch {epoch}: {hash} pending for {waited}s; replaced by {} with higher fees", next.hash);
+            if let Err(e) = self.chain.broadcast(&next).await {
+                warn!(event = "broadcast_failed", epoch, tx = %next.hash, error = %e.message, "broadcast failed; will retry");
             }
+            return Ok(Some(Round::Pending(epoch)));
         }
+        info!(event = "pending", epoch, tx = %hash, "epoch {epoch}: {hash} still pending");
+        Ok(Some(Round::Pending(epoch)))
     }
 
     /// Records a mined transaction's outcome (with the custom error if it reverted).
@@ -380,6 +404,7 @@ impl Keeper {
         receipt: alloy::rpc::types::TransactionReceipt,
     ) -> Result<Round, ZkError> {
         let hash = receipt.transaction_hash;
+        rec.tx_hash = Some(hash);
         rec.block = receipt.block_number;
         rec.gas_used = Some(receipt.gas_used);
         if receipt.status() {
@@ -453,7 +478,13 @@ fn record(status: EpochStatus, tx: Option<&SignedTx>, attempts: u32) -> EpochRec
         gas_used: None,
         attempts,
         note: None,
+        replaced: Vec::new(),
+        sent_at: Some(now()),
     }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 /// A wad as a decimal, e.g. 0.6500.

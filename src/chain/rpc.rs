@@ -223,6 +223,36 @@ impl Chain {
         Ok(SignedTx { hash: *envelope.tx_hash(), nonce, raw: envelope.encoded_2718().into() })
     }
 
+    /// Re-signs the transaction in `raw` at the same nonce with higher fees: at least 25% above its
+    /// own (what nodes require of a replacement) and twice the current estimate. Only one of the two
+    /// can ever be mined.
+    pub async fn sign_replacement(&self, raw: &Bytes) -> Result<SignedTx, ZkError> {
+        use alloy::consensus::Transaction as _;
+        use alloy::eips::Decodable2718;
+        let (_, wallet) = self.signer.as_ref().ok_or_else(|| ZkError::internal("no signing key for a transaction"))?;
+        let old = TxEnvelope::decode_2718(&mut raw.as_ref())
+            .map_err(|e| ZkError::internal(format!("journalled transaction does not decode: {e}")))?;
+        let fees = timed("fee estimation", self.provider.estimate_eip1559_fees()).await?;
+        let bump = |old: u128| old.saturating_add(old / 4).saturating_add(1);
+        let max_fee = bump(old.max_fee_per_gas()).max(fees.max_fee_per_gas.saturating_mul(2));
+        let priority = bump(old.max_priority_fee_per_gas().unwrap_or_default()).max(fees.max_priority_fee_per_gas);
+        let mut tx = TransactionRequest::default()
+            .with_from(self.account()?)
+            .with_chain_id(self.chain_id)
+            .with_nonce(old.nonce())
+            .with_gas_limit(old.gas_limit())
+            .with_input(old.input().clone())
+            .with_value(old.value())
+            .with_max_fee_per_gas(max_fee)
+            .with_max_priority_fee_per_gas(priority.min(max_fee));
+        if let Some(to) = old.to() {
+            tx = tx.with_to(to);
+        }
+        let envelope: TxEnvelope =
+            tx.build(wallet).await.map_err(|e| ZkError::internal(format!("could not sign the replacement: {e}")))?;
+        Ok(SignedTx { hash: *envelope.tx_hash(), nonce: old.nonce(), raw: envelope.encoded_2718().into() })
+    }
+
     /// Broadcasts signed bytes. "Already known" is success: the node has this exact transaction.
     pub async fn broadcast(&self, tx: &SignedTx) -> Result<(), ZkError> {
         match tokio::time::timeout(REQUEST_TIMEOUT, self.provider.send_raw_transaction(&tx.raw)).await {

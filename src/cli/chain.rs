@@ -55,6 +55,10 @@ pub struct KeeperArgs {
     /// Longest pause between retries after errors (backoff doubles from 1 s).
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub max_backoff: u64,
+    /// Replace an update still pending after this many seconds with the same transaction at the
+    /// same nonce and higher fees (only one of them can be mined).
+    #[arg(long, default_value_t = 180, value_name = "SECS")]
+    pub replace_after: u64,
 }
 
 #[derive(Args, Debug)]
@@ -130,6 +134,7 @@ pub fn keeper(args: KeeperArgs, json: bool) -> Result<(), ZkError> {
         state: args.state,
         receipt_timeout: Duration::from_secs(args.receipt_timeout),
         max_backoff: Duration::from_secs(args.max_backoff.max(1)),
+        replace_after: Duration::from_secs(args.replace_after),
     };
     let rt = crate::chain::runtime()?;
     let outcome = rt.block_on(async {
