@@ -496,10 +496,15 @@ pub fn verify(
 /// The Poseidon commitment of a hashed side: the values (fixed point), then the side's salt
 /// `Poseidon(salt, 1)` for inputs or `Poseidon(salt, 2)` for outputs.
 pub fn commitment(values: &[Vec<i128>], salt: Fr, is_output: bool) -> Fr {
-    use crate::circuit::chips::poseidon::native_hash;
     let mut elems: Vec<Fr> = values.iter().flatten().map(|&v| fe(v)).collect();
-    elems.push(native_hash(&[salt, crate::circuit::compile::side_tag(is_output)]));
-    native_hash(&elems)
+    elems.push(side_salt(salt, is_output));
+    crate::circuit::chips::poseidon::native_hash(&elems)
+}
+
+/// The salt one side's commitment uses, derived from the input file's salt; giving it out opens
+/// that side's commitment only.
+pub fn side_salt(salt: Fr, is_output: bool) -> Fr {
+    crate::circuit::chips::poseidon::native_hash(&[salt, crate::circuit::compile::side_tag(is_output)])
 }
 
 /// The Poseidon commitment to a model's weights and biases (hashed parameters; no salt: it names

@@ -21,6 +21,7 @@ use serde_json::Value;
 use zkinfer::chain::bindings::{IAIRiskVault, IZkinferAIGCNFT, IZkinferVerifier};
 use zkinfer::chain::rpc::Chain;
 use zkinfer::pipeline::Build;
+use zkinfer::quantise::calibrate::fixed_point_inputs;
 use zkinfer::testing::anvil::{forge_script, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY};
 use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
 
@@ -116,8 +117,8 @@ async fn check_epoch(chain: &Chain, vault: Address, build: &Build, epoch: u64) -
     let v = IAIRiskVault::new(vault, &chain.provider);
     let at = BlockId::number(block);
     let features = v.currentFeatures().block(at).call().await.unwrap();
-    let unit = (1u64 << build.settings.scale) as f64;
-    let inputs = vec![features.iter().map(|f| i64::try_from(*f).unwrap() as f64 / unit).collect::<Vec<_>>()];
+    let features: Vec<i64> = features.iter().map(|f| i64::try_from(*f).unwrap()).collect();
+    let inputs = fixed_point_inputs(&features, build.settings.scale);
     let circuit = build.circuit_for(&inputs).unwrap();
     let outputs = circuit.layout.outputs[0].clone();
     let packing = build.settings.layout.packing.unwrap();
@@ -524,8 +525,7 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         assert_eq!(n.aigcDataHash(token).call().await.unwrap(), keccak256(&content));
         // The pixels are the model's output on the prompt's features.
         let features = zkinfer::chain::aigc::prompt_features(prompt.as_bytes(), aigc.settings.scale);
-        let unit = (1u64 << aigc.settings.scale) as f64;
-        let circuit = aigc.circuit_for(&[features.iter().map(|&f| f as f64 / unit).collect()]).unwrap();
+        let circuit = aigc.circuit_for(&fixed_point_inputs(&features, aigc.settings.scale)).unwrap();
         let expected: Vec<i64> = circuit.layout.outputs[0].iter().map(|&v| v as i64).collect();
         assert_eq!(pixels, expected);
         // The local commitment is the contract's.

@@ -15,11 +15,12 @@ use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use alloy::sol_types::{SolCall, SolValue};
 use serde::Serialize;
 
-use super::bindings::{IZkinferAIGCNFT, IZkinferCircuitInfo};
+use super::bindings::IZkinferAIGCNFT;
 use super::rpc::{read_key_file, Chain};
-use super::{call, revert, to_u64};
+use super::{build_vk_digest, call, packed_words, public_packing, revert, stated_vk_digest, to_u64};
 use crate::error::ZkError;
 use crate::pipeline::{self, Build, Prover};
+use crate::quantise::calibrate::fixed_point_inputs;
 
 const RECEIPT_WAIT: Duration = Duration::from_secs(120);
 
@@ -108,9 +109,8 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         )));
     }
     let verifier = call("verifier()", nft.verifier().call()).await?;
-    let ours_digest = U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
-        .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))?;
-    match call("VK_DIGEST()", IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await {
+    let ours_digest = build_vk_digest(&setup)?;
+    match stated_vk_digest(&chain, verifier).await {
         Ok(digest) if digest != ours_digest => {
             return Err(ZkError::input(format!(
                 "wrong model for this NFT: its verifier {verifier} checks verifying key {digest:#066x}, {} has {}",
@@ -122,14 +122,9 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         Err(e) => tracing::warn!(event = "unchecked_verifier", %verifier, error = %e.message,
             "the NFT's verifier does not state its VK digest; a wrong model shows only when addAigcData reverts"),
     }
-    let packing = match build.settings.layout.packing {
-        Some(p)
-            if build.settings.visibility.input == crate::artifacts::Visibility::Public
-                && build.settings.visibility.output == crate::artifacts::Visibility::Public =>
-        {
-            p
-        }
-        _ => {
+    let packing = match public_packing(&build.settings) {
+        Some(p) => p,
+        None => {
             return Err(ZkError::input(format!(
                 "wrong model for this NFT: {} must have public, packed inputs and outputs",
                 cfg.build_dir.display()
@@ -143,8 +138,7 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
     let prompt = cfg.prompt.as_bytes();
     let token_id = U256::from_be_bytes(keccak256(prompt).0);
     let features = prompt_features(prompt, build.settings.scale);
-    let unit = (1u64 << build.settings.scale) as f64;
-    let inputs = vec![features.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
+    let inputs = fixed_point_inputs(&features, build.settings.scale);
     let t = Instant::now();
     let (file, build) = tokio::task::spawn_blocking(move || {
         let prover = Prover::load(&build)?;
@@ -158,11 +152,7 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
     let (proof, words) = crate::evm::calldata::proof_parts(&file)?;
     // The instances the contract will derive, computed here the way it does (features, then
     // pixels, each packed): a mismatch is found before any transaction.
-    let as_words = |values: &[i64]| -> Vec<U256> {
-        let v: Vec<i128> = values.iter().map(|&x| x as i128).collect();
-        packing.pack(&v).iter().map(|w| U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(w))).collect()
-    };
-    let local: Vec<U256> = as_words(&features).into_iter().chain(as_words(&pixels)).collect();
+    let local: Vec<U256> = packed_words(packing, &features).into_iter().chain(packed_words(packing, &pixels)).collect();
     let ours: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
     if local != ours {
         return Err(ZkError::internal(

@@ -2,13 +2,12 @@
 //! separate-VK mode) on any chain. The forge scripts in `script/` remain the Solidity path.
 
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::Address;
 use alloy::rpc::types::TransactionRequest;
 use serde::Serialize;
 
-use super::bindings::IZkinferCircuitInfo;
 use super::rpc::Chain;
-use super::{call, revert};
+use super::{build_vk_digest, revert, stated_vk_digest};
 use crate::error::ZkError;
 use crate::pipeline::{self, Build};
 
@@ -67,11 +66,8 @@ pub async fn deploy(chain: &Chain, build: &Build, force_split: bool) -> Result<D
         None => compiled.creation_code.clone(),
     };
     let (verifier, verifier_gas) = create(chain, code, "verifier").await?;
-    let info = IZkinferCircuitInfo::new(verifier, &chain.provider);
-    let digest = call("VK_DIGEST()", info.VK_DIGEST().call()).await?;
-    let ours = U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
-        .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))?;
-    if digest != ours {
+    let digest = stated_vk_digest(chain, verifier).await?;
+    if digest != build_vk_digest(&setup)? {
         return Err(ZkError::internal(format!(
             "the deployed verifier reports VK digest {digest:#066x}, not the build's {}",
             setup.vk_digest

@@ -17,13 +17,14 @@ use alloy::primitives::{Address, Bytes, U256};
 use alloy::rpc::types::TransactionRequest;
 use tracing::{error, info, warn};
 
-use super::bindings::{IAIRiskVault, IPriceHistory, IZkinferCircuitInfo};
+use super::bindings::{IAIRiskVault, IPriceHistory};
 use super::journal::{EpochRecord, EpochStatus, Journal};
 use super::rpc::{read_key_file, Chain, SignedTx};
 use super::vault_features::{features, VaultSnapshot};
-use super::{call, revert, to_u64};
+use super::{build_vk_digest, call, packed_words, public_packing, revert, stated_vk_digest, to_u64};
 use crate::error::ZkError;
 use crate::pipeline::{self, Build, Prover};
+use crate::quantise::calibrate::fixed_point_inputs;
 
 /// Transactions one epoch may use: a confirmed revert (the state moved between simulation and
 /// inclusion) allows another try, but a keeper must not burn gas forever on one epoch.
@@ -56,11 +57,21 @@ struct Model {
     prover: Prover,
 }
 
+/// What the feature formulas need besides the vault's state: constants and immutables, read once.
+struct VaultConstants {
+    price_source: Address,
+    window: U256,
+    volatility_multiplier: U256,
+    volatility_cap: U256,
+    max_coverage: U256,
+}
+
 pub struct Keeper {
     cfg: KeeperConfig,
     chain: Chain,
     model: Arc<Model>,
     journal: Journal,
+    constants: VaultConstants,
 }
 
 /// What one round did.
@@ -100,14 +111,9 @@ impl Keeper {
         let key = read_key_file(&cfg.key_file)?;
         let build = Build::open(&cfg.build_dir)?;
         let s = &build.settings;
-        let bits = match s.layout.packing {
-            Some(p)
-                if s.visibility.input == crate::artifacts::Visibility::Public
-                    && s.visibility.output == crate::artifacts::Visibility::Public =>
-            {
-                p.bits
-            }
-            _ => {
+        let bits = match public_packing(s) {
+            Some(p) => p.bits,
+            None => {
                 return Err(wrong_model(format!(
                 "{} must be compiled with public, packed inputs and outputs (the vault checks the packed input word)",
                 cfg.build_dir.display()
@@ -115,6 +121,7 @@ impl Keeper {
             }
         };
         let setup = build.setup_info().map_err(|e| e.context("run `zkinfer setup` on the build first"))?;
+        let build_digest = build_vk_digest(&setup)?;
 
         let chain = Chain::connect(&cfg.rpc, Some(key)).await?;
         chain.require_code(cfg.vault, "--vault").await?;
@@ -133,12 +140,9 @@ impl Keeper {
                 s.num_instances
             )));
         }
-        let info = IZkinferCircuitInfo::new(verifier, &chain.provider);
-        match call("VK_DIGEST()", info.VK_DIGEST().call()).await {
+        match stated_vk_digest(&chain, verifier).await {
             Ok(digest) => {
-                let ours = U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
-                    .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))?;
-                if digest != ours {
+                if digest != build_digest {
                     return Err(wrong_model(format!(
                         "the vault's verifier {verifier} checks proofs for verifying key {digest:#066x}, but {} has keys for {} \
                          (another model, calibration or SRS)",
@@ -150,6 +154,13 @@ impl Keeper {
             Err(e) => warn!(event = "unchecked_verifier", %verifier, error = %e.message,
                 "the vault's verifier does not state its VK digest; a wrong model will show as a rejected simulation"),
         }
+        let constants = VaultConstants {
+            price_source: call("PRICE_SOURCE()", vault.PRICE_SOURCE().call()).await?,
+            window: call("PRICE_WINDOW()", vault.PRICE_WINDOW().call()).await?,
+            volatility_multiplier: call("VOLATILITY_MULTIPLIER()", vault.VOLATILITY_MULTIPLIER().call()).await?,
+            volatility_cap: call("VOLATILITY_CAP()", vault.VOLATILITY_CAP().call()).await?,
+            max_coverage: call("MAX_COVERAGE()", vault.MAX_COVERAGE().call()).await?,
+        };
         let balance = chain.require_funded().await?;
         let state = cfg.state.clone().unwrap_or_else(|| {
             cfg.build_dir.join(format!("keeper-{}-{}.json", chain.chain_id, cfg.vault.to_string().to_lowercase()))
@@ -163,7 +174,7 @@ impl Keeper {
             account = %chain.account()?, balance_wei = %balance, k = model.build.settings.k,
             state = %journal.path().display(), load_s = t.elapsed().as_secs_f64(),
             "keeper ready for vault {} on chain {}", cfg.vault, chain.chain_id);
-        Ok(Keeper { cfg, chain, model: Arc::new(model), journal })
+        Ok(Keeper { cfg, chain, model: Arc::new(model), journal, constants })
     }
 
     /// Runs rounds until Ctrl-C or SIGTERM (or, with `--once`, until the current epoch is settled).
@@ -251,11 +262,7 @@ impl Keeper {
         // counts as the bug it would be.
         // The packed input word is computed here with the circuit's own packing, and must equal the
         // vault's `expectedInputWord()` read alongside.
-        let packing = self.model.build.settings.layout.packing.expect("checked at start");
-        let pack = |f: &[i64; 4]| {
-            let values: Vec<i128> = f.iter().map(|&v| v as i128).collect();
-            U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(&packing.pack(&values)[0]))
-        };
+        let packing = public_packing(&self.model.build.settings).expect("checked at start");
         let mut tries = 0;
         let (ours, word) = loop {
             tries += 1;
@@ -264,7 +271,7 @@ impl Keeper {
             let theirs = call("currentFeatures()", vault.currentFeatures().block(at).call()).await?;
             let theirs: Vec<i64> = theirs.iter().map(|f| i64::try_from(*f).unwrap_or(i64::MIN)).collect();
             let expected = call("expectedInputWord()", vault.expectedInputWord().block(at).call()).await?;
-            let word = pack(&ours);
+            let word = packed_words(packing, &ours)[0];
             if ours.as_slice() == theirs.as_slice() && word == expected {
                 break (ours, word);
             }
@@ -279,8 +286,7 @@ impl Keeper {
         };
 
         info!(event = "proving", epoch, block, features = ?ours, "epoch {epoch}: proving on features {ours:?}");
-        let unit = (1u64 << self.model.build.settings.scale) as f64;
-        let inputs = vec![ours.iter().map(|&f| f as f64 / unit).collect::<Vec<f64>>()];
+        let inputs = fixed_point_inputs(&ours, self.model.build.settings.scale);
         let model = self.model.clone();
         let t = Instant::now();
         let file = tokio::task::spawn_blocking(move || pipeline::prove(&model.build, &model.prover, &inputs))
@@ -446,24 +452,21 @@ impl Keeper {
         Ok(Round::Reverted(epoch))
     }
 
+    /// The vault's state at `at`, with the constants read at start.
     async fn snapshot(&self, at: BlockId) -> Result<VaultSnapshot, ZkError> {
         let vault = IAIRiskVault::new(self.cfg.vault, &self.chain.provider);
-        let source = call("PRICE_SOURCE()", vault.PRICE_SOURCE().block(at).call()).await?;
-        let prices =
-            call("observations()", IPriceHistory::new(source, &self.chain.provider).observations().block(at).call())
-                .await?
-                .prices;
+        let c = &self.constants;
+        let history = IPriceHistory::new(c.price_source, &self.chain.provider);
         Ok(VaultSnapshot {
-            prices,
+            prices: call("observations()", history.observations().block(at).call()).await?.prices,
             total_debt: call("totalDebt()", vault.totalDebt().block(at).call()).await?,
             cash: call("cash()", vault.cash().block(at).call()).await?,
             total_collateral: call("totalCollateral()", vault.totalCollateral().block(at).call()).await?,
             scale: self.model.build.settings.scale,
-            window: call("PRICE_WINDOW()", vault.PRICE_WINDOW().block(at).call()).await?,
-            volatility_multiplier: call("VOLATILITY_MULTIPLIER()", vault.VOLATILITY_MULTIPLIER().block(at).call())
-                .await?,
-            volatility_cap: call("VOLATILITY_CAP()", vault.VOLATILITY_CAP().block(at).call()).await?,
-            max_coverage: call("MAX_COVERAGE()", vault.MAX_COVERAGE().block(at).call()).await?,
+            window: c.window,
+            volatility_multiplier: c.volatility_multiplier,
+            volatility_cap: c.volatility_cap,
+            max_coverage: c.max_coverage,
         })
     }
 }

@@ -31,6 +31,33 @@ pub(crate) fn to_u64(x: U256) -> Result<u64, ZkError> {
     u64::try_from(x).map_err(|_| ZkError::internal(format!("value {x} does not fit 64 bits")))
 }
 
+/// The build's verifying-key digest as the word a generated verifier's `VK_DIGEST()` returns.
+pub(crate) fn build_vk_digest(setup: &crate::artifacts::SetupInfo) -> Result<U256, ZkError> {
+    U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
+        .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))
+}
+
+/// The verifying-key digest `verifier` states (an error if it does not answer `VK_DIGEST()`).
+pub(crate) async fn stated_vk_digest(
+    chain: &rpc::Chain,
+    verifier: alloy::primitives::Address,
+) -> Result<U256, ZkError> {
+    call("VK_DIGEST()", bindings::IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await
+}
+
+/// The packing of a build whose inputs and outputs are public and packed (what the vault and the
+/// NFT recompute on chain); `None` for any other build.
+pub(crate) fn public_packing(settings: &crate::artifacts::Settings) -> Option<crate::circuit::chips::packing::Packing> {
+    use crate::artifacts::Visibility::Public;
+    settings.layout.packing.filter(|_| settings.visibility.input == Public && settings.visibility.output == Public)
+}
+
+/// `values` packed as the circuit packs them, as ABI words.
+pub(crate) fn packed_words(packing: crate::circuit::chips::packing::Packing, values: &[i64]) -> Vec<U256> {
+    let values: Vec<i128> = values.iter().map(|&v| v as i128).collect();
+    packing.pack(&values).iter().map(|w| U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(w))).collect()
+}
+
 /// A current-thread async runtime for one CLI command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, ZkError> {
     tokio::runtime::Builder::new_current_thread()

@@ -207,20 +207,10 @@ impl Chain {
 
     /// Signs `tx` with the given nonce and gas limit (EIP-1559 fees from the node, with headroom).
     pub async fn sign(&self, tx: TransactionRequest, nonce: u64, gas_limit: u64) -> Result<SignedTx, ZkError> {
-        let (key, wallet) =
-            self.signer.as_ref().ok_or_else(|| ZkError::internal("no signing key for a transaction"))?;
         let fees = timed("fee estimation", self.provider.estimate_eip1559_fees()).await?;
-        let tx = tx
-            .with_from(key.address())
-            .with_chain_id(self.chain_id)
-            .with_nonce(nonce)
-            .with_gas_limit(gas_limit)
-            // Twice the current estimate: a keeper's update must not sit in the pool behind a fee bump.
-            .with_max_fee_per_gas(fees.max_fee_per_gas.saturating_mul(2))
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-        let envelope: TxEnvelope =
-            tx.build(wallet).await.map_err(|e| ZkError::internal(format!("could not sign the transaction: {e}")))?;
-        Ok(SignedTx { hash: *envelope.tx_hash(), nonce, raw: envelope.encoded_2718().into() })
+        // Twice the current estimate: a keeper's update must not sit in the pool behind a fee bump.
+        self.sign_with_fees(tx, nonce, gas_limit, fees.max_fee_per_gas.saturating_mul(2), fees.max_priority_fee_per_gas)
+            .await
     }
 
     /// Re-signs the transaction in `raw` at the same nonce with higher fees: at least 25% above its
@@ -229,28 +219,35 @@ impl Chain {
     pub async fn sign_replacement(&self, raw: &Bytes) -> Result<SignedTx, ZkError> {
         use alloy::consensus::Transaction as _;
         use alloy::eips::Decodable2718;
-        let (_, wallet) = self.signer.as_ref().ok_or_else(|| ZkError::internal("no signing key for a transaction"))?;
         let old = TxEnvelope::decode_2718(&mut raw.as_ref())
             .map_err(|e| ZkError::internal(format!("journalled transaction does not decode: {e}")))?;
         let fees = timed("fee estimation", self.provider.estimate_eip1559_fees()).await?;
         let bump = |old: u128| old.saturating_add(old / 4).saturating_add(1);
         let max_fee = bump(old.max_fee_per_gas()).max(fees.max_fee_per_gas.saturating_mul(2));
         let priority = bump(old.max_priority_fee_per_gas().unwrap_or_default()).max(fees.max_priority_fee_per_gas);
-        let mut tx = TransactionRequest::default()
-            .with_from(self.account()?)
+        self.sign_with_fees(request_of(&old), old.nonce(), old.gas_limit(), max_fee, priority.min(max_fee)).await
+    }
+
+    async fn sign_with_fees(
+        &self,
+        tx: TransactionRequest,
+        nonce: u64,
+        gas_limit: u64,
+        max_fee: u128,
+        priority_fee: u128,
+    ) -> Result<SignedTx, ZkError> {
+        let (key, wallet) =
+            self.signer.as_ref().ok_or_else(|| ZkError::internal("no signing key for a transaction"))?;
+        let tx = tx
+            .with_from(key.address())
             .with_chain_id(self.chain_id)
-            .with_nonce(old.nonce())
-            .with_gas_limit(old.gas_limit())
-            .with_input(old.input().clone())
-            .with_value(old.value())
+            .with_nonce(nonce)
+            .with_gas_limit(gas_limit)
             .with_max_fee_per_gas(max_fee)
-            .with_max_priority_fee_per_gas(priority.min(max_fee));
-        if let Some(to) = old.to() {
-            tx = tx.with_to(to);
-        }
+            .with_max_priority_fee_per_gas(priority_fee);
         let envelope: TxEnvelope =
-            tx.build(wallet).await.map_err(|e| ZkError::internal(format!("could not sign the replacement: {e}")))?;
-        Ok(SignedTx { hash: *envelope.tx_hash(), nonce: old.nonce(), raw: envelope.encoded_2718().into() })
+            tx.build(wallet).await.map_err(|e| ZkError::internal(format!("could not sign the transaction: {e}")))?;
+        Ok(SignedTx { hash: *envelope.tx_hash(), nonce, raw: envelope.encoded_2718().into() })
     }
 
     /// Broadcasts signed bytes. "Already known" is success: the node has this exact transaction.
@@ -275,15 +272,8 @@ impl Chain {
 
     /// A mined or pending transaction as a request (to, input, value), for replaying it.
     pub async fn transaction_request(&self, hash: TxHash) -> Result<Option<TransactionRequest>, ZkError> {
-        use alloy::consensus::Transaction as _;
         let tx = timed("eth_getTransactionByHash", self.provider.get_transaction_by_hash(hash).into_future()).await?;
-        Ok(tx.map(|t| {
-            let mut req = TransactionRequest::default().with_input(t.input().clone()).with_value(t.value());
-            if let Some(to) = t.to() {
-                req = req.with_to(to);
-            }
-            req
-        }))
+        Ok(tx.map(|t| request_of(&t)))
     }
 
     /// Whether the node knows the transaction at all (pending or mined).
@@ -322,5 +312,14 @@ impl Chain {
         self.wait_receipt(signed.hash, within).await?.ok_or_else(|| {
             ZkError::internal(format!("transaction {} was not mined within {}s", signed.hash, within.as_secs()))
         })
+    }
+}
+
+/// What a transaction asks for (recipient, input, value), as a request to replay or re-sign.
+fn request_of(t: &impl alloy::consensus::Transaction) -> TransactionRequest {
+    let req = TransactionRequest::default().with_input(t.input().clone()).with_value(t.value());
+    match t.to() {
+        Some(to) => req.with_to(to),
+        None => req,
     }
 }

@@ -495,7 +495,7 @@ pub fn run(cli: Cli) -> Result<(), ZkError> {
                         "output_commitment": file.instances.get(block),
                         // What opens the output commitment without revealing the input side's salt.
                         "output_salt": crate::artifacts::hex0x(&crate::proof::transcript::fr_to_be_bytes(
-                            &crate::circuit::chips::poseidon::native_hash(&[salt, crate::circuit::compile::side_tag(true)]),
+                            &pipeline::side_salt(salt, true),
                         )),
                         "outputs_fixed": outputs,
                         "outputs": outputs.iter().map(|o| o.iter().map(|&v| v as f64 / unit).collect::<Vec<_>>()).collect::<Vec<_>>(),

@@ -123,6 +123,13 @@ pub fn quantise_inputs(inputs: &[Vec<f64>], scale: u32) -> Vec<Vec<i128>> {
     inputs.iter().map(|v| v.iter().map(|&x| to_fixed(x, scale) as i128).collect()).collect()
 }
 
+/// One model input given as fixed-point integers (as a contract computes them), as the floats
+/// that [`quantise_inputs`] turns back into exactly those integers.
+pub fn fixed_point_inputs(values: &[i64], scale: u32) -> Vec<Vec<f64>> {
+    let unit = (1u64 << scale) as f64;
+    vec![values.iter().map(|&v| v as f64 / unit).collect()]
+}
+
 fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
     let bound = (max_abs * headroom * (1u64 << scale) as f64).ceil().max(1.0);
     let magnitude_bits = (bound + 1.0).log2().ceil() as u32;

@@ -14,7 +14,7 @@ use crate::artifacts::{read_json, write_json, ProofFile};
 use crate::error::ZkError;
 use crate::model::input_file::read_inputs;
 use crate::pipeline::{self, Build, CompileRequest, Prover, SrsSource};
-use crate::quantise::calibrate::CalibrationOptions;
+use crate::quantise::calibrate::{fixed_point_inputs, CalibrationOptions};
 
 /// `(test model, contract prefix)` of each fixture.
 pub const FIXTURES: &[(&str, &str)] = &[("gemm_relu", "GemmRelu"), ("matmul_sigmoid", "MatmulSigmoid")];
@@ -55,12 +55,6 @@ pub fn build_fixture_model(model: &str, work: &Path) -> Result<Build, ZkError> {
 fn with_members(base: &str, members: &str) -> Result<String, ZkError> {
     let open = base.trim_end().strip_suffix('}').unwrap_or(base);
     crate::evm::solc::format_solidity(&format!("{open}{members}}}\n"))
-}
-
-/// Model inputs given as fixed-point integers, as the floats that quantise back to exactly them.
-fn fixed_point_inputs(values: &[i64], scale: u32) -> Vec<Vec<f64>> {
-    let unit = (1u64 << scale) as f64;
-    vec![values.iter().map(|&v| v as f64 / unit).collect()]
 }
 
 /// The Solidity library holding a proof and its instances.
