@@ -3,7 +3,9 @@ pragma solidity ^0.8.20;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IZkinferConsumer} from "./IZkinferConsumer.sol";
 import {IZkinferCircuitInfo, IZkinferVerifier} from "./IZkinferVerifier.sol";
 import {IZkinferSplitVerifier} from "./IZkinferSplitVerifier.sol";
 import {ZkinferInstances} from "./ZkinferInstances.sol";
@@ -21,12 +23,20 @@ import {ZkinferInstances} from "./ZkinferInstances.sol";
 /// {rotationDelay} seconds executes it ({executeVerifierRotation}, event {VerifierRotated}) or cancels
 /// it ({cancelVerifierRotation}). Users who disagree with a proposed model have the delay to leave.
 ///
+/// A verifier must also suit the inheriting contract's decoding (scale, word offsets, range bits):
+/// override the {_checkVerifier} hook, which sees every verifier before it is pinned (at construction
+/// and at proposal), and compare what the verifier states about its circuit (`IZkinferCircuitInfo`,
+/// read with {_circuitInfo} and {_requireInstanceBlocks}) with what the contract decodes.
+///
 /// Ownership is OpenZeppelin's {Ownable2Step}. Renouncing it freezes the model for good (a pending
-/// rotation can then never be executed).
-/// @dev A rotation must keep the instance layout (word offsets, range bits) that the inheriting
-/// contract's decoding assumes; the pinned instance count catches only some layout changes.
-abstract contract ZkinferConsumer is Ownable2Step {
-    /// @notice The longest rotation delay the constructor accepts.
+/// rotation can then never be executed). The errors, events and external functions are declared in
+/// {IZkinferConsumer}.
+/// @dev Without a {_checkVerifier} override, a rotation must keep the instance layout that the
+/// inheriting contract's decoding assumes; the pinned instance count catches only some layout changes.
+abstract contract ZkinferConsumer is IZkinferConsumer, Ownable2Step {
+    using Strings for uint256;
+
+    /// @inheritdoc IZkinferConsumer
     uint256 public constant MAX_ROTATION_DELAY = 365 days;
 
     /// @notice The pinned model.
@@ -50,40 +60,6 @@ abstract contract ZkinferConsumer is Ownable2Step {
         bytes32 codehash;
     }
 
-    /// @notice A proof carried `actual` instances but the pinned model has `expected`.
-    error InstanceCountMismatch(uint256 expected, uint256 actual);
-    /// @notice The verifier rejected the proof; `reason` is its revert data (its custom error, e.g.
-    /// `ProofRejected()`), or its return data if it returned without reverting but not `true`.
-    error VerificationFailed(bytes reason);
-    /// @notice The runtime code at `account` hashes to `actual`, not the pinned/expected `expected`.
-    error CodehashMismatch(address account, bytes32 expected, bytes32 actual);
-    /// @notice `verifier` has no code.
-    error InvalidVerifier(address verifier);
-    /// @notice An instance count must be in [1, 2^32) and equal the verifier's `NUM_INSTANCES()` if it states one.
-    error InvalidInstanceCount(uint256 instanceCount);
-    /// @notice A rotation delay must be at most {MAX_ROTATION_DELAY}.
-    error InvalidRotationDelay(uint256 rotationDelay);
-    /// @notice A rotation to `verifier` is already pending; cancel it first.
-    error RotationPending(address verifier);
-    /// @notice No rotation is pending.
-    error NoPendingRotation();
-    /// @notice The pending rotation cannot be executed before `executableAt`.
-    error RotationNotReady(uint256 executableAt);
-
-    /// @notice The owner proposed `newVerifier` (runtime codehash `codehash`, proofs with
-    /// `instanceCount` instances) to replace `currentVerifier`, executable from `executableAt` on.
-    event VerifierRotationProposed(
-        address indexed currentVerifier,
-        address indexed newVerifier,
-        bytes32 codehash,
-        uint256 instanceCount,
-        uint256 executableAt
-    );
-    /// @notice The owner cancelled the pending rotation to `newVerifier`.
-    event VerifierRotationCancelled(address indexed newVerifier);
-    /// @notice Proofs are now checked by `newVerifier` instead of `oldVerifier` (zero at deployment).
-    event VerifierRotated(address indexed oldVerifier, address indexed newVerifier);
-
     /// @dev The delay between a proposal and its execution, in seconds.
     uint256 private immutable _ROTATION_DELAY;
     /// @dev The pinned model.
@@ -92,8 +68,10 @@ abstract contract ZkinferConsumer is Ownable2Step {
     Rotation private _pending;
 
     /// @notice Pins the initial model.
-    /// @dev Emits {VerifierRotated} from the zero address, so the model history can be read from
-    /// events alone.
+    /// @dev Reverts with {InvalidRotationDelay}, with {InvalidVerifier}, {CodehashMismatch} or
+    /// {InvalidInstanceCount} if the model does not check out, and with whatever {_checkVerifier}
+    /// reverts with. Emits {VerifierRotated} from the zero address, so the model history can be read
+    /// from events alone.
     /// @param verifier_ The zkinfer-generated verifier.
     /// @param codehash_ The keccak256 of its runtime code (`address(verifier_).codehash`, or
     /// `cast keccak $(cast code <verifier>)`); must match.
@@ -110,6 +88,7 @@ abstract contract ZkinferConsumer is Ownable2Step {
         if (rotationDelay_ > MAX_ROTATION_DELAY) revert InvalidRotationDelay(rotationDelay_);
         _ROTATION_DELAY = rotationDelay_;
         _model = _loadModel(verifier_, codehash_, instanceCount_);
+        _checkVerifier(verifier_, IZkinferVerifier(address(0)));
         emit VerifierRotated(address(0), address(verifier_));
     }
 
@@ -166,17 +145,16 @@ abstract contract ZkinferConsumer is Ownable2Step {
     // Model rotation
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Proposes a new model; executable with {executeVerifierRotation} after {rotationDelay}.
+    /// @inheritdoc IZkinferConsumer
     /// @dev Owner only. Reverts with {RotationPending} if a rotation is pending (cancel it first),
     /// with {InvalidVerifier}, {CodehashMismatch} or {InvalidInstanceCount} if the new model does not
-    /// check out. Emits {VerifierRotationProposed}.
-    /// @param newVerifier The new zkinfer-generated verifier.
-    /// @param codehash The keccak256 of its runtime code; must match now and at execution.
-    /// @param instanceCount The number of public instances of the new model's proofs.
+    /// check out, and with whatever {_checkVerifier} reverts with (e.g. {CircuitMismatch} if the
+    /// inheriting contract cannot decode the new circuit). Emits {VerifierRotationProposed}.
     function proposeVerifier(address newVerifier, bytes32 codehash, uint256 instanceCount) external onlyOwner {
         if (_pending.executableAt != 0) revert RotationPending(address(_pending.verifier));
         // Validates everything now, so a bad proposal fails at once rather than after the delay.
         _loadModel(IZkinferVerifier(newVerifier), codehash, instanceCount);
+        _checkVerifier(IZkinferVerifier(newVerifier), _model.verifier);
         uint256 executableAt = block.timestamp + _ROTATION_DELAY;
         _pending = Rotation({
             verifier: IZkinferVerifier(newVerifier),
@@ -188,9 +166,10 @@ abstract contract ZkinferConsumer is Ownable2Step {
         emit VerifierRotationProposed(address(_model.verifier), newVerifier, codehash, instanceCount, executableAt);
     }
 
-    /// @notice Executes the pending rotation once its delay has passed.
+    /// @inheritdoc IZkinferConsumer
     /// @dev Owner only. Re-checks the new verifier (its code must still hash to the proposed
-    /// codehash). Reverts with {NoPendingRotation} or {RotationNotReady}. Emits {VerifierRotated}.
+    /// codehash, so what it states about its circuit is what {_checkVerifier} accepted at the
+    /// proposal). Reverts with {NoPendingRotation} or {RotationNotReady}. Emits {VerifierRotated}.
     function executeVerifierRotation() external onlyOwner {
         Rotation memory p = _pending;
         if (p.executableAt == 0) revert NoPendingRotation();
@@ -203,7 +182,7 @@ abstract contract ZkinferConsumer is Ownable2Step {
         emit VerifierRotated(old, address(p.verifier));
     }
 
-    /// @notice Cancels the pending rotation.
+    /// @inheritdoc IZkinferConsumer
     /// @dev Owner only. Reverts with {NoPendingRotation}. Emits {VerifierRotationCancelled}.
     function cancelVerifierRotation() external onlyOwner {
         address proposed = address(_pending.verifier);
@@ -216,42 +195,32 @@ abstract contract ZkinferConsumer is Ownable2Step {
     // Views
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The pinned verifier.
-    /// @return The verifier proofs are checked with.
-    function verifier() public view returns (IZkinferVerifier) {
-        return _model.verifier;
+    /// @inheritdoc IZkinferConsumer
+    function verifier() public view virtual returns (address) {
+        return address(_model.verifier);
     }
 
-    /// @notice The pinned keccak256 of the verifier's runtime code.
-    /// @return The codehash.
+    /// @inheritdoc IZkinferConsumer
     function verifierCodehash() public view returns (bytes32) {
         return _model.codehash;
     }
 
-    /// @notice The number of public instances a proof must carry.
-    /// @return The instance count.
-    function expectedInstanceCount() public view returns (uint256) {
+    /// @inheritdoc IZkinferConsumer
+    function expectedInstanceCount() public view virtual returns (uint256) {
         return _model.instanceCount;
     }
 
-    /// @notice The pinned verifying-key contract of a separate-verifying-key verifier.
-    /// @return vk Its address (zero if the verifier has its key built in).
-    /// @return codehash Its pinned codehash (zero if none).
+    /// @inheritdoc IZkinferConsumer
     function verifyingKey() public view returns (address vk, bytes32 codehash) {
         return (_model.verifyingKey, _model.verifyingKeyCodehash);
     }
 
-    /// @notice The delay between proposing and executing a rotation.
-    /// @return The delay in seconds.
+    /// @inheritdoc IZkinferConsumer
     function rotationDelay() public view returns (uint256) {
         return _ROTATION_DELAY;
     }
 
-    /// @notice The pending rotation (all zero if none).
-    /// @return newVerifier The proposed verifier.
-    /// @return codehash Its proposed codehash.
-    /// @return instanceCount Its instance count.
-    /// @return executableAt The earliest execution time (a unix timestamp).
+    /// @inheritdoc IZkinferConsumer
     function pendingRotation()
         public
         view
@@ -262,8 +231,141 @@ abstract contract ZkinferConsumer is Ownable2Step {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Circuit checks
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Hook: rejects a verifier whose circuit the inheriting contract cannot use.
+    /// @dev Called with every verifier before it is pinned, after the code, codehash and instance-count
+    /// checks: by the constructor (`current` is zero) and by {proposeVerifier} (`current` is the pinned
+    /// verifier), so an unusable proposal fails at once instead of after the delay. It is not called
+    /// again at execution: the verifier's code is pinned by its hash, so what it states about its
+    /// circuit cannot change in between. The default accepts every verifier. Override it to read what
+    /// the candidate states ({_circuitInfo}, {_requireInstanceBlocks}) and revert (e.g. with
+    /// {CircuitMismatch}, see {_requireCircuitFact}) when it is not what the contract decodes. An
+    /// override runs inside this contract's constructor, before the inheriting contract's constructor
+    /// body: at construction it must not rely on the inheriting contract's own state or immutables.
+    /// @param candidate The verifier to pin or to propose.
+    /// @param current The pinned verifier; zero at construction.
+    function _checkVerifier(IZkinferVerifier candidate, IZkinferVerifier current) internal view virtual {}
+
+    /// @notice What a zkinfer-generated verifier states about its values (`IZkinferCircuitInfo`).
+    /// @dev Reverts with {MissingCircuitInfo} if `verifier_` does not answer `SCALE()` or `PACK_BITS()`.
+    /// @param verifier_ The verifier.
+    /// @return scale Fractional bits of every fixed-point value in its instances.
+    /// @return packBits Bits per packed value; 0 when values are not packed.
+    function _circuitInfo(IZkinferVerifier verifier_) internal view returns (uint256 scale, uint256 packBits) {
+        IZkinferCircuitInfo info = IZkinferCircuitInfo(address(verifier_));
+        try info.SCALE() returns (uint256 s) {
+            scale = s;
+        } catch {
+            revert MissingCircuitInfo(address(verifier_));
+        }
+        try info.PACK_BITS() returns (uint256 b) {
+            packBits = b;
+        } catch {
+            revert MissingCircuitInfo(address(verifier_));
+        }
+    }
+
+    /// @notice Requires a verifier's instance layout to be exactly `expected`, covering all its instances.
+    /// @dev Compares `instanceBlocks()` with `expected` block by block, every field, and requires
+    /// `NUM_INSTANCES()` to be the sum of the expected blocks' words. Reverts with {MissingCircuitInfo}
+    /// if the verifier does not answer, and with {CircuitMismatch} naming the first difference (e.g.
+    /// `"instanceBlocks[1].values"`).
+    /// @param verifier_ The verifier.
+    /// @param expected The layout the caller decodes, blocks in instance order ({_instanceBlock}).
+    function _requireInstanceBlocks(IZkinferVerifier verifier_, IZkinferCircuitInfo.InstanceBlock[] memory expected)
+        internal
+        view
+    {
+        IZkinferCircuitInfo info = IZkinferCircuitInfo(address(verifier_));
+        IZkinferCircuitInfo.InstanceBlock[] memory actual;
+        try info.instanceBlocks() returns (IZkinferCircuitInfo.InstanceBlock[] memory blocks) {
+            actual = blocks;
+        } catch {
+            revert MissingCircuitInfo(address(verifier_));
+        }
+        _requireCircuitFact(verifier_, "instanceBlocks.length", expected.length, actual.length);
+        uint256 words;
+        for (uint256 i = 0; i < expected.length; ++i) {
+            _requireSameBlock(verifier_, i, expected[i], actual[i]);
+            words += expected[i].words;
+        }
+        uint256 stated;
+        try info.NUM_INSTANCES() returns (uint256 n) {
+            stated = n;
+        } catch {
+            revert MissingCircuitInfo(address(verifier_));
+        }
+        _requireCircuitFact(verifier_, "NUM_INSTANCES", words, stated);
+    }
+
+    /// @notice Reverts with {CircuitMismatch} unless `actual == expected`.
+    /// @param verifier_ The verifier that states `actual`.
+    /// @param fact The name of the fact (e.g. `"SCALE"`).
+    /// @param expected What the caller decodes with.
+    /// @param actual What the verifier states.
+    function _requireCircuitFact(IZkinferVerifier verifier_, string memory fact, uint256 expected, uint256 actual)
+        internal
+        pure
+    {
+        if (actual != expected) revert CircuitMismatch(address(verifier_), fact, expected, actual);
+    }
+
+    /// @notice One block of an expected instance layout (for {_requireInstanceBlocks}).
+    /// @dev Reverts with OpenZeppelin's `SafeCastOverflowedUintDowncast` if a value does not fit its field.
+    /// @param side The model's inputs, outputs or parameters.
+    /// @param commitment True for a Poseidon commitment (one instance), false for the values themselves.
+    /// @param offset The index of the block's first instance.
+    /// @param words The number of instances in the block.
+    /// @param values The number of values it holds or commits to.
+    /// @param packBits Bits per packed value (0: unpacked, or a commitment).
+    /// @return The block.
+    function _instanceBlock(
+        IZkinferCircuitInfo.Side side,
+        bool commitment,
+        uint256 offset,
+        uint256 words,
+        uint256 values,
+        uint256 packBits
+    ) internal pure returns (IZkinferCircuitInfo.InstanceBlock memory) {
+        return IZkinferCircuitInfo.InstanceBlock({
+            side: side,
+            commitment: commitment,
+            offset: SafeCast.toUint32(offset),
+            words: SafeCast.toUint32(words),
+            values: SafeCast.toUint32(values),
+            packBits: SafeCast.toUint8(packBits)
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------
+
+    /// @dev Reverts with {CircuitMismatch} on the first field of block `index` that differs; the
+    /// field's name is built only then.
+    function _requireSameBlock(
+        IZkinferVerifier verifier_,
+        uint256 index,
+        IZkinferCircuitInfo.InstanceBlock memory expected,
+        IZkinferCircuitInfo.InstanceBlock memory actual
+    ) private pure {
+        uint256[6] memory e = _blockFields(expected);
+        uint256[6] memory a = _blockFields(actual);
+        for (uint256 f = 0; f < 6; ++f) {
+            if (a[f] != e[f]) {
+                string[6] memory names = ["side", "commitment", "offset", "words", "values", "packBits"];
+                string memory fact = string.concat("instanceBlocks[", index.toString(), "].", names[f]);
+                revert CircuitMismatch(address(verifier_), fact, e[f], a[f]);
+            }
+        }
+    }
+
+    /// @dev A block's fields as numbers, in declaration order (`side` as its enum index, `commitment` as 0 or 1).
+    function _blockFields(IZkinferCircuitInfo.InstanceBlock memory b) private pure returns (uint256[6] memory) {
+        return [uint256(b.side), b.commitment ? 1 : 0, b.offset, b.words, b.values, b.packBits];
+    }
 
     /// @dev Checks a candidate model and returns what to pin. The verifier must have code hashing to
     /// `codehash`. If it answers `verifyingKey()` (a separate-verifying-key verifier), it must also

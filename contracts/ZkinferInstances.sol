@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {IZkinferInstancesErrors} from "./IZkinferInstancesErrors.sol";
+
 /// @title Decoding and encoding of zkinfer public instances
 /// @notice A zkinfer proof's public instances are BN254 scalar-field elements (below `R`) that carry
 /// signed fixed-point integers (real value = integer / 2^scale). Two encodings exist:
@@ -18,6 +20,9 @@ pragma solidity ^0.8.20;
 /// `bits`, a wrong word offset, unverified data).
 ///
 /// Fixed-point values convert to 18-decimal "wad" numbers with {toWad}.
+///
+/// The library reverts with the custom errors of {IZkinferInstancesErrors} (a library cannot inherit
+/// them; the error names below refer to that interface), e.g. `IZkinferInstancesErrors.InvalidPackedWord`.
 /// @dev All functions are internal (inlined into the caller, no external library deployment).
 // Every `1 << x` below is the power of two 2^x (SHL: 3 gas; the optimizer leaves `2 ** x` as EXP, 60
 // gas), not a shift with its operands swapped.
@@ -39,29 +44,6 @@ library ZkinferInstances {
     /// @dev The largest magnitude {toWad} can multiply by 10^18 without overflow.
     int256 private constant MAX_WAD_INPUT = type(int256).max / WAD;
 
-    /// @notice `x` is not a canonical field element (`x >= R`).
-    error NotAFieldElement(uint256 x);
-    /// @notice `x` is neither a small non-negative value (`x < 2^127`) nor `R - m` with `0 < m < 2^127`.
-    error InstanceNotSmall(uint256 x);
-    /// @notice `value` has a magnitude of 2^127 or more, so it has no unambiguous unpacked encoding.
-    error ValueNotSmall(int256 value);
-    /// @notice `bits` is not a usable packing width (it must be in [1, 252]).
-    error InvalidBits(uint256 bits);
-    /// @notice `index` is not below the `perWord` values a packed instance holds.
-    error IndexOutOfRange(uint256 index, uint256 perWord);
-    /// @notice The requested block of words ends at `end`, past the `length` instances given.
-    error NotEnoughInstances(uint256 end, uint256 length);
-    /// @notice The packed instance at `position` has bits set above its `count` values.
-    error InvalidPackedWord(uint256 position, uint256 word);
-    /// @notice `values[index]` is outside `[-2^(bits-1), 2^(bits-1))`, so it cannot be packed.
-    error ValueOutOfRange(uint256 index, int256 value, uint256 bits);
-    /// @notice `scale` is above {MAX_SCALE}.
-    error InvalidScale(uint256 scale);
-    /// @notice `value * 10^18` does not fit an int256.
-    error WadOverflow(int256 value);
-    /// @notice The instance at `index` is `actual`, not the pinned commitment `expected`.
-    error CommitmentMismatch(uint256 index, uint256 expected, uint256 actual);
-
     // ------------------------------------------------------------------------------------------
     // Commitments (hashed visibility)
     // ------------------------------------------------------------------------------------------
@@ -76,16 +58,16 @@ library ZkinferInstances {
     /// @param index The commitment's position.
     /// @param expected The pinned commitment.
     function requireCommitment(uint256[] memory instances, uint256 index, uint256 expected) internal pure {
-        if (index >= instances.length) revert NotEnoughInstances(index + 1, instances.length);
+        if (index >= instances.length) revert IZkinferInstancesErrors.NotEnoughInstances(index + 1, instances.length);
         uint256 actual = instances[index];
-        if (actual != expected) revert CommitmentMismatch(index, expected, actual);
+        if (actual != expected) revert IZkinferInstancesErrors.CommitmentMismatch(index, expected, actual);
     }
 
     /// @notice {requireCommitment} for instances in calldata (no copy).
     function requireCommitmentCalldata(uint256[] calldata instances, uint256 index, uint256 expected) internal pure {
-        if (index >= instances.length) revert NotEnoughInstances(index + 1, instances.length);
+        if (index >= instances.length) revert IZkinferInstancesErrors.NotEnoughInstances(index + 1, instances.length);
         uint256 actual = instances[index];
-        if (actual != expected) revert CommitmentMismatch(index, expected, actual);
+        if (actual != expected) revert IZkinferInstancesErrors.CommitmentMismatch(index, expected, actual);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -103,13 +85,13 @@ library ZkinferInstances {
             // forge-lint: disable-next-line(unsafe-typecast)
             return int256(x);
         }
-        if (x >= R) revert NotAFieldElement(x);
+        if (x >= R) revert IZkinferInstancesErrors.NotAFieldElement(x);
         uint256 m;
         unchecked {
             // x < R here, so R - x cannot underflow.
             m = R - x;
         }
-        if (m >= SMALL) revert InstanceNotSmall(x);
+        if (m >= SMALL) revert IZkinferInstancesErrors.InstanceNotSmall(x);
         // casting to 'int256' is safe because m < 2^127 (so is the negation)
         // forge-lint: disable-next-line(unsafe-typecast)
         return -int256(m);
@@ -120,7 +102,7 @@ library ZkinferInstances {
     /// @param value The value.
     /// @return The field element: `value` if `value >= 0`, else `R - |value|`.
     function toField(int256 value) internal pure returns (uint256) {
-        if (value >= SMALL_SIGNED || value <= -SMALL_SIGNED) revert ValueNotSmall(value);
+        if (value >= SMALL_SIGNED || value <= -SMALL_SIGNED) revert IZkinferInstancesErrors.ValueNotSmall(value);
         // casting to 'uint256' is safe because |value| < 2^127 (so -value cannot overflow either)
         // forge-lint: disable-next-line(unsafe-typecast)
         if (value >= 0) return uint256(value);
@@ -139,7 +121,7 @@ library ZkinferInstances {
     /// @param bits The model's range bits.
     /// @return `252 / bits`.
     function perWord(uint256 bits) internal pure returns (uint256) {
-        if (bits == 0 || bits > PACKABLE_BITS) revert InvalidBits(bits);
+        if (bits == 0 || bits > PACKABLE_BITS) revert IZkinferInstancesErrors.InvalidBits(bits);
         unchecked {
             return PACKABLE_BITS / bits;
         }
@@ -161,7 +143,7 @@ library ZkinferInstances {
     /// @return The signed value `((word >> (bits * index)) & (2^bits - 1)) - 2^(bits-1)`.
     function unpack(uint256 word, uint256 bits, uint256 index) internal pure returns (int256) {
         uint256 per = perWord(bits);
-        if (index >= per) revert IndexOutOfRange(index, per);
+        if (index >= per) revert IZkinferInstancesErrors.IndexOutOfRange(index, per);
         unchecked {
             // bits * index < 252 and 2^bits <= 2^252: nothing overflows.
             uint256 limb = (word >> (bits * index)) & ((1 << bits) - 1);
@@ -188,7 +170,7 @@ library ZkinferInstances {
         uint256 per = perWord(bits);
         uint256 words = _ceilDiv(count, per);
         uint256 end = firstWord + words;
-        if (end > instances.length) revert NotEnoughInstances(end, instances.length);
+        if (end > instances.length) revert IZkinferInstancesErrors.NotEnoughInstances(end, instances.length);
         values = new int256[](count);
         unchecked {
             for (uint256 w = 0; w < words; ++w) {
@@ -212,7 +194,7 @@ library ZkinferInstances {
         uint256 per = perWord(bits);
         uint256 words = _ceilDiv(count, per);
         uint256 end = firstWord + words;
-        if (end > instances.length) revert NotEnoughInstances(end, instances.length);
+        if (end > instances.length) revert IZkinferInstancesErrors.NotEnoughInstances(end, instances.length);
         values = new int256[](count);
         unchecked {
             for (uint256 w = 0; w < words; ++w) {
@@ -237,7 +219,7 @@ library ZkinferInstances {
             int256 offset = int256(1 << (bits - 1));
             for (uint256 i = 0; i < n; ++i) {
                 int256 v = values[i];
-                if (v < -offset || v >= offset) revert ValueOutOfRange(i, v, bits);
+                if (v < -offset || v >= offset) revert IZkinferInstancesErrors.ValueOutOfRange(i, v, bits);
                 // casting to 'uint256' is safe because v + offset is in [0, 2^bits) now (no overflow)
                 // forge-lint: disable-next-line(unsafe-typecast)
                 uint256 limb = uint256(v + offset);
@@ -262,8 +244,8 @@ library ZkinferInstances {
     /// @param scale The model's scale (fractional bits).
     /// @return The value in wad.
     function toWad(int256 v, uint256 scale) internal pure returns (int256) {
-        if (scale > MAX_SCALE) revert InvalidScale(scale);
-        if (v > MAX_WAD_INPUT || v < -MAX_WAD_INPUT) revert WadOverflow(v);
+        if (scale > MAX_SCALE) revert IZkinferInstancesErrors.InvalidScale(scale);
+        if (v > MAX_WAD_INPUT || v < -MAX_WAD_INPUT) revert IZkinferInstancesErrors.WadOverflow(v);
         unchecked {
             // |v * 10^18| <= type(int256).max after the check, so the product cannot overflow.
             // casting to 'int256' is safe because scale <= 254, so 2^scale is a positive int256
@@ -285,7 +267,7 @@ library ZkinferInstances {
     {
         unchecked {
             // n * bits <= 252, so the shift is in range: a valid word is below 2^(n * bits).
-            if (word >> (n * bits) != 0) revert InvalidPackedWord(position, word);
+            if (word >> (n * bits) != 0) revert IZkinferInstancesErrors.InvalidPackedWord(position, word);
             uint256 mask = (1 << bits) - 1;
             uint256 offset = 1 << (bits - 1);
             // Assembly: the caller guarantees `start + n <= out.length`, so the bounds check Solidity

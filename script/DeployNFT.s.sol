@@ -4,13 +4,14 @@ pragma solidity ^0.8.24;
 import {IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
 import {ZkinferAIGCNFT} from "../contracts/nft/ZkinferAIGCNFT.sol";
 import {AigcVerifier} from "../contracts/test/fixtures/AigcVerifier.sol";
-import {AigcFixture} from "../contracts/test/fixtures/AigcFixture.sol";
 import {VM} from "../contracts/test/utils/Vm.sol";
 
 /// @title Deploys the EIP-7007 AIGC NFT with its generated verifier on a local chain
 /// @notice Deploys the generated `AigcVerifier` and {ZkinferAIGCNFT} (owned by the broadcaster,
-/// verifier rotations behind a 2-day timelock). Minting and adding the proven image are left to the
-/// caller (see `script/README.md`).
+/// verifier rotations behind a 2-day timelock). The collection reads the model's scale and packing
+/// width from the verifier (`SCALE()`, `PACK_BITS()`) and checks its instance layout, so the script
+/// passes no circuit facts. Minting and adding the proven image are left to the caller (see
+/// `script/README.md`).
 /// @dev Run: `forge script script/DeployNFT.s.sol --rpc-url <url> --broadcast --private-key <key>`.
 /// The addresses are printed as the return values of {run}.
 contract DeployNFT {
@@ -23,14 +24,7 @@ contract DeployNFT {
         address deployer = msg.sender;
         VM.startBroadcast();
         verifier = address(new AigcVerifier());
-        nft = new ZkinferAIGCNFT(
-            IZkinferVerifier(verifier),
-            verifier.codehash,
-            AigcFixture.SCALE,
-            AigcFixture.PACK_BITS,
-            ROTATION_DELAY,
-            deployer
-        );
+        nft = new ZkinferAIGCNFT(IZkinferVerifier(verifier), verifier.codehash, ROTATION_DELAY, deployer);
         VM.stopBroadcast();
     }
 }

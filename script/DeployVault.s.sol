@@ -5,7 +5,6 @@ import {IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
 import {AIRiskVault} from "../contracts/vault/AIRiskVault.sol";
 import {MockPriceSource} from "../contracts/vault/MockPriceSource.sol";
 import {VaultRiskVerifier} from "../contracts/test/fixtures/VaultRiskVerifier.sol";
-import {VaultRiskFixture} from "../contracts/test/fixtures/VaultRiskFixture.sol";
 import {VM} from "../contracts/test/utils/Vm.sol";
 import {LocalToken} from "./LocalToken.sol";
 
@@ -15,6 +14,11 @@ import {LocalToken} from "./LocalToken.sol";
 /// broadcaster), then, from the broadcaster, lends 10,000 borrow tokens, posts 5 collateral and
 /// borrows 4,000: the state whose features [51, 46, 6, 80] the fixture proof
 /// (`contracts/test/fixtures/vault_risk.proof.json`) was made for.
+///
+/// The script states no circuit facts: the vault reads the model's scale and packing width from the
+/// verifier (`SCALE()`, `PACK_BITS()`) and checks its instance layout (`instanceBlocks()`), so
+/// deploying another generated verifier here is enough to deploy the vault for another build of the
+/// risk model (with the same inputs and outputs).
 /// @dev Run: `forge script script/DeployVault.s.sol --rpc-url <url> --broadcast --private-key <key>`.
 /// The addresses are printed as the return values of {run}.
 contract DeployVault {
@@ -71,12 +75,11 @@ contract DeployVault {
     }
 
     /// @dev The example's risk configuration: 1-hour epochs, LTV in [0.30, 0.85] and rate in
-    /// [0.01, 0.40] moving at most 0.05 per update, starting at 0.60 / 0.05.
+    /// [0.01, 0.40] moving at most 0.05 per update, starting at 0.60 / 0.05. The scale and packing
+    /// width are not configured: they are the verifier's.
     function _config() internal pure returns (AIRiskVault.RiskConfig memory) {
         return AIRiskVault.RiskConfig({
             epochLength: EPOCH,
-            featureScale: VaultRiskFixture.SCALE,
-            packBits: VaultRiskFixture.PACK_BITS,
             ltvFloor: 0.3e18,
             ltvCeiling: 0.85e18,
             rateFloor: 0.01e18,

@@ -9,7 +9,7 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {}));
     let outcome = std::panic::catch_unwind(|| run(cli));
     let error = match outcome {
-        Ok(Ok(())) => return,
+        Ok(Ok(done)) => std::process::exit(done.exit_code()),
         Ok(Err(e)) => e,
         Err(panic) => {
             let what = panic

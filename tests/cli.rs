@@ -448,3 +448,50 @@ fn hashed_params_family_shares_one_verifier() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// A build is checked when it is loaded: a settings.json edited by hand (here one instance block's
+/// length, then its scale) is refused with exit 2 naming the file, and keys made before an edit
+/// of the circuit's settings are refused instead of proving something else.
+#[test]
+fn edited_settings_are_refused_when_the_build_is_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    assert!(zkinfer(&["setup", &build, "--dev-srs"]).status.success());
+    let path = Path::new(&build).join("settings.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let proof = tmp.path().join("proof.json").display().to_string();
+    let prove = || zkinfer(&["prove", &build, &model("gemm_relu", "input.json"), "-o", &proof]);
+    assert!(prove().status.success(), "the untouched build proves");
+
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 3] = [
+        ("a block's length", |s| s["instances"][0]["len"] = (s["instances"][0]["len"].as_u64().unwrap() + 1).into()),
+        ("the scale", |s| s["scale"] = (s["scale"].as_u64().unwrap() + 1).into()),
+        ("the visibility", |s| s["visibility"]["input"] = "private".into()),
+    ];
+    for (what, edit) in edits {
+        let mut s: serde_json::Value = serde_json::from_str(&original).unwrap();
+        edit(&mut s);
+        std::fs::write(&path, s.to_string()).unwrap();
+        let o = prove();
+        assert_eq!(o.status.code(), Some(2), "editing {what}: {}", stderr(&o));
+        assert!(stderr(&o).contains("settings.json") && stderr(&o).contains("recompile"), "{what}: {}", stderr(&o));
+    }
+
+    // Consistent settings for another circuit (no packing), with the old keys still there.
+    let o = zkinfer(&[
+        "compile",
+        &model("gemm_relu", "network.onnx"),
+        "--calibrate",
+        &model("gemm_relu", "input.json"),
+        "--no-pack",
+        "-o",
+        tmp.path().join("unpacked").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let unpacked = std::fs::read_to_string(tmp.path().join("unpacked/settings.json")).unwrap();
+    std::fs::write(&path, unpacked).unwrap();
+    let o = prove();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("run `zkinfer setup"), "{}", stderr(&o));
+}

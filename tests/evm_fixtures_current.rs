@@ -17,7 +17,7 @@ fn check_fixture(
     proof_name: &str,
     library: impl FnOnce(&ProofFile) -> String,
 ) -> Verified {
-    let fresh = pipeline::solidity_verifier_named(build, &format!("{prefix}Verifier")).unwrap();
+    let fresh = pipeline::verifier_contract::solidity_verifier_named(build, &format!("{prefix}Verifier")).unwrap();
     let stored = std::fs::read_to_string(verifier_path(prefix)).expect(HINT);
     assert!(fresh == stored, "{prefix}Verifier.sol is stale; {HINT}");
     let proof: ProofFile = read_json(&proof_json_path(proof_name)).expect(HINT);
@@ -41,23 +41,21 @@ fn forge_fixtures_are_current() {
 
     let build = build_vault_model(work.path()).unwrap();
     let verified = check_fixture(&build, VAULT_PREFIX, VAULT_PROOF_JSON, |p| vault_fixture_library(&build, p).unwrap());
-    let expected: Vec<f64> = VAULT_FEATURES.iter().map(|&f| f as f64 / 128.0).collect();
+    let expected: Vec<i128> = VAULT_FEATURES.iter().map(|&f| f as i128).collect();
     assert_eq!(verified.inputs, vec![expected], "the vault proof is for the worked example's features");
 
     let build = build_aigc_model(work.path()).unwrap();
     let verified = check_fixture(&build, AIGC_PREFIX, AIGC_PROOF_JSON, |p| aigc_fixture_library(&build, p).unwrap());
-    let features = prompt_features(AIGC_PROMPT.as_bytes(), build.settings.scale);
+    let features = prompt_features(AIGC_PROMPT.as_bytes(), build.scale());
     assert_eq!(features, [123, 71, 12, 102], "the contract's worked example");
-    assert_eq!(verified.inputs, vec![features.iter().map(|&f| f as f64 / 128.0).collect::<Vec<_>>()]);
+    assert_eq!(verified.inputs, vec![features.iter().map(|&f| f as i128).collect::<Vec<_>>()]);
 
     let build = build_hashed_model(work.path()).unwrap();
     let verified =
         check_fixture(&build, HASHED_PREFIX, HASHED_PROOF_JSON, |p| hashed_fixture_library(&build, p).unwrap());
     assert!(verified.inputs.is_empty(), "the hashed fixture reveals no inputs");
     let inputs = zkinfer::model::input_file::read_inputs(&common::test_model("gemm_relu").join("input.json")).unwrap();
-    let pinned = pipeline::input_commitment(&build, &inputs.values, hashed_salt()).unwrap();
-    assert_eq!(
-        verified.input_commitment.unwrap(),
-        zkinfer::artifacts::hex0x(&zkinfer::proof::transcript::fr_to_be_bytes(&pinned))
-    );
+    let fixed = build.scale().quantise(&inputs.values);
+    let pinned = pipeline::commit::input_commitment(&build, &fixed, hashed_salt()).unwrap();
+    assert_eq!(verified.input_commitment, Some(pinned));
 }

@@ -6,15 +6,11 @@ mod common;
 use common::*;
 use zkinfer::evm::mirror;
 use zkinfer::evm::plan::{check_root_of_unity, VerifierPlan};
-use zkinfer::proof::{transcript::fr_from_be_bytes, verifier};
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::CalibrationOptions;
+use zkinfer::proof::verifier;
 
 fn instances(p: &Proved) -> Vec<halo2_proofs::halo2curves::bn256::Fr> {
-    p.proof
-        .instances
-        .iter()
-        .map(|s| fr_from_be_bytes(&hex::decode(&s[2..]).unwrap().try_into().unwrap()).unwrap())
-        .collect()
+    p.proof.parse().unwrap().instances
 }
 
 #[test]
@@ -23,7 +19,7 @@ fn mirror_accepts_real_proofs_and_rejects_every_altered_word() {
         let p = compile_setup_prove(&test_model(name), CalibrationOptions::default());
         let vk = p.build.vk().unwrap();
         let inst = instances(&p);
-        let plan = VerifierPlan::new(&vk, &p.prover.params, inst.len()).unwrap();
+        let plan = VerifierPlan::new(&vk, &p.prover.params, p.build.public()).unwrap();
         assert!(check_root_of_unity(&plan));
         let proof = hex::decode(&p.proof.proof[2..]).unwrap();
         assert_eq!(proof.len(), plan.proof.total, "{name}: proof layout");

@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use zkinfer::evm::calldata::{decode_verify_return, encode_verify_call, proof_parts};
+use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
 use zkinfer::evm::runner::Evm;
 use zkinfer::evm::solc;
 use zkinfer::pipeline;
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::CalibrationOptions;
 
 const R_BE: [u8; 32] = {
     let hex = *b"30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
@@ -33,7 +33,7 @@ struct Deployed {
 
 fn deploy(name: &str) -> Deployed {
     let proved = compile_setup_prove(&test_model(name), CalibrationOptions::default());
-    let source = pipeline::solidity_verifier(&proved.build).unwrap();
+    let source = pipeline::verifier_contract::solidity_verifier(&proved.build).unwrap();
     let compiled = solc::compile(&source, "Verifier.sol", "Halo2Verifier").unwrap();
     assert!(compiled.warnings.is_empty(), "{name}: solc warnings: {:?}", compiled.warnings);
     let mut evm = Evm::new();
@@ -43,7 +43,7 @@ fn deploy(name: &str) -> Deployed {
 }
 
 fn accepts(d: &mut Deployed, proof: &[u8], instances: &[[u8; 32]]) -> (bool, u64) {
-    let out = d.evm.call(d.address, encode_verify_call(proof, instances)).unwrap();
+    let out = d.evm.call(d.address, encode_verify_words(proof, instances)).unwrap();
     (out.success && decode_verify_return(&out.output) == Some(true), out.gas_used)
 }
 
@@ -51,7 +51,7 @@ fn accepts(d: &mut Deployed, proof: &[u8], instances: &[[u8; 32]]) -> (bool, u64
 fn generated_verifier_accepts_real_proofs_and_rejects_tampering() {
     for name in ["gemm_relu", "matmul_sigmoid", "conv_pool", "arith_broadcast"] {
         let mut d = deploy(name);
-        let (proof, instances) = proof_parts(&d.proved.proof).unwrap();
+        let (proof, instances) = proof_parts(&d.proved.proof);
         let (ok, gas) = accepts(&mut d, &proof, &instances);
         assert!(ok, "{name}: the generated verifier rejected a valid proof");
         eprintln!("{name}: verify gas {gas}, runtime {} bytes, proof {} bytes", d.runtime, proof.len());
@@ -80,8 +80,8 @@ fn generated_verifier_accepts_real_proofs_and_rejects_tampering() {
 fn a_proof_for_one_model_is_rejected_by_another_models_verifier() {
     let a = deploy("gemm_relu");
     let mut b = deploy("matmul_sigmoid");
-    let (proof_a, inst_a) = proof_parts(&a.proved.proof).unwrap();
-    let (proof_b, inst_b) = proof_parts(&b.proved.proof).unwrap();
+    let (proof_a, inst_a) = proof_parts(&a.proved.proof);
+    let (proof_b, inst_b) = proof_parts(&b.proved.proof);
     assert!(accepts(&mut b, &proof_b, &inst_b).0);
     assert!(!accepts(&mut b, &proof_a, &inst_a).0);
     // Same lengths as B expects, A's content.
@@ -114,9 +114,10 @@ fn separate_verifying_key_mode_pins_the_key_by_codehash() {
     assert!(vk_source.contains("contract Halo2VerifyingKey"));
     assert!(split.source.contains("VK_CODEHASH"));
 
-    let ok = pipeline::verify_evm(&split, &a.proof).unwrap();
+    let ok = pipeline::verify_evm(&split, &a.proof.parse().unwrap()).unwrap();
     assert!(ok.valid, "split verifier rejected a valid proof: {:?}", ok.error);
-    let single = pipeline::verify_evm(&pipeline::build_verifier(&a.build, false).unwrap(), &a.proof).unwrap();
+    let single =
+        pipeline::verify_evm(&pipeline::build_verifier(&a.build, false).unwrap(), &a.proof.parse().unwrap()).unwrap();
     eprintln!(
         "verify gas: single {} / split {}; runtime {} / {}",
         single.gas_used, ok.gas_used, single.runtime_bytes, ok.runtime_bytes
@@ -127,8 +128,8 @@ fn separate_verifying_key_mode_pins_the_key_by_codehash() {
     let mut bytes = hex::decode(&tampered.proof[2..]).unwrap();
     bytes[95] ^= 1;
     tampered.proof = format!("0x{}", hex::encode(&bytes));
-    assert!(!pipeline::verify_evm(&split, &tampered).unwrap().valid);
-    assert!(!pipeline::verify_evm(&split, &b.proof).unwrap().valid);
+    assert!(!pipeline::verify_evm(&split, &tampered.parse().unwrap()).unwrap().valid);
+    assert!(!pipeline::verify_evm(&split, &b.proof.parse().unwrap()).unwrap().valid);
 
     // The verifier refuses a verifying-key contract with any other code.
     let other = pipeline::build_verifier(&b.build, true).unwrap();
@@ -138,7 +139,43 @@ fn separate_verifying_key_mode_pins_the_key_by_codehash() {
     assert!(err.message.contains("0x") || err.message.contains("revert"), "{err}");
     let right_vk = evm.deploy(&vk_code).unwrap();
     let verifier = evm.deploy(&split.creation_with_vk(right_vk.address)).unwrap();
-    let (proof, instances) = proof_parts(&a.proof).unwrap();
-    let out = evm.call(verifier.address, encode_verify_call(&proof, &instances)).unwrap();
+    let (proof, instances) = proof_parts(&a.proof);
+    let out = evm.call(verifier.address, encode_verify_words(&proof, &instances)).unwrap();
     assert!(out.success && decode_verify_return(&out.output) == Some(true));
+}
+
+/// The generated verifier states its circuit (`IZkinferCircuitInfo`): scale, packing, instance
+/// count, blocks and VK digest are the build's, for public and for hashed layouts.
+#[test]
+fn generated_verifier_states_its_circuit() {
+    use alloy::sol_types::SolCall;
+    use zkinfer::encoding::{Visibilities, Visibility};
+    use zkinfer::evm::abi::{instance_blocks, IZkinferCircuitInfo as Info};
+
+    let hashed = CalibrationOptions {
+        visibility: Visibilities { input: Visibility::Hashed, ..Visibilities::default() },
+        ..CalibrationOptions::default()
+    };
+    for (name, options) in [("conv_pool", CalibrationOptions::default()), ("gemm_relu", hashed)] {
+        let p = compile_setup_prove(&test_model(name), options);
+        let verifier = pipeline::verifier_contract::compile_verifier(&p.build).unwrap();
+        let mut evm = Evm::new();
+        let address = verifier.deploy(&mut evm).unwrap().address;
+        let mut ask = |data: Vec<u8>| {
+            let out = evm.call(address, data).unwrap();
+            assert!(out.success, "{name}: a circuit-info getter reverted");
+            out.output
+        };
+        let public = p.build.public();
+        let word = |out: Vec<u8>| alloy::primitives::U256::from_be_slice(&out);
+        assert_eq!(word(ask(Info::SCALECall {}.abi_encode())), public.scale.bits());
+        assert_eq!(word(ask(Info::PACK_BITSCall {}.abi_encode())), public.packing.map_or(0, |p| p.bits));
+        assert_eq!(word(ask(Info::NUM_INSTANCESCall {}.abi_encode())), public.num_instances);
+        let digest = hex::decode(&p.proof.vk_digest[2..]).unwrap();
+        assert_eq!(ask(Info::VK_DIGESTCall {}.abi_encode()), digest, "{name}: VK_DIGEST is setup's digest");
+        let blocks =
+            Info::instanceBlocksCall::abi_decode_returns(&ask(Info::instanceBlocksCall {}.abi_encode())).unwrap();
+        assert_eq!(blocks, instance_blocks(public), "{name}: instanceBlocks() is the build's layout");
+        assert!(!blocks.is_empty());
+    }
 }

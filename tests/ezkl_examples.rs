@@ -6,11 +6,11 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::compile_setup_prove;
-use zkinfer::evm::calldata::{decode_verify_return, encode_verify_call, proof_parts};
+use common::{compile_setup_prove, proof_parts};
+use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
 use zkinfer::evm::runner::Evm;
 use zkinfer::pipeline;
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::CalibrationOptions;
 
 fn shared_models() -> Option<PathBuf> {
     let dir = common::root().join("../shared/models/ezkl-examples");
@@ -41,12 +41,12 @@ fn ezkl_example_models_prove_and_verify() {
         assert!(p.build.settings.k <= 13, "{name}: k={} (small models should stay small)", p.build.settings.k);
 
         // The generated verifier, in the EVM: accepts the proof, rejects every altered word.
-        let verifier = pipeline::compile_verifier(&p.build).unwrap();
+        let verifier = pipeline::verifier_contract::compile_verifier(&p.build).unwrap();
         let mut evm = Evm::new();
         let address = verifier.deploy(&mut evm).unwrap().address;
-        let (proof, instances) = proof_parts(&p.proof).unwrap();
+        let (proof, instances) = proof_parts(&p.proof);
         let mut accepts = |proof: &[u8], instances: &[[u8; 32]]| {
-            let out = evm.call(address, encode_verify_call(proof, instances)).unwrap();
+            let out = evm.call(address, encode_verify_words(proof, instances)).unwrap();
             out.success && decode_verify_return(&out.output) == Some(true)
         };
         assert!(accepts(&proof, &instances), "{name}: EVM verifier rejected a valid proof");

@@ -18,10 +18,9 @@ use alloy::sol;
 use alloy::sol_types::{SolCall, SolEvent};
 use serde_json::Value;
 
-use zkinfer::chain::bindings::{IAIRiskVault, IZkinferAIGCNFT, IZkinferVerifier};
 use zkinfer::chain::rpc::Chain;
+use zkinfer::evm::abi::{IAIRiskVault, IZkinferAIGCNFT, IZkinferVerifier};
 use zkinfer::pipeline::Build;
-use zkinfer::quantise::calibrate::fixed_point_inputs;
 use zkinfer::testing::anvil::{forge_script, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY};
 use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
 
@@ -118,11 +117,11 @@ async fn check_epoch(chain: &Chain, vault: Address, build: &Build, epoch: u64) -
     let at = BlockId::number(block);
     let features = v.currentFeatures().block(at).call().await.unwrap();
     let features: Vec<i64> = features.iter().map(|f| i64::try_from(*f).unwrap()).collect();
-    let inputs = fixed_point_inputs(&features, build.settings.scale);
-    let circuit = build.circuit_for(&inputs).unwrap();
+    let inputs = vec![features.iter().map(|&f| f as i128).collect::<Vec<_>>()];
+    let circuit = build.circuit_for(&inputs, Default::default()).unwrap();
     let outputs = circuit.layout.outputs[0].clone();
-    let packing = build.settings.layout.packing.unwrap();
-    let word = U256::from_be_bytes(zkinfer::proof::transcript::fr_to_be_bytes(&packing.pack(&outputs)[0]));
+    let packing = build.public().packing.unwrap();
+    let word = zkinfer::encoding::field::to_word(&packing.pack(&outputs)[0]);
     let before = v.previewRiskUpdate(word).block(BlockId::number(block - 1)).call().await.unwrap();
     assert_eq!((before.newLtv, before.newRate), (new_ltv, new_rate), "epoch {epoch}: the update is not the model's");
     assert_eq!(v.maxLtv().block(at).call().await.unwrap(), new_ltv);
@@ -446,11 +445,12 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
     zkinfer::pipeline::compile(&zkinfer::pipeline::CompileRequest {
         model: &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/defi-vault/model/network.onnx"),
         calibration: &zkinfer::testing::evm_fixtures::vault_calibration(),
-        options: zkinfer::quantise::calibrate::CalibrationOptions {
+        options: zkinfer::pipeline::CalibrationOptions {
             lanes: Some(build.settings.layout.lanes + 2),
             ..Default::default()
         },
         out_dir: &other,
+        like: None,
     })
     .unwrap();
     let other_build = Build::open(&other).unwrap();
@@ -481,8 +481,9 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contracts/test/fixtures/vault_risk.proof.json"),
     )
     .unwrap();
-    let (proof, words) = zkinfer::evm::calldata::proof_parts(&fixture).unwrap();
-    let mut instances: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+    let parsed = fixture.parse().unwrap();
+    let proof = parsed.bytes;
+    let mut instances: Vec<U256> = parsed.instances.iter().map(zkinfer::encoding::field::to_word).collect();
 
     // `zkinfer mint-aigc` on the NFT stack, with a prompt no fixture has.
     let nft_stack = forge_script("script/DeployNFT.s.sol", &anvil.url).unwrap();
@@ -524,8 +525,9 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         let content = zkinfer::chain::aigc::aigc_data(&pixels).unwrap();
         assert_eq!(n.aigcDataHash(token).call().await.unwrap(), keccak256(&content));
         // The pixels are the model's output on the prompt's features.
-        let features = zkinfer::chain::aigc::prompt_features(prompt.as_bytes(), aigc.settings.scale);
-        let circuit = aigc.circuit_for(&fixed_point_inputs(&features, aigc.settings.scale)).unwrap();
+        let features = zkinfer::chain::aigc::prompt_features(prompt.as_bytes(), aigc.scale());
+        let fixed = vec![features.iter().map(|&f| f as i128).collect::<Vec<_>>()];
+        let circuit = aigc.circuit_for(&fixed, Default::default()).unwrap();
         let expected: Vec<i64> = circuit.layout.outputs[0].iter().map(|&v| v as i64).collect();
         assert_eq!(pixels, expected);
         // The local commitment is the contract's.

@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
+use zkinfer::encoding::{Side, Visibilities, Visibility};
 use zkinfer::error::ErrorKind;
-use zkinfer::pipeline;
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::{self, CalibrationOptions};
 
 /// The operator-coverage models (see src/testing/test_models.rs for what each one exercises).
 const MODELS: &[&str] =
@@ -53,15 +53,15 @@ fn check_valid_and_tampering(name: &str, options: CalibrationOptions) {
         let mut word = hex::decode(&file.instances[last][2..]).unwrap();
         word[31] ^= 0x02;
         file.instances[last] = format!("0x{}", hex::encode(&word));
-        if p.build.settings.visibility.output == zkinfer::artifacts::Visibility::Public {
-            let unit = (1u64 << p.build.settings.scale) as f64;
-            let v = pipeline::instance_to_i128(
-                &zkinfer::proof::transcript::fr_from_be_bytes(&word.clone().try_into().unwrap()).unwrap(),
+        if p.build.public().visibility.output == Visibility::Public && p.build.public().packing.is_none() {
+            let v = zkinfer::encoding::field::to_i128(
+                &zkinfer::encoding::field::fr_from_be_bytes(&word.clone().try_into().unwrap()).unwrap(),
             )
             .unwrap();
             let lo = file.outputs.len() - 1;
             let li = file.outputs[lo].len() - 1;
-            file.outputs[lo][li] = v as f64 / unit;
+            file.outputs[lo][li] = p.build.scale().to_float(v);
+            file.outputs_fixed[lo][li] = v as i64;
         }
         let err = pipeline::verify(&p.build, &file, params, &vk).expect_err("changed instance accepted");
         assert_eq!(err.kind, ErrorKind::InvalidProof);
@@ -77,12 +77,17 @@ fn every_operator_model_proves_and_rejects_tampering() {
 
 #[test]
 fn private_inputs_and_private_outputs() {
-    let private_in = CalibrationOptions { public_inputs: false, ..CalibrationOptions::default() };
-    check_valid_and_tampering("gemm_relu", private_in);
-    let private_out = CalibrationOptions { public_outputs: false, ..CalibrationOptions::default() };
-    let p = compile_setup_prove(&test_model("conv_pool"), private_out);
-    let blocks = &p.build.settings.instances;
-    assert!(blocks.len() == 1 && blocks[0].kind == "input" && blocks[0].values == 36, "only the 6x6 input is public");
+    let private = |input, output| CalibrationOptions {
+        visibility: Visibilities { input, output, ..Visibilities::default() },
+        ..CalibrationOptions::default()
+    };
+    check_valid_and_tampering("gemm_relu", private(Visibility::Private, Visibility::Public));
+    let p = compile_setup_prove(&test_model("conv_pool"), private(Visibility::Public, Visibility::Private));
+    let blocks = &p.build.public().blocks;
+    assert!(
+        blocks.len() == 1 && blocks[0].side == Side::Input && blocks[0].values == 36,
+        "only the 6x6 input is public"
+    );
     assert_eq!(p.proof.instances.len(), blocks[0].len);
     let vk = p.build.vk().unwrap();
     pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
@@ -121,8 +126,8 @@ fn a_proof_for_one_model_is_rejected_by_another() {
 #[test]
 fn inputs_outside_the_calibrated_range_are_an_error_naming_the_layer() {
     let p = compile_setup_prove(&test_model("gemm_relu"), CalibrationOptions::default());
-    let huge: Vec<Vec<f64>> = p.inputs.iter().map(|v| v.iter().map(|x| x * 1000.0).collect()).collect();
-    let err = pipeline::prove(&p.build, &p.prover, &huge).map(|_| ()).unwrap_err();
+    let huge: Vec<Vec<i128>> = p.fixed.iter().map(|v| v.iter().map(|x| x * 1000).collect()).collect();
+    let err = pipeline::prove(&p.build, &p.prover, &huge, Default::default()).map(|_| ()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input);
     assert!(err.message.contains("outside the circuit's range"), "{err}");
     assert!(err.message.contains("layer '"), "{err}");
@@ -134,14 +139,15 @@ fn verify_reports_only_what_the_proof_binds() {
     let vk = p.build.vk().unwrap();
     let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
     assert!(v.insecure_srs, "dev SRS keys are flagged");
-    assert_eq!(v.outputs, p.proof.outputs);
-    let unit = (1u64 << p.build.settings.scale) as f64;
-    for (bound, given) in v.inputs[0].iter().zip(&p.inputs[0]) {
-        assert!((bound - given).abs() <= 0.5 / unit, "bound input {bound} vs given {given}");
+    assert_eq!(p.build.scale().dequantise(&v.outputs), p.proof.outputs);
+    let scale = p.build.scale();
+    for (&bound, given) in v.inputs[0].iter().zip(&p.inputs[0]) {
+        let bound = scale.to_float(bound);
+        assert!((bound - given).abs() <= 0.5 / scale.unit(), "bound input {bound} vs given {given}");
     }
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
-    let mut other = p.inputs.clone();
-    other[0][0] += 0.25;
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.fixed, Default::default()).unwrap();
+    let mut other = p.fixed.clone();
+    other[0][0] += scale.one() / 4;
     let err = pipeline::check_public_inputs(&p.build, &p.proof, &other, Default::default()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidProof);
 
@@ -159,7 +165,10 @@ fn verify_reports_only_what_the_proof_binds() {
 
 #[test]
 fn private_outputs_are_not_written_to_the_proof_file() {
-    let opts = CalibrationOptions { public_outputs: false, ..CalibrationOptions::default() };
+    let opts = CalibrationOptions {
+        visibility: Visibilities { output: Visibility::Private, ..Visibilities::default() },
+        ..CalibrationOptions::default()
+    };
     let p = compile_setup_prove(&test_model("gemm_relu"), opts);
     assert!(p.proof.outputs.is_empty() && p.proof.outputs_fixed.is_empty());
     let vk = p.build.vk().unwrap();
@@ -177,21 +186,21 @@ fn unpacked_instances_one_per_value() {
     assert_eq!(p.proof.instances.len(), 36 + 2, "6x6 input and two outputs, one instance each");
     let vk = p.build.vk().unwrap();
     let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
-    assert_eq!(v.outputs, p.proof.outputs);
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
+    assert_eq!(p.build.scale().dequantise(&v.outputs), p.proof.outputs);
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.fixed, Default::default()).unwrap();
 }
 
 #[test]
 fn packed_instances_decode_to_the_same_values() {
     let p = compile_setup_prove(&test_model("conv_pool"), CalibrationOptions::default());
-    let packing = p.build.settings.layout.packing.expect("packing is the default");
+    let packing = p.build.public().packing.expect("packing is the default");
     assert_eq!(p.proof.instances.len(), packing.words(36) + packing.words(2));
     let vk = p.build.vk().unwrap();
     let v = pipeline::verify(&p.build, &p.proof, &p.prover.params, &vk).unwrap();
-    assert_eq!(v.outputs, p.proof.outputs);
+    assert_eq!(p.build.scale().dequantise(&v.outputs), p.proof.outputs);
     assert_eq!(v.inputs[0].len(), 36);
-    pipeline::check_public_inputs(&p.build, &p.proof, &p.inputs, Default::default()).unwrap();
-    let mut other = p.inputs.clone();
-    other[0][35] -= 0.5;
+    pipeline::check_public_inputs(&p.build, &p.proof, &p.fixed, Default::default()).unwrap();
+    let mut other = p.fixed.clone();
+    other[0][35] -= p.build.scale().one() / 2;
     assert!(pipeline::check_public_inputs(&p.build, &p.proof, &other, Default::default()).is_err());
 }

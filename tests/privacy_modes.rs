@@ -7,22 +7,32 @@ mod common;
 use common::*;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
-use zkinfer::artifacts::{hex0x, ProofFile, Visibility};
-use zkinfer::pipeline::{self, Build, CompileRequest, Prover, SrsSource};
-use zkinfer::proof::transcript::fr_to_be_bytes;
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::artifacts::{fr_hex, ProofFile};
+use zkinfer::encoding::commitment::{commit_params, commit_values};
+use zkinfer::encoding::{ParamVisibility, Side, Visibilities, Visibility};
+use zkinfer::pipeline::commit::input_commitment;
+use zkinfer::pipeline::verifier_contract::compile_verifier;
+use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
 
 fn hashed(inputs: bool, outputs: bool) -> CalibrationOptions {
+    let v = |h: bool| if h { Visibility::Hashed } else { Visibility::Public };
     CalibrationOptions {
-        public_inputs: !inputs,
-        public_outputs: !outputs,
-        hashed_inputs: inputs,
-        hashed_outputs: outputs,
+        visibility: Visibilities { input: v(inputs), output: v(outputs), ..Visibilities::default() },
         ..CalibrationOptions::default()
     }
 }
 
-fn setup(model: &std::path::Path, options: CalibrationOptions) -> (tempfile::TempDir, Build, Prover, Vec<Vec<f64>>) {
+/// Proves fixed-point `inputs` with `salt`: the proof file and the outputs.
+fn prove(build: &Build, prover: &Prover, inputs: &[Vec<i128>], salt: Fr) -> (ProofFile, Vec<Vec<i128>>) {
+    let p = pipeline::prove(build, prover, inputs, salt).unwrap();
+    (p.file, p.outputs)
+}
+
+fn verify_evm(verifier: &pipeline::CompiledVerifier, file: &ProofFile) -> bool {
+    pipeline::verify_evm(verifier, &file.parse().unwrap()).unwrap().valid
+}
+
+fn setup(model: &std::path::Path, options: CalibrationOptions) -> (tempfile::TempDir, Build, Prover, Vec<Vec<i128>>) {
     init_cache();
     let dir = tempfile::tempdir().unwrap();
     let input = model.join("input.json");
@@ -31,12 +41,14 @@ fn setup(model: &std::path::Path, options: CalibrationOptions) -> (tempfile::Tem
         calibration: std::slice::from_ref(&input),
         options,
         out_dir: dir.path(),
+        like: None,
     })
     .unwrap();
     let build = Build::open(dir.path()).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();
     let prover = Prover::load(&build).unwrap();
     let inputs = zkinfer::model::input_file::read_inputs(&input).unwrap().values;
+    let inputs = build.scale().quantise(&inputs);
     (dir, build, prover, inputs)
 }
 
@@ -46,47 +58,47 @@ fn verifies_in_rust(build: &Build, prover: &Prover, file: &ProofFile) -> bool {
 
 fn with_instance(file: &ProofFile, index: usize, value: Fr) -> ProofFile {
     let mut f = file.clone();
-    f.instances[index] = hex0x(&fr_to_be_bytes(&value));
+    f.instances[index] = fr_hex(&value);
     f
 }
 
 /// Nudges one input value by one fixed-point step.
-fn nudged(inputs: &[Vec<f64>], scale: u32) -> Vec<Vec<f64>> {
+fn nudged(inputs: &[Vec<i128>]) -> Vec<Vec<i128>> {
     let mut other = inputs.to_vec();
-    other[0][0] += 1.0 / (1u64 << scale) as f64;
+    other[0][0] += 1;
     other
 }
 
 fn check_hashed_inputs(model: &str) {
     let (_dir, build, prover, inputs) = setup(&test_model_or_example(model), hashed(true, false));
-    assert_eq!(build.settings.visibility.input, Visibility::Hashed);
-    let block = &build.settings.instances[0];
-    assert_eq!((block.kind.as_str(), block.len, block.commitment.as_deref()), ("input", 1, Some("poseidon")));
+    assert_eq!(build.public().visibility.input, Visibility::Hashed);
+    let block = &build.public().blocks[0];
+    assert_eq!((block.side, block.len, block.commitment.is_some()), (Side::Input, 1, true));
     let salt = Fr::from(0x5a17u64);
-    let (file, _) = pipeline::prove_with(&build, &prover, &inputs, salt).unwrap();
+    let (file, _) = prove(&build, &prover, &inputs, salt);
     // The exposed commitment is the one anyone recomputes from the values and the salt.
-    let pinned = pipeline::input_commitment(&build, &inputs, salt).unwrap();
-    assert_eq!(file.instances[0], hex0x(&fr_to_be_bytes(&pinned)));
+    let pinned = input_commitment(&build, &inputs, salt).unwrap();
+    assert_eq!(file.instances[0], fr_hex(&pinned));
     assert!(verifies_in_rust(&build, &prover, &file));
     pipeline::check_public_inputs(&build, &file, &inputs, salt).unwrap();
     assert!(pipeline::check_public_inputs(&build, &file, &inputs, Fr::ZERO).is_err(), "another salt");
-    let verifier = pipeline::compile_verifier(&build).unwrap();
-    assert!(pipeline::verify_evm(&verifier, &file).unwrap().valid);
+    let verifier = compile_verifier(&build).unwrap();
+    assert!(verify_evm(&verifier, &file));
 
     // One private input differs: the honest proof of it carries another commitment, so against
     // the pinned one it fails, in Rust and in the EVM.
-    let other = nudged(&inputs, build.settings.scale);
-    let (forged, _) = pipeline::prove_with(&build, &prover, &other, salt).unwrap();
+    let other = nudged(&inputs);
+    let (forged, _) = prove(&build, &prover, &other, salt);
     assert_ne!(forged.instances[0], file.instances[0]);
     assert!(verifies_in_rust(&build, &prover, &forged), "a proof of other inputs is valid for its own commitment");
     let against_pin = with_instance(&forged, 0, pinned);
     assert!(!verifies_in_rust(&build, &prover, &against_pin));
-    assert!(!pipeline::verify_evm(&verifier, &against_pin).unwrap().valid);
+    assert!(!verify_evm(&verifier, &against_pin));
     assert!(pipeline::check_public_inputs(&build, &forged, &inputs, salt).is_err());
     // And the honest proof does not verify for any other commitment.
     let shifted = with_instance(&file, 0, pinned + Fr::ONE);
     assert!(!verifies_in_rust(&build, &prover, &shifted));
-    assert!(!pipeline::verify_evm(&verifier, &shifted).unwrap().valid);
+    assert!(!verify_evm(&verifier, &shifted));
 }
 
 fn test_model_or_example(name: &str) -> std::path::PathBuf {
@@ -112,34 +124,31 @@ fn hashed_inputs_conv_pool() {
 fn hashed_outputs_bind_the_outputs() {
     let (_dir, build, prover, inputs) = setup(&test_model("gemm_relu"), hashed(false, true));
     let salt = Fr::from(99u64);
-    let (file, outputs) = pipeline::prove_with(&build, &prover, &inputs, salt).unwrap();
+    let (file, outputs) = prove(&build, &prover, &inputs, salt);
     assert!(file.outputs.is_empty() && file.outputs_fixed.is_empty(), "hashed outputs stay out of the proof file");
-    let at = build.settings.instances.iter().find(|b| b.kind == "output").unwrap().offset;
-    let pinned = pipeline::commitment(&outputs, salt, true);
-    assert_eq!(file.instances[at], hex0x(&fr_to_be_bytes(&pinned)));
+    let at = build.public().commitment(Side::Output).unwrap().offset;
+    let pinned = commit_values(&outputs, salt, Side::Output);
+    assert_eq!(file.instances[at], fr_hex(&pinned));
     let verified = pipeline::verify(&build, &file, &prover.params, &build.vk().unwrap()).unwrap();
-    assert_eq!(verified.output_commitment.as_deref(), Some(file.instances[at].as_str()));
+    assert_eq!(verified.output_commitment, Some(pinned));
     assert!(verified.outputs.is_empty());
     // Claiming other outputs means another commitment: refused.
     let mut other = outputs.clone();
     other[0][0] += 1;
-    let claimed = with_instance(&file, at, pipeline::commitment(&other, salt, true));
+    let claimed = with_instance(&file, at, commit_values(&other, salt, Side::Output));
     assert!(!verifies_in_rust(&build, &prover, &claimed));
-    let verifier = pipeline::compile_verifier(&build).unwrap();
-    assert!(pipeline::verify_evm(&verifier, &file).unwrap().valid);
-    assert!(!pipeline::verify_evm(&verifier, &claimed).unwrap().valid);
+    let verifier = compile_verifier(&build).unwrap();
+    assert!(verify_evm(&verifier, &file));
+    assert!(!verify_evm(&verifier, &claimed));
 }
 
 #[test]
 fn both_sides_hashed() {
     let (_dir, build, prover, inputs) = setup(&test_model("matmul_sigmoid"), hashed(true, true));
-    assert_eq!(build.settings.num_instances, 2);
-    let (file, outputs) = pipeline::prove_with(&build, &prover, &inputs, Fr::from(7u64)).unwrap();
-    assert_eq!(
-        file.instances[0],
-        hex0x(&fr_to_be_bytes(&pipeline::input_commitment(&build, &inputs, Fr::from(7u64)).unwrap()))
-    );
-    assert_eq!(file.instances[1], hex0x(&fr_to_be_bytes(&pipeline::commitment(&outputs, Fr::from(7u64), true))));
+    assert_eq!(build.public().num_instances, 2);
+    let (file, outputs) = prove(&build, &prover, &inputs, Fr::from(7u64));
+    assert_eq!(file.instances[0], fr_hex(&input_commitment(&build, &inputs, Fr::from(7u64)).unwrap()));
+    assert_eq!(file.instances[1], fr_hex(&commit_values(&outputs, Fr::from(7u64), Side::Output)));
     assert!(verifies_in_rust(&build, &prover, &file));
     // Swapping the two commitments is not a valid statement.
     let mut swapped = file.clone();
@@ -152,20 +161,23 @@ fn both_sides_hashed() {
 /// that pinned the first model's commitment rejects the second model's proofs.
 #[test]
 fn hashed_params_pin_the_model_not_the_verifier() {
-    let options = CalibrationOptions { hashed_params: true, ..CalibrationOptions::default() };
+    let options = CalibrationOptions {
+        visibility: Visibilities { params: ParamVisibility::Hashed, ..Visibilities::default() },
+        ..CalibrationOptions::default()
+    };
     let (_dir, build, prover, inputs) = setup(&test_model("gemm_relu"), options);
-    assert_eq!(build.settings.visibility.params, "hashed");
-    let block = build.settings.instances.iter().find(|b| b.kind == "params").unwrap();
+    assert!(build.public().visibility.hashed_params());
+    let block = build.public().commitment(Side::Params).unwrap();
     let at = block.offset;
-    assert_eq!(block.values, zkinfer::circuit::compile::param_values(&build.qgraph).len());
-    let pinned = pipeline::param_commitment(&build.qgraph);
-    assert_eq!(build.settings.param_commitment.as_deref(), Some(hex0x(&fr_to_be_bytes(&pinned)).as_str()));
-    let file = pipeline::prove(&build, &prover, &inputs).unwrap();
-    assert_eq!(file.instances[at], hex0x(&fr_to_be_bytes(&pinned)), "the proof exposes the model's commitment");
+    assert_eq!(block.values, build.qgraph.param_values().len());
+    let pinned = commit_params(&build.qgraph.param_values());
+    assert_eq!(build.settings.param_commitment.as_deref(), Some(fr_hex(&pinned).as_str()));
+    let (file, _) = prove(&build, &prover, &inputs, Fr::ZERO);
+    assert_eq!(file.instances[at], fr_hex(&pinned), "the proof exposes the model's commitment");
     let verified = pipeline::verify(&build, &file, &prover.params, &build.vk().unwrap()).unwrap();
-    assert_eq!(verified.param_commitment.as_deref(), Some(file.instances[at].as_str()));
-    let verifier = pipeline::compile_verifier(&build).unwrap();
-    assert!(pipeline::verify_evm(&verifier, &file).unwrap().valid);
+    assert_eq!(verified.param_commitment, Some(pinned));
+    let verifier = compile_verifier(&build).unwrap();
+    assert!(verify_evm(&verifier, &file));
 
     // The same architecture with one weight changed: the verifying key does not move...
     let mut other = Build::open(build.dir.as_path()).unwrap();
@@ -181,14 +193,14 @@ fn hashed_params_pin_the_model_not_the_verifier() {
     };
     assert_eq!(keys(&other), keys(&build), "weights must not reach the verifying key");
     // ...so the other model's honest proof verifies, with its own commitment...
-    let theirs = pipeline::prove(&other, &prover, &inputs).unwrap();
-    let other_pin = pipeline::param_commitment(&other.qgraph);
+    let (theirs, _) = prove(&other, &prover, &inputs, Fr::ZERO);
+    let other_pin = commit_params(&other.qgraph.param_values());
     assert_ne!(other_pin, pinned);
-    assert_eq!(theirs.instances[at], hex0x(&fr_to_be_bytes(&other_pin)));
+    assert_eq!(theirs.instances[at], fr_hex(&other_pin));
     assert!(verifies_in_rust(&build, &prover, &theirs));
-    assert!(pipeline::verify_evm(&verifier, &theirs).unwrap().valid);
+    assert!(verify_evm(&verifier, &theirs));
     // ...and against the pinned model's commitment it fails, in Rust and in the EVM.
     let against_pin = with_instance(&theirs, at, pinned);
     assert!(!verifies_in_rust(&build, &prover, &against_pin));
-    assert!(!pipeline::verify_evm(&verifier, &against_pin).unwrap().valid);
+    assert!(!verify_evm(&verifier, &against_pin));
 }

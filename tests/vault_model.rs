@@ -22,15 +22,15 @@ fn vault_risk_model_proves_and_verifies_on_chain() {
     let prover = Prover::load(&build).unwrap();
     // The sample state and the most extreme one (every feature at its range end).
     for input in [&calibration[0], &calibration[2]] {
-        let inputs = read_inputs(input).unwrap().values;
-        let proof = pipeline::prove(&build, &prover, &inputs).unwrap();
+        let inputs = build.scale().quantise(&read_inputs(input).unwrap().values);
+        let proof = pipeline::prove(&build, &prover, &inputs, Default::default()).unwrap().file;
         let vk = build.vk().unwrap();
         pipeline::verify(&build, &proof, &prover.params, &vk).unwrap();
         let y = &proof.outputs[0];
         assert!(y.iter().all(|v| (0.0..=1.0).contains(v)), "sigmoid outputs: {y:?}");
     }
-    let inputs = read_inputs(&calibration[0]).unwrap().values;
-    let proof = pipeline::prove(&build, &prover, &inputs).unwrap();
-    let evm = pipeline::verify_evm(&pipeline::compile_verifier(&build).unwrap(), &proof).unwrap();
+    let inputs = build.scale().quantise(&read_inputs(&calibration[0]).unwrap().values);
+    let proof = pipeline::prove(&build, &prover, &inputs, Default::default()).unwrap().proof;
+    let evm = pipeline::verify_evm(&pipeline::verifier_contract::compile_verifier(&build).unwrap(), &proof).unwrap();
     assert!(evm.valid, "{:?}", evm.error);
 }

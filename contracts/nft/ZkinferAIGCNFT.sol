@@ -3,10 +3,12 @@ pragma solidity ^0.8.24;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
-import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {ZkinferConsumer} from "../ZkinferConsumer.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
 import {IERC7007} from "./IERC7007.sol";
+import {IZkinferAIGCNFT} from "./IZkinferAIGCNFT.sol";
 
 /// @title An ERC-7007 collection of images proven to come from one zkinfer model
 /// @notice Every token is a prompt (`tokenId = uint256(keccak256(prompt))`, so each prompt is minted
@@ -31,39 +33,49 @@ import {IERC7007} from "./IERC7007.sol";
 ///   a word): instance 0 is the input word (the 4 features), then {OUTPUT_WORDS} words holding the 64
 ///   pixel values in order. See {expectedInstances}.
 ///
+/// {SCALE} and {PACK_BITS} are the verifier's (`IZkinferCircuitInfo.SCALE()` and `PACK_BITS()`, read
+/// at deployment), and the constructor requires the verifier's instance layout (`instanceBlocks()`)
+/// to be exactly the one above: the 4 features in one public packed word at instance 0, the 64 pixels
+/// in {OUTPUT_WORDS} public packed words after it.
+///
 /// The owner ({ZkinferConsumer}, {Ownable2Step}) can only rotate the model's verifier, behind a
-/// timelock; it cannot mint, move tokens or change AIGC data. A rotation must keep the layout above.
+/// timelock; it cannot mint, move tokens or change AIGC data. A rotation must keep the layout above:
+/// a proposed verifier whose circuit states another scale, packing width or instance layout is
+/// rejected at once (`CircuitMismatch`).
+///
+/// The external surface is declared in {IZkinferAIGCNFT} (plus {IERC7007}, ERC-721 and
+/// `IZkinferConsumer`).
 /// @dev Only keccak256(aigcData) is stored ({aigcDataHash}); the image itself is in the
 /// {AigcDataPublished} event (the standard's {AigcData} event logs only its hash, as an indexed topic)
 /// and in the transaction's calldata. The prompt is in {PromptRevealed}.
-contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
+contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
     // ------------------------------------------------------------------------------------------
     // Constants and immutables
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The number of model inputs (prompt features).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public constant FEATURE_COUNT = 4;
-    /// @notice The number of model outputs (pixels of the 8x8 image).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public constant PIXEL_COUNT = 64;
-    /// @notice The length of `aigcData`: {PIXEL_COUNT} values of 2 bytes (int16).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public constant AIGC_DATA_LENGTH = 128;
-    /// @notice The largest {SCALE} accepted: 2^SCALE (a full-white pixel) must fit an int16.
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public constant MAX_SCALE = 14;
-    /// @notice The largest {PACK_BITS} accepted: the 4 features must fit the one input word
-    /// (`252 / PACK_BITS >= 4`).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public constant MAX_PACK_BITS = 63;
-    /// @notice The minimum age, in blocks, of a commitment at {mint}: a commitment made in block `b`
-    /// can be revealed from block `b + MIN_COMMITMENT_AGE` on.
+    /// @inheritdoc IZkinferAIGCNFT
+    /// @dev A commitment made in block `b` can be revealed from block `b + MIN_COMMITMENT_AGE` on.
     uint256 public constant MIN_COMMITMENT_AGE = 1;
-    /// @notice The maximum age, in blocks, of a commitment at {mint}: a commitment made in block `b`
-    /// can be revealed up to block `b + MAX_COMMITMENT_AGE` (about a day at 12-second blocks).
+    /// @inheritdoc IZkinferAIGCNFT
+    /// @dev A commitment made in block `b` can be revealed up to block `b + MAX_COMMITMENT_AGE` (about a
+    /// day at 12-second blocks).
     uint256 public constant MAX_COMMITMENT_AGE = 7200;
 
-    /// @notice Fractional bits of the model's fixed-point inputs and outputs (e.g. 7).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public immutable SCALE;
-    /// @notice The model's range bits: the packing width of its public instances (e.g. 12).
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public immutable PACK_BITS;
-    /// @notice The number of packed instances holding the 64 pixels: `ceil(64 / (252 / PACK_BITS))`.
+    /// @inheritdoc IZkinferAIGCNFT
     uint256 public immutable OUTPUT_WORDS;
 
     /// @dev 2^(PACK_BITS - 1): packable values are in `[-_HALF_RANGE, _HALF_RANGE)`.
@@ -79,72 +91,26 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     mapping(uint256 tokenId => bytes32 dataHash) private _aigcDataHashes;
 
     // ------------------------------------------------------------------------------------------
-    // Errors and events
-    // ------------------------------------------------------------------------------------------
-
-    /// @notice `scale` and `packBits` do not describe a usable model: it needs `scale <= 14` (int16
-    /// pixels), `scale + 2 <= packBits` (the value 2^scale must be packable) and `packBits <= 63`
-    /// (4 features in one word).
-    error InvalidModelConfig(uint256 scale, uint256 packBits);
-    /// @notice `committer` has no commitment `commitment` (wrong prompt, salt or sender, or already used).
-    error CommitmentNotFound(address committer, bytes32 commitment);
-    /// @notice The commitment can only be revealed from block `revealableAt` on.
-    error CommitmentTooRecent(bytes32 commitment, uint256 revealableAt);
-    /// @notice The commitment could only be revealed up to block `expiredAfter`; commit again.
-    error CommitmentExpired(bytes32 commitment, uint256 expiredAfter);
-    /// @notice The prompt of token `tokenId` has already been minted.
-    error PromptAlreadyMinted(uint256 tokenId);
-    /// @notice `tokenId` is not the token of the prompt given (`promptTokenId = keccak256(prompt)`).
-    error PromptMismatch(uint256 tokenId, uint256 promptTokenId);
-    /// @notice Token `tokenId` already has its AIGC data.
-    error AigcDataAlreadyAdded(uint256 tokenId);
-    /// @notice `aigcData` is `length` bytes long, not {AIGC_DATA_LENGTH}.
-    error InvalidAigcDataLength(uint256 length);
-    /// @notice Pixel `index` of `aigcData` has the value `value`, which cannot be packed at
-    /// {PACK_BITS} bits, so no proof can carry it.
-    error PixelOutOfRange(uint256 index, int256 value);
-
-    /// @notice `committer` committed to `commitment` in block `blockNumber` (see {commit}).
-    /// @param committer The account that can reveal it.
-    /// @param commitment `keccak256(abi.encode(committer, prompt, salt))`.
-    /// @param blockNumber The block of the commitment.
-    event Committed(address indexed committer, bytes32 indexed commitment, uint256 blockNumber);
-    /// @notice `owner` revealed `commitment` and minted token `tokenId` for `prompt`.
-    /// @param tokenId `uint256(keccak256(prompt))`.
-    /// @param owner The committer, the token's first owner.
-    /// @param commitment The commitment used (now deleted).
-    /// @param prompt The prompt.
-    event PromptRevealed(uint256 indexed tokenId, address indexed owner, bytes32 indexed commitment, bytes prompt);
-    /// @notice Token `tokenId`'s proven AIGC data (the full bytes, which {AigcData} logs only as a hash).
-    /// @param tokenId The token.
-    /// @param aigcData The 64 pixels, `abi.encodePacked` as int16.
-    event AigcDataPublished(uint256 indexed tokenId, bytes aigcData);
-
-    // ------------------------------------------------------------------------------------------
     // Construction
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Deploys the collection for one model.
-    /// @dev Reverts with {InvalidModelConfig} for an unusable `scale_` / `packBits_`, and with the
-    /// {ZkinferConsumer} errors for a bad verifier, codehash, rotation delay or owner. The pinned
-    /// instance count is `1 + ceil(64 / (252 / packBits_))` (5 for packBits 12).
-    /// @param verifier_ The model's zkinfer-generated verifier.
+    /// @notice Deploys the collection for the model `verifier_` verifies; {SCALE} and {PACK_BITS} are
+    /// the verifier's `SCALE()` and `PACK_BITS()`.
+    /// @dev Reverts with `MissingCircuitInfo` if the verifier does not state its circuit
+    /// (`IZkinferCircuitInfo`), with {InvalidModelConfig} if its scale and packing width are unusable,
+    /// with `CircuitMismatch` if its instance layout is not the collection's (see {_checkVerifier}),
+    /// and with the {ZkinferConsumer} errors for a bad verifier, codehash, rotation delay or owner.
+    /// The pinned instance count is `1 + ceil(64 / (252 / PACK_BITS))` (5 for packBits 12 or 13).
+    /// @param verifier_ The model's zkinfer-generated verifier (implements `IZkinferCircuitInfo`).
     /// @param codehash_ The keccak256 of the verifier's runtime code (must match).
-    /// @param scale_ Fractional bits of the model's fixed-point inputs and outputs (at most 14).
-    /// @param packBits_ The model's range bits (packing width), in `[scale_ + 2, 63]`.
     /// @param rotationDelay_ The timelock of verifier rotations, in seconds.
     /// @param initialOwner The owner, who can only rotate the verifier.
-    constructor(
-        IZkinferVerifier verifier_,
-        bytes32 codehash_,
-        uint256 scale_,
-        uint256 packBits_,
-        uint256 rotationDelay_,
-        address initialOwner
-    )
+    constructor(IZkinferVerifier verifier_, bytes32 codehash_, uint256 rotationDelay_, address initialOwner)
         ERC721("zkinfer AIGC", "ZKAIGC")
-        ZkinferConsumer(verifier_, codehash_, _instanceCount(scale_, packBits_), rotationDelay_, initialOwner)
+        ZkinferConsumer(verifier_, codehash_, _instanceCount(verifier_), rotationDelay_, initialOwner)
     {
+        // _instanceCount checked both; the ZkinferConsumer constructor checked the layout.
+        (uint256 scale_, uint256 packBits_) = _circuitInfo(verifier_);
         SCALE = scale_;
         PACK_BITS = packBits_;
         OUTPUT_WORDS = ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
@@ -157,18 +123,17 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     // Commit-reveal minting
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Commits to minting a prompt, without revealing it.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev `commitment` must be `keccak256(abi.encode(msg.sender, prompt, salt))` with a secret,
     /// random `salt` (see {commitmentOf}; compute it locally, as a transaction would reveal the prompt).
     /// Commitments are kept per sender, so nobody can use, block or overwrite another account's
     /// commitment; committing again to the same value restarts its clock. Emits {Committed}.
-    /// @param commitment The hash of the sender, the prompt and the salt.
     function commit(bytes32 commitment) external {
         _commitments[msg.sender][commitment] = block.number;
         emit Committed(msg.sender, commitment, block.number);
     }
 
-    /// @notice Reveals a commitment and mints the prompt's token to the sender (the committer).
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev Why commit-reveal: `mint` shows the prompt to the mempool, but it only succeeds for an
     /// account holding a commitment to that prompt made at least {MIN_COMMITMENT_AGE} block before.
     /// A front-runner who learns the prompt from a pending `mint` has no such commitment (the
@@ -182,9 +147,6 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     /// {CommitmentExpired}, and like OpenZeppelin's `_safeMint` if the sender is a contract that does
     /// not accept ERC-721 tokens. Deletes the commitment, then emits {PromptRevealed} and
     /// {IERC721-Transfer}.
-    /// @param prompt The prompt (any bytes, e.g. UTF-8 text).
-    /// @param salt The salt of the commitment.
-    /// @return tokenId `uint256(keccak256(prompt))`.
     function mint(bytes calldata prompt, bytes32 salt) external returns (uint256 tokenId) {
         tokenId = uint256(keccak256(prompt));
         if (_ownerOf(tokenId) != address(0)) revert PromptAlreadyMinted(tokenId);
@@ -218,6 +180,7 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     /// emits {AigcData} and {AigcDataPublished}.
     function addAigcData(uint256 tokenId, bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
         external
+        override(IERC7007, IZkinferAIGCNFT)
     {
         uint256 promptTokenId = uint256(keccak256(prompt));
         if (tokenId != promptTokenId) revert PromptMismatch(tokenId, promptTokenId);
@@ -240,6 +203,7 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     function verify(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
         external
         view
+        override(IERC7007, IZkinferAIGCNFT)
         returns (bool success)
     {
         if (aigcData.length != AIGC_DATA_LENGTH) return false;
@@ -253,11 +217,9 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
         }
     }
 
-    /// @notice Reverts unless `proof` is valid for `instances` under the pinned model.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev {ZkinferConsumer._verifyProof} as an external view, so {verify} can catch its revert.
     /// Reverts with `InstanceCountMismatch`, `CodehashMismatch` or `VerificationFailed`.
-    /// @param proof The proof bytes.
-    /// @param instances The public instances, in circuit order.
     function checkProof(bytes calldata proof, uint256[] calldata instances) external view {
         _verifyProof(proof, instances);
     }
@@ -266,70 +228,50 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     // Views
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The keccak256 of token `tokenId`'s AIGC data.
-    /// @param tokenId The token.
-    /// @return The hash, or zero if no AIGC data has been added (or the token does not exist).
+    /// @inheritdoc IZkinferAIGCNFT
     function aigcDataHash(uint256 tokenId) external view returns (bytes32) {
         return _aigcDataHashes[tokenId];
     }
 
-    /// @notice The block in which `committer` made `commitment`.
-    /// @param committer The committer.
-    /// @param commitment The commitment.
-    /// @return The block number, or zero if there is no such commitment (never made, or used).
+    /// @inheritdoc IZkinferAIGCNFT
     function commitmentBlock(address committer, bytes32 commitment) external view returns (uint256) {
         return _commitments[committer][commitment];
     }
 
-    /// @notice The commitment {commit} expects: `keccak256(abi.encode(committer, prompt, salt))`.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev A convenience for tests and tools; calling it through a public RPC node shows the prompt
     /// to that node (not to the mempool), so prefer computing it locally.
-    /// @param committer The account that will call {mint}.
-    /// @param prompt The prompt.
-    /// @param salt A secret random salt.
-    /// @return The commitment.
     function commitmentOf(address committer, bytes calldata prompt, bytes32 salt) external pure returns (bytes32) {
         return keccak256(abi.encode(committer, prompt, salt));
     }
 
-    /// @notice The token of `prompt`.
-    /// @param prompt The prompt.
-    /// @return `uint256(keccak256(prompt))`.
+    /// @inheritdoc IZkinferAIGCNFT
     function tokenIdOf(bytes calldata prompt) external pure returns (uint256) {
         return uint256(keccak256(prompt));
     }
 
-    /// @notice The model's 4 input features for `prompt`.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev `f_i = floor(uint8(h[i]) * 2^SCALE / 255)` with `h = keccak256(prompt)`, `h[0]` its most
     /// significant byte. E.g. "a red fox at dawn" (hash 0xf78e18cc...) gives 123, 71, 12, 102 at scale 7.
-    /// @param prompt The prompt.
-    /// @return features The fixed-point features, each in `[0, 2^SCALE]`.
     function promptFeatures(bytes calldata prompt) external view returns (int256[] memory features) {
         return _features(prompt);
     }
 
-    /// @notice The input word (instance 0) for `prompt`: its {promptFeatures} packed at {PACK_BITS}.
-    /// @param prompt The prompt.
-    /// @return `sum_i (f_i + 2^(PACK_BITS-1)) * 2^(PACK_BITS * i)`.
+    /// @inheritdoc IZkinferAIGCNFT
     function inputWord(bytes calldata prompt) external view returns (uint256) {
         return ZkinferInstances.pack(_features(prompt), PACK_BITS)[0];
     }
 
-    /// @notice Decodes `aigcData` into its 64 pixel values.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev Reverts with {InvalidAigcDataLength} unless it is 128 bytes. Does not check the range.
-    /// @param aigcData `abi.encodePacked` of 64 int16 values.
-    /// @return pixels The values, row-major (pixel (r, c) at index `8 * r + c`).
     function decodeAigcData(bytes calldata aigcData) external view returns (int256[] memory pixels) {
         if (aigcData.length != AIGC_DATA_LENGTH) revert InvalidAigcDataLength(aigcData.length);
         (pixels,) = _decodePixels(aigcData);
     }
 
-    /// @notice The public instances a proof for `prompt` and `aigcData` must carry.
+    /// @inheritdoc IZkinferAIGCNFT
     /// @dev `[inputWord(prompt), pack(pixels, PACK_BITS)...]`: 1 + {OUTPUT_WORDS} words. Reverts with
     /// {InvalidAigcDataLength} or {PixelOutOfRange} (the first offending pixel) if `aigcData` is malformed.
-    /// @param prompt The prompt.
-    /// @param aigcData The 64 pixels, `abi.encodePacked` as int16.
-    /// @return instances The instances, in circuit order.
     function expectedInstances(bytes calldata prompt, bytes calldata aigcData)
         public
         view
@@ -341,6 +283,21 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
         return _instances(prompt, pixels);
     }
 
+    /// @inheritdoc IZkinferAIGCNFT
+    function ownerOf(uint256 tokenId) public view override(ERC721, IERC721, IZkinferAIGCNFT) returns (address) {
+        return super.ownerOf(tokenId);
+    }
+
+    /// @inheritdoc IZkinferAIGCNFT
+    function verifier() public view override(IZkinferAIGCNFT, ZkinferConsumer) returns (address) {
+        return super.verifier();
+    }
+
+    /// @inheritdoc IZkinferAIGCNFT
+    function expectedInstanceCount() public view override(IZkinferAIGCNFT, ZkinferConsumer) returns (uint256) {
+        return super.expectedInstanceCount();
+    }
+
     /// @notice ERC-165: ERC-7007 (0x702c55a6), ERC-721 (0x80ac58cd), ERC-721 metadata (0x5b5e139f)
     /// and ERC-165 (0x01ffc9a7).
     /// @param interfaceId The interface identifier.
@@ -350,15 +307,59 @@ contract ZkinferAIGCNFT is ERC721, IERC7007, ZkinferConsumer {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Circuit
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Accepts only a verifier whose circuit the collection decodes.
+    /// @dev {ZkinferConsumer} hook, run at construction and at every proposal. Reads the candidate's
+    /// `SCALE()` and `PACK_BITS()` (`MissingCircuitInfo` if it does not state them). At construction
+    /// (`current` zero) they must be usable ({InvalidModelConfig}); at a proposal they must equal the
+    /// pinned {SCALE} and {PACK_BITS} (`CircuitMismatch` naming `"SCALE"` or `"PACK_BITS"`). Then
+    /// `instanceBlocks()` must be exactly the collection's layout (`CircuitMismatch` naming the first
+    /// field that differs): the 4 features packed in one public word at instance 0, the 64 pixels
+    /// packed in {OUTPUT_WORDS} public words from instance 1, both at the packing width, nothing else.
+    /// @param candidate The verifier to pin or to propose.
+    /// @param current The pinned verifier; zero at construction.
+    function _checkVerifier(IZkinferVerifier candidate, IZkinferVerifier current) internal view override {
+        (uint256 scale_, uint256 packBits_) = _circuitInfo(candidate);
+        if (address(current) == address(0)) {
+            _requireUsable(scale_, packBits_);
+        } else {
+            _requireCircuitFact(candidate, "SCALE", SCALE, scale_);
+            _requireCircuitFact(candidate, "PACK_BITS", PACK_BITS, packBits_);
+        }
+        _requireInstanceBlocks(candidate, _instanceLayout(packBits_));
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------
 
-    /// @dev Validates the model configuration and returns the instance count to pin.
-    function _instanceCount(uint256 scale_, uint256 packBits_) private pure returns (uint256) {
+    /// @dev Reads the verifier's scale and packing width, checks them ({InvalidModelConfig}) and
+    /// returns the instance count to pin.
+    function _instanceCount(IZkinferVerifier verifier_) private view returns (uint256) {
+        (uint256 scale_, uint256 packBits_) = _circuitInfo(verifier_);
+        _requireUsable(scale_, packBits_);
+        return 1 + ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
+    }
+
+    /// @dev Reverts with {InvalidModelConfig} unless the collection can use `scale_` and `packBits_`.
+    function _requireUsable(uint256 scale_, uint256 packBits_) private pure {
         if (scale_ > MAX_SCALE || scale_ + 2 > packBits_ || packBits_ > MAX_PACK_BITS) {
             revert InvalidModelConfig(scale_, packBits_);
         }
-        return 1 + ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
+    }
+
+    /// @dev The instance layout the collection decodes at packing width `packBits_` (a usable one).
+    function _instanceLayout(uint256 packBits_)
+        private
+        pure
+        returns (IZkinferCircuitInfo.InstanceBlock[] memory blocks)
+    {
+        uint256 outputWords = ZkinferInstances.wordCount(PIXEL_COUNT, packBits_);
+        blocks = new IZkinferCircuitInfo.InstanceBlock[](2);
+        blocks[0] = _instanceBlock(IZkinferCircuitInfo.Side.Input, false, 0, 1, FEATURE_COUNT, packBits_);
+        blocks[1] = _instanceBlock(IZkinferCircuitInfo.Side.Output, false, 1, outputWords, PIXEL_COUNT, packBits_);
     }
 
     /// @dev The 4 features of `prompt` (see {promptFeatures}).

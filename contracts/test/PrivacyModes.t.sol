@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {IZkinferInstancesErrors} from "../IZkinferInstancesErrors.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
 import {GemmReluHashedFixture} from "./fixtures/GemmReluHashedFixture.sol";
 import {GemmReluHashedVerifier} from "./fixtures/GemmReluHashedVerifier.sol";
@@ -50,6 +51,25 @@ contract PrivacyModesTest {
         if (!verifier.verifyProof(GemmReluHashedFixture.proof(), instances)) revert Expected("a valid proof");
     }
 
+    /// @notice The verifier says so itself: instance 0 is a commitment to the 4 inputs (no values, no
+    /// packing), the 3 outputs follow packed at the fixture's width, at scale 8.
+    function test_verifierStatesTheHashedLayout() public view {
+        IZkinferCircuitInfo info = IZkinferCircuitInfo(address(verifier));
+        if (info.SCALE() != 8 || info.PACK_BITS() != GemmReluHashedFixture.PACK_BITS) revert Expected("scale, width");
+        IZkinferCircuitInfo.InstanceBlock[] memory b = info.instanceBlocks();
+        if (b.length != 2) revert Expected("two blocks");
+        IZkinferCircuitInfo.InstanceBlock memory input = b[0];
+        if (
+            input.side != IZkinferCircuitInfo.Side.Input || !input.commitment || input.offset != 0 || input.words != 1
+                || input.values != 4 || input.packBits != 0
+        ) revert Expected("the input commitment");
+        IZkinferCircuitInfo.InstanceBlock memory output = b[1];
+        if (
+            output.side != IZkinferCircuitInfo.Side.Output || output.commitment || output.offset != 1
+                || output.words != 1 || output.values != 3 || output.packBits != GemmReluHashedFixture.PACK_BITS
+        ) revert Expected("the packed outputs");
+    }
+
     function test_consumerAcceptsOnlyThePinnedRecord() public {
         PrivateRecordScore ok =
             new PrivateRecordScore(verifier, GemmReluHashedFixture.INPUT_COMMITMENT, GemmReluHashedFixture.PACK_BITS);
@@ -64,7 +84,7 @@ contract PrivacyModesTest {
         PrivateRecordScore pinnedElsewhere = new PrivateRecordScore(verifier, other, GemmReluHashedFixture.PACK_BITS);
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferInstances.CommitmentMismatch.selector, 0, other, GemmReluHashedFixture.INPUT_COMMITMENT
+                IZkinferInstancesErrors.CommitmentMismatch.selector, 0, other, GemmReluHashedFixture.INPUT_COMMITMENT
             )
         );
         pinnedElsewhere.accept(GemmReluHashedFixture.proof(), instances);

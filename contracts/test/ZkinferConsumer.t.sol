@@ -2,11 +2,14 @@
 pragma solidity ^0.8.20;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IZkinferConsumer} from "../IZkinferConsumer.sol";
+import {IZkinferInstancesErrors} from "../IZkinferInstancesErrors.sol";
 import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {IZkinferSplitVerifier} from "../IZkinferSplitVerifier.sol";
 import {ZkinferConsumer} from "../ZkinferConsumer.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
 import {GemmReluVerifier} from "./fixtures/GemmReluVerifier.sol";
+import {GemmReluHashedVerifier} from "./fixtures/GemmReluHashedVerifier.sol";
 import {MatmulSigmoidVerifier} from "./fixtures/MatmulSigmoidVerifier.sol";
 import {GemmReluFixture} from "./fixtures/GemmReluFixture.sol";
 import {MatmulSigmoidFixture} from "./fixtures/MatmulSigmoidFixture.sol";
@@ -88,7 +91,43 @@ contract MockVerifyingKey {
     }
 }
 
-/// @notice ZkinferConsumer on the real gemm_relu fixture: accepting, decoding, rejecting, rotating.
+/// @notice {GemmReluOracle} that accepts only verifiers of its circuit, checked in the
+/// {ZkinferConsumer._checkVerifier} hook with the consumer's circuit helpers: scale 7, packing width
+/// 10, the 4 inputs in one public word, the 3 outputs in the next.
+contract CheckedGemmReluOracle is GemmReluOracle {
+    constructor(IZkinferVerifier verifier_, bytes32 codehash_, uint256 rotationDelay_, address owner_)
+        GemmReluOracle(verifier_, codehash_, rotationDelay_, owner_)
+    {}
+
+    function _checkVerifier(IZkinferVerifier candidate, IZkinferVerifier) internal view override {
+        (uint256 scale, uint256 bits) = _circuitInfo(candidate);
+        _requireCircuitFact(candidate, "SCALE", SCALE, scale);
+        _requireCircuitFact(candidate, "PACK_BITS", BITS, bits);
+        IZkinferCircuitInfo.InstanceBlock[] memory layout = new IZkinferCircuitInfo.InstanceBlock[](2);
+        layout[0] = _instanceBlock(IZkinferCircuitInfo.Side.Input, false, 0, 1, 4, BITS);
+        layout[1] = _instanceBlock(IZkinferCircuitInfo.Side.Output, false, OUTPUT_WORD, 1, OUTPUTS, BITS);
+        _requireInstanceBlocks(candidate, layout);
+    }
+}
+
+/// @notice {GemmReluOracle} whose hook reports its arguments for any verifier but gemm_relu's
+/// (recognised by its verifying-key digest): shows where and with what the hook runs.
+contract ProbedGemmReluOracle is GemmReluOracle {
+    error CheckVerifier(address candidate, address current);
+
+    constructor(IZkinferVerifier verifier_, bytes32 codehash_, uint256 rotationDelay_, address owner_)
+        GemmReluOracle(verifier_, codehash_, rotationDelay_, owner_)
+    {}
+
+    function _checkVerifier(IZkinferVerifier candidate, IZkinferVerifier current) internal view override {
+        if (IZkinferCircuitInfo(address(candidate)).VK_DIGEST() != GemmReluFixture.VK_DIGEST) {
+            revert CheckVerifier(address(candidate), address(current));
+        }
+    }
+}
+
+/// @notice ZkinferConsumer on the real gemm_relu fixture: accepting, decoding, rejecting, rotating,
+/// and checking what a verifier states about its circuit.
 contract ZkinferConsumerTest {
     uint256 internal constant DELAY = 2 days;
     uint256 internal constant START = 1_700_000_000;
@@ -144,11 +183,35 @@ contract ZkinferConsumerTest {
 
     function _failed(bytes4 verifierError) internal pure returns (bytes memory) {
         return
-            abi.encodeWithSelector(ZkinferConsumer.VerificationFailed.selector, abi.encodeWithSelector(verifierError));
+            abi.encodeWithSelector(IZkinferConsumer.VerificationFailed.selector, abi.encodeWithSelector(verifierError));
+    }
+
+    function _circuitMismatch(address v, string memory fact, uint256 expected, uint256 actual)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, v, fact, expected, actual);
+    }
+
+    function _eqBlock(
+        IZkinferCircuitInfo.InstanceBlock memory b,
+        IZkinferCircuitInfo.Side side,
+        uint256 offset,
+        uint256 words,
+        uint256 values,
+        uint256 bits
+    ) internal pure {
+        _eq(uint256(b.side), uint256(side));
+        if (b.commitment) revert Unexpected("a commitment");
+        _eq(b.offset, offset);
+        _eq(b.words, words);
+        _eq(b.values, values);
+        _eq(b.packBits, bits);
     }
 
     function _codehashMismatch(address account, bytes32 expected, bytes32 actual) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(ZkinferConsumer.CodehashMismatch.selector, account, expected, actual);
+        return abi.encodeWithSelector(IZkinferConsumer.CodehashMismatch.selector, account, expected, actual);
     }
 
     function _proposeMatmul() internal returns (uint256 executableAt) {
@@ -185,9 +248,9 @@ contract ZkinferConsumerTest {
         bytes32 h = address(gemm).codehash;
         VM.expectRevert(_codehashMismatch(address(gemm), bytes32(uint256(1)), h));
         new GemmReluOracle(gemm, bytes32(uint256(1)), DELAY, address(this));
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidVerifier.selector, STRANGER));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidVerifier.selector, STRANGER));
         new GemmReluOracle(IZkinferVerifier(STRANGER), h, DELAY, address(this));
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidRotationDelay.selector, 366 days));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidRotationDelay.selector, 366 days));
         new GemmReluOracle(gemm, h, 366 days, address(this));
         VM.expectRevert(abi.encodeWithSelector(Ownable.OwnableInvalidOwner.selector, address(0)));
         new GemmReluOracle(gemm, h, DELAY, address(0));
@@ -228,14 +291,14 @@ contract ZkinferConsumerTest {
     function testRevert_wrongInstanceCount() public {
         bytes memory proof = GemmReluFixture.proof();
         uint256[] memory one = new uint256[](1);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 2, 1));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 2, 1));
         oracle.quote(proof, one);
         uint256[] memory three = new uint256[](3);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
         oracle.quote(proof, three);
         // Through `update`: an input of 26 values packs into 2 words, so 3 instances.
         int256[] memory x = new int256[](26);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
         oracle.update(x, proof, 0);
     }
 
@@ -267,7 +330,7 @@ contract ZkinferConsumerTest {
         } catch (bytes memory err) {
             // casting to 'bytes4' is safe because it keeps the selector, and err.length >= 4 is checked first
             // forge-lint: disable-next-line(unsafe-typecast)
-            if (err.length < 4 || bytes4(err) != ZkinferConsumer.VerificationFailed.selector) revert Unexpected(err);
+            if (err.length < 4 || bytes4(err) != IZkinferConsumer.VerificationFailed.selector) revert Unexpected(err);
         }
     }
 
@@ -292,10 +355,10 @@ contract ZkinferConsumerTest {
         _eq(count, 2);
         _eq(at, executableAt);
 
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.RotationNotReady.selector, executableAt));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.RotationNotReady.selector, executableAt));
         oracle.executeVerifierRotation();
         VM.warp(executableAt - 1);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.RotationNotReady.selector, executableAt));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.RotationNotReady.selector, executableAt));
         oracle.executeVerifierRotation();
         // Until the rotation, the old model is in force.
         oracle.check(GemmReluFixture.proof(), GemmReluFixture.instances());
@@ -318,10 +381,10 @@ contract ZkinferConsumerTest {
         // The oracle still decodes with gemm_relu's 10 bits: matmul_sigmoid's 9-bit word is caught.
         proof = MatmulSigmoidFixture.proof();
         instances = MatmulSigmoidFixture.instances();
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidPackedWord.selector, 1, instances[1]));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidPackedWord.selector, 1, instances[1]));
         oracle.quote(proof, instances);
         // Nothing left to execute.
-        VM.expectRevert(ZkinferConsumer.NoPendingRotation.selector);
+        VM.expectRevert(IZkinferConsumer.NoPendingRotation.selector);
         oracle.executeVerifierRotation();
     }
 
@@ -335,9 +398,9 @@ contract ZkinferConsumerTest {
         _eq(at, 0);
 
         VM.warp(executableAt);
-        VM.expectRevert(ZkinferConsumer.NoPendingRotation.selector);
+        VM.expectRevert(IZkinferConsumer.NoPendingRotation.selector);
         oracle.executeVerifierRotation();
-        VM.expectRevert(ZkinferConsumer.NoPendingRotation.selector);
+        VM.expectRevert(IZkinferConsumer.NoPendingRotation.selector);
         oracle.cancelVerifierRotation();
         _eq(address(oracle.verifier()), address(gemm));
         // A new proposal starts a new delay.
@@ -347,7 +410,7 @@ contract ZkinferConsumerTest {
     function testRevert_proposeWhilePending() public {
         _proposeMatmul();
         bytes32 h = address(gemm).codehash;
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.RotationPending.selector, address(matmul)));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.RotationPending.selector, address(matmul)));
         oracle.proposeVerifier(address(gemm), h, 2);
     }
 
@@ -373,15 +436,15 @@ contract ZkinferConsumerTest {
         bytes32 wrong = keccak256("not the verifier");
         VM.expectRevert(_codehashMismatch(address(matmul), wrong, h));
         oracle.proposeVerifier(address(matmul), wrong, 2);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidVerifier.selector, STRANGER));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidVerifier.selector, STRANGER));
         oracle.proposeVerifier(STRANGER, h, 2);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidInstanceCount.selector, 0));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidInstanceCount.selector, 0));
         oracle.proposeVerifier(address(matmul), h, 0);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidInstanceCount.selector, 2 ** 32));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidInstanceCount.selector, 2 ** 32));
         oracle.proposeVerifier(address(matmul), h, 2 ** 32);
         // A generated verifier states its instance count; a pin that disagrees is refused.
         _eq(IZkinferCircuitInfo(address(matmul)).NUM_INSTANCES(), 2);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InvalidInstanceCount.selector, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidInstanceCount.selector, 3));
         oracle.proposeVerifier(address(matmul), h, 3);
     }
 
@@ -389,6 +452,76 @@ contract ZkinferConsumerTest {
     function test_verifierStatesItsCircuit() public view {
         _eq(IZkinferCircuitInfo(address(gemm)).VK_DIGEST(), GemmReluFixture.VK_DIGEST);
         _eq(IZkinferCircuitInfo(address(matmul)).VK_DIGEST(), MatmulSigmoidFixture.VK_DIGEST);
+    }
+
+    // ---- circuit checks (the _checkVerifier hook) ---------------------------------------------
+
+    /// @notice The generated verifiers state their circuits (`IZkinferCircuitInfo`): gemm_relu x[1,4]
+    /// -> y[1,3] at 10 bits, matmul_sigmoid x[1,6] -> y[1,4] at 9 bits, both at scale 7.
+    function test_generatedVerifiersStateTheirLayout() public view {
+        IZkinferCircuitInfo g = IZkinferCircuitInfo(address(gemm));
+        _eq(g.SCALE(), 7);
+        _eq(g.PACK_BITS(), 10);
+        IZkinferCircuitInfo.InstanceBlock[] memory b = g.instanceBlocks();
+        _eq(b.length, 2);
+        _eqBlock(b[0], IZkinferCircuitInfo.Side.Input, 0, 1, 4, 10);
+        _eqBlock(b[1], IZkinferCircuitInfo.Side.Output, 1, 1, 3, 10);
+        IZkinferCircuitInfo m = IZkinferCircuitInfo(address(matmul));
+        _eq(m.SCALE(), 7);
+        _eq(m.PACK_BITS(), 9);
+        b = m.instanceBlocks();
+        _eq(b.length, 2);
+        _eqBlock(b[0], IZkinferCircuitInfo.Side.Input, 0, 1, 6, 9);
+        _eqBlock(b[1], IZkinferCircuitInfo.Side.Output, 1, 1, 4, 9);
+    }
+
+    /// @notice The hook sees every verifier before it is pinned: at construction with nothing pinned
+    /// (`current` zero) and at a proposal with the pinned verifier. Without an override it accepts
+    /// everything (the plain oracle proposes matmul_sigmoid in {test_rotation}).
+    function test_checkVerifierRunsAtConstructionAndProposal() public {
+        bytes32 h = address(matmul).codehash;
+        VM.expectRevert(
+            abi.encodeWithSelector(ProbedGemmReluOracle.CheckVerifier.selector, address(matmul), address(0))
+        );
+        new ProbedGemmReluOracle(matmul, h, DELAY, address(this));
+
+        ProbedGemmReluOracle probed = new ProbedGemmReluOracle(gemm, address(gemm).codehash, DELAY, address(this));
+        VM.expectRevert(
+            abi.encodeWithSelector(ProbedGemmReluOracle.CheckVerifier.selector, address(matmul), address(gemm))
+        );
+        probed.proposeVerifier(address(matmul), h, 2);
+    }
+
+    function test_circuitCheckAcceptsTheSameCircuit() public {
+        CheckedGemmReluOracle checked = new CheckedGemmReluOracle(gemm, address(gemm).codehash, DELAY, address(this));
+        _eq(checked.quote(GemmReluFixture.proof(), GemmReluFixture.instances())[0], 38);
+        address again = address(new GemmReluVerifier());
+        checked.proposeVerifier(again, again.codehash, 2);
+        (address next,,,) = checked.pendingRotation();
+        _eq(next, again);
+    }
+
+    function testRevert_circuitCheckRejectsOtherCircuits() public {
+        bytes32 h = address(matmul).codehash;
+        VM.expectRevert(_circuitMismatch(address(matmul), "PACK_BITS", 10, 9));
+        new CheckedGemmReluOracle(matmul, h, DELAY, address(this));
+
+        CheckedGemmReluOracle checked = new CheckedGemmReluOracle(gemm, address(gemm).codehash, DELAY, address(this));
+        VM.expectRevert(_circuitMismatch(address(matmul), "PACK_BITS", 10, 9));
+        checked.proposeVerifier(address(matmul), h, 2);
+
+        // gemm_relu itself, with hashed inputs: another scale (and a commitment for the inputs).
+        address hashed = address(new GemmReluHashedVerifier());
+        h = hashed.codehash;
+        VM.expectRevert(_circuitMismatch(hashed, "SCALE", 7, 8));
+        checked.proposeVerifier(hashed, h, 2);
+
+        // A verifier that does not state its circuit.
+        address vk = address(new MockVerifyingKey());
+        MockSplitVerifier split = new MockSplitVerifier(gemm, vk, vk.codehash);
+        h = address(split).codehash;
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.MissingCircuitInfo.selector, address(split)));
+        checked.proposeVerifier(address(split), h, 2);
     }
 
     /// @notice The proposed code is re-checked at execution.

@@ -5,6 +5,7 @@ import {ZkinferInstances} from "../ZkinferInstances.sol";
 import {GemmReluFixture} from "./fixtures/GemmReluFixture.sol";
 import {MatmulSigmoidFixture} from "./fixtures/MatmulSigmoidFixture.sol";
 import {VM} from "./utils/Vm.sol";
+import {IZkinferInstancesErrors} from "../IZkinferInstancesErrors.sol";
 
 /// @notice External entry points to the (internal) library, so tests can `expectRevert` its errors
 /// (cheatcodes only see calls) and exercise the calldata variant.
@@ -178,7 +179,7 @@ contract ZkinferInstancesTest {
     /// values it would hold.
     function testRevert_fixtureWithWrongBits() public {
         uint256[] memory instances = MatmulSigmoidFixture.instances();
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidPackedWord.selector, 1, instances[1]));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidPackedWord.selector, 1, instances[1]));
         harness.unpackAll(instances, 1, 4, 8);
     }
 
@@ -253,31 +254,35 @@ contract ZkinferInstancesTest {
         uint256 index = indexSeed % 30;
         int256[] memory values = _values(indexSeed, 30, bits);
         values[index] = v;
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueOutOfRange.selector, index, v, bits));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueOutOfRange.selector, index, v, bits));
         harness.pack(values, bits);
     }
 
     function testRevert_packJustOutOfRange() public {
         int256[] memory values = _ints(0, 512, 0);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueOutOfRange.selector, 1, int256(512), 10));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueOutOfRange.selector, 1, int256(512), 10));
         harness.pack(values, 10);
         values = _ints(0, 0, -513);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueOutOfRange.selector, 2, int256(-513), 10));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueOutOfRange.selector, 2, int256(-513), 10));
         harness.pack(values, 10);
         values = _ints(type(int256).min, 0, 0);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueOutOfRange.selector, 0, type(int256).min, 10));
+        VM.expectRevert(
+            abi.encodeWithSelector(IZkinferInstancesErrors.ValueOutOfRange.selector, 0, type(int256).min, 10)
+        );
         harness.pack(values, 10);
         values = _ints(type(int256).max, 0, 0);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueOutOfRange.selector, 0, type(int256).max, 10));
+        VM.expectRevert(
+            abi.encodeWithSelector(IZkinferInstancesErrors.ValueOutOfRange.selector, 0, type(int256).max, 10)
+        );
         harness.pack(values, 10);
     }
 
     function testRevert_invalidBits() public {
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidBits.selector, 0));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidBits.selector, 0));
         harness.unpack(1, 0, 0);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidBits.selector, 253));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidBits.selector, 253));
         harness.unpackAll(new uint256[](1), 0, 1, 253);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidBits.selector, 300));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidBits.selector, 300));
         harness.pack(new int256[](1), 300);
     }
 
@@ -289,31 +294,31 @@ contract ZkinferInstancesTest {
         harness.requireCommitmentCalldata(instances, index, commitment);
         if (other != commitment) {
             bytes memory mismatch =
-                abi.encodeWithSelector(ZkinferInstances.CommitmentMismatch.selector, index, other, commitment);
+                abi.encodeWithSelector(IZkinferInstancesErrors.CommitmentMismatch.selector, index, other, commitment);
             VM.expectRevert(mismatch);
             harness.requireCommitment(instances, index, other);
             VM.expectRevert(mismatch);
             harness.requireCommitmentCalldata(instances, index, other);
         }
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 4, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotEnoughInstances.selector, 4, 3));
         harness.requireCommitment(instances, 3, commitment);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 4, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotEnoughInstances.selector, 4, 3));
         harness.requireCommitmentCalldata(instances, 3, commitment);
     }
 
     function testRevert_unpackIndexOutOfRange() public {
         // 252 / 10 = 25 values per word: indices 0..24.
         _eq(harness.unpack(0, 10, 24), -512);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.IndexOutOfRange.selector, 25, 25));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.IndexOutOfRange.selector, 25, 25));
         harness.unpack(0, 10, 25);
     }
 
     function testRevert_notEnoughInstances() public {
         uint256[] memory instances = GemmReluFixture.instances();
         // 26 values at 10 bits need 2 words: from word 1 that ends at 3 > 2.
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 3, 2));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotEnoughInstances.selector, 3, 2));
         harness.unpackAll(instances, 1, 26, 10);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotEnoughInstances.selector, 3, 2));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotEnoughInstances.selector, 3, 2));
         harness.unpackAllCalldata(instances, 2, 1, 10);
     }
 
@@ -324,7 +329,7 @@ contract ZkinferInstancesTest {
         if (word >> (count * bits) == 0) word |= 2 ** (255 - countSeed % (256 - count * bits));
         uint256[] memory instances = new uint256[](2);
         instances[1] = word;
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidPackedWord.selector, 1, word));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidPackedWord.selector, 1, word));
         harness.unpackAll(instances, 1, count, bits);
     }
 
@@ -352,32 +357,32 @@ contract ZkinferInstancesTest {
     /// @notice The middle range [2^127, r - 2^127] is rejected.
     function testFuzz_toSignedMiddleReverts(uint256 x) public {
         x = SMALL + x % (R - 2 * SMALL + 1);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InstanceNotSmall.selector, x));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InstanceNotSmall.selector, x));
         harness.toSigned(x);
     }
 
     /// @notice Values >= r (non-canonical field elements) are rejected.
     function testFuzz_toSignedNotFieldElementReverts(uint256 x) public {
         if (x < R) x = R + x % (type(uint256).max - R + 1);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotAFieldElement.selector, x));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotAFieldElement.selector, x));
         harness.toSigned(x);
     }
 
     function testRevert_toSignedEdges() public {
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InstanceNotSmall.selector, SMALL));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InstanceNotSmall.selector, SMALL));
         harness.toSigned(SMALL);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InstanceNotSmall.selector, R - SMALL));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InstanceNotSmall.selector, R - SMALL));
         harness.toSigned(R - SMALL);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.NotAFieldElement.selector, R));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.NotAFieldElement.selector, R));
         harness.toSigned(R);
     }
 
     function testRevert_toFieldNotSmall() public {
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueNotSmall.selector, SMALL_INT));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueNotSmall.selector, SMALL_INT));
         harness.toField(SMALL_INT);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueNotSmall.selector, -SMALL_INT));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueNotSmall.selector, -SMALL_INT));
         harness.toField(-SMALL_INT);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.ValueNotSmall.selector, type(int256).min));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.ValueNotSmall.selector, type(int256).min));
         harness.toField(type(int256).min);
     }
 
@@ -415,12 +420,12 @@ contract ZkinferInstancesTest {
     }
 
     function testRevert_toWad() public {
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidScale.selector, 255));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidScale.selector, 255));
         harness.toWad(1, 255);
         int256 tooBig = type(int256).max / 1e18 + 1;
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.WadOverflow.selector, tooBig));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.WadOverflow.selector, tooBig));
         harness.toWad(tooBig, 7);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.WadOverflow.selector, -tooBig));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.WadOverflow.selector, -tooBig));
         harness.toWad(-tooBig, 7);
         // The largest magnitude still converts.
         _eq(harness.toWad(tooBig - 1, 0), (tooBig - 1) * 1e18);

@@ -6,9 +6,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {ZkinferConsumer} from "../ZkinferConsumer.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
+import {IAIRiskVault} from "./IAIRiskVault.sol";
 import {IPriceHistory} from "./IPriceHistory.sol";
 
 /// @title A lending market whose risk parameters are set by a proven model
@@ -23,20 +24,29 @@ import {IPriceHistory} from "./IPriceHistory.sol";
 /// vault is in, in the block it is submitted. The two model outputs are mapped to parameters,
 /// clamped to configured bounds and to a maximum change per update (as a risk steward would).
 ///
+/// What the proof's instances mean comes from the verifier, not from the deployer: the constructor
+/// reads the model's scale and packing width from the verifier (`IZkinferCircuitInfo.SCALE()` and
+/// `PACK_BITS()`, kept as {FEATURE_SCALE} and {PACK_BITS}) and requires its instance layout
+/// (`instanceBlocks()`) to be exactly what the vault decodes: the 4 features packed in instance 0, the
+/// 2 outputs packed in instance 1, both public (not committed), at {PACK_BITS}.
+///
 /// The owner ({ZkinferConsumer}, {Ownable2Step}) can only rotate the model's verifier, behind a
-/// timelock; it cannot set parameters or move funds.
+/// timelock; it cannot set parameters or move funds. A proposed verifier whose circuit states
+/// another scale, packing width or instance layout is rejected at once (`CircuitMismatch`).
+///
+/// The external surface (functions, events, errors) is declared in {IAIRiskVault}; the verifier
+/// pinning and rotation in `IZkinferConsumer`.
 /// @dev Amounts are in token base units; ratios and rates are 18-decimal fractions ("wad"). Debts are
 /// tracked as scaled debt over a borrow index (`debt = ceil(scaled * index / 1e18)`) that grows by
 /// simple interest at the current rate between accruals. Interest is accrued at the start of every
 /// state-changing call. Tokens must be plain ERC-20s (no fee on transfer, no rebasing); the vault
 /// keeps its own book of cash and collateral, so tokens sent to it directly are ignored.
-contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
+contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @notice The constructor's risk configuration.
+    /// @notice The constructor's risk configuration. The model's scale and packing width are not part
+    /// of it: the constructor reads them from the verifier.
     /// @param epochLength Seconds per epoch: at most one parameter update per epoch.
-    /// @param featureScale Fractional bits of the model's inputs and outputs (e.g. 7).
-    /// @param packBits The model's range bits: the packing width of its instances (e.g. 10).
     /// @param ltvFloor The lowest {maxLtv} an update may set (wad).
     /// @param ltvCeiling The highest {maxLtv} an update may set (wad, below {MAX_LIQUIDATION_THRESHOLD}).
     /// @param rateFloor The lowest {borrowRate} an update may set (wad per year).
@@ -47,8 +57,6 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     /// @param initialRate {borrowRate} at deployment (within its bounds).
     struct RiskConfig {
         uint256 epochLength;
-        uint256 featureScale;
-        uint256 packBits;
         uint256 ltvFloor;
         uint256 ltvCeiling;
         uint256 rateFloor;
@@ -75,72 +83,72 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     // Constants
     // ------------------------------------------------------------------------------------------
 
-    /// @notice One, as an 18-decimal fraction.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant WAD = 1e18;
-    /// @notice {borrowRate} is per year of this many seconds.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant SECONDS_PER_YEAR = 365 days;
-    /// @notice The model's public instances: one packed input word, then one packed output word.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant INSTANCE_COUNT = 2;
-    /// @notice The number of model inputs (features).
+    /// @inheritdoc IAIRiskVault
     uint256 public constant FEATURE_COUNT = 4;
-    /// @notice The number of model outputs.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant OUTPUT_COUNT = 2;
-    /// @notice The number of most recent price observations the features look at.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant PRICE_WINDOW = 8;
-    /// @notice The volatility feature is the mean absolute relative price change times this...
+    /// @inheritdoc IAIRiskVault
     uint256 public constant VOLATILITY_MULTIPLIER = 10;
-    /// @notice ...capped at this (2.0).
+    /// @inheritdoc IAIRiskVault
     uint256 public constant VOLATILITY_CAP = 2;
-    /// @notice The coverage feature is `min(collateral value / debt, MAX_COVERAGE) / MAX_COVERAGE`.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_COVERAGE = 4;
-    /// @notice {maxLtv} proposed by the model: `LTV_BASE + LTV_SPAN * y0`.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant LTV_BASE = 0.3e18;
-    /// @notice See {LTV_BASE}.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant LTV_SPAN = 0.6e18;
-    /// @notice {borrowRate} proposed by the model: `RATE_SPAN * y1`.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant RATE_SPAN = 0.5e18;
-    /// @notice {liquidationThreshold} is {maxLtv} plus this...
+    /// @inheritdoc IAIRiskVault
     uint256 public constant LIQUIDATION_BUFFER = 0.05e18;
-    /// @notice ...capped at this.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_LIQUIDATION_THRESHOLD = 0.95e18;
-    /// @notice A liquidator receives collateral worth the debt it repays times (1 + this).
+    /// @inheritdoc IAIRiskVault
     uint256 public constant LIQUIDATION_BONUS = 0.05e18;
-    /// @notice The highest rate ceiling the constructor accepts (100% a year).
+    /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_RATE = 1e18;
-    /// @notice The largest feature scale the constructor accepts.
+    /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_FEATURE_SCALE = 32;
-    /// @notice The largest packing width the constructor accepts (4 inputs must fit one 252-bit word).
+    /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_PACK_BITS = 63;
 
     // ------------------------------------------------------------------------------------------
     // Immutables
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The token borrowers post as collateral.
-    IERC20 public immutable COLLATERAL_TOKEN;
-    /// @notice The token lenders deposit and borrowers borrow.
-    IERC20 public immutable BORROW_TOKEN;
-    /// @notice The collateral price source (also the history for the volatility and drawdown features).
-    IPriceHistory public immutable PRICE_SOURCE;
-    /// @notice Seconds per epoch.
+    /// @dev The collateral token ({COLLATERAL_TOKEN}).
+    IERC20 private immutable _COLLATERAL_TOKEN;
+    /// @dev The borrow token ({BORROW_TOKEN}).
+    IERC20 private immutable _BORROW_TOKEN;
+    /// @dev The price source ({PRICE_SOURCE}).
+    IPriceHistory private immutable _PRICE_SOURCE;
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable EPOCH_LENGTH;
-    /// @notice Fractional bits of the model's inputs and outputs.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable FEATURE_SCALE;
-    /// @notice The model's range bits (packing width).
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable PACK_BITS;
-    /// @notice One at the feature scale: `2^FEATURE_SCALE`.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable FEATURE_ONE;
-    /// @notice The lowest {maxLtv} an update may set.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable LTV_FLOOR;
-    /// @notice The highest {maxLtv} an update may set.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable LTV_CEILING;
-    /// @notice The lowest {borrowRate} an update may set.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable RATE_FLOOR;
-    /// @notice The highest {borrowRate} an update may set.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable RATE_CEILING;
-    /// @notice The most {maxLtv} may move in one update.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable MAX_LTV_CHANGE;
-    /// @notice The most {borrowRate} may move in one update.
+    /// @inheritdoc IAIRiskVault
     uint256 public immutable MAX_RATE_CHANGE;
 
     // ------------------------------------------------------------------------------------------
@@ -149,96 +157,41 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
 
     /// @dev Parameters and clocks.
     Market private _market;
-    /// @notice The borrow index as of the last accrual (wad; 1e18 at deployment).
+    /// @inheritdoc IAIRiskVault
     uint256 public borrowIndex;
-    /// @notice Borrow tokens held for lenders (excludes tokens sent to the vault directly).
+    /// @inheritdoc IAIRiskVault
     uint256 public cash;
-    /// @notice Lender shares outstanding.
+    /// @inheritdoc IAIRiskVault
     uint256 public totalShares;
-    /// @notice The sum of all borrowers' scaled debts.
+    /// @inheritdoc IAIRiskVault
     uint256 public totalScaledDebt;
-    /// @notice The sum of all borrowers' collateral.
+    /// @inheritdoc IAIRiskVault
     uint256 public totalCollateral;
-    /// @notice All debt ever written off ({BadDebtWrittenOff}): the lenders' realised losses.
+    /// @inheritdoc IAIRiskVault
     uint256 public totalBadDebt;
-    /// @notice Each lender's shares.
+    /// @inheritdoc IAIRiskVault
     mapping(address lender => uint256) public sharesOf;
-    /// @notice Each borrower's collateral.
+    /// @inheritdoc IAIRiskVault
     mapping(address borrower => uint256) public collateralOf;
-    /// @notice Each borrower's scaled debt (`debt = ceil(scaled * index / 1e18)`).
+    /// @inheritdoc IAIRiskVault
     mapping(address borrower => uint256) public scaledDebtOf;
-
-    // ------------------------------------------------------------------------------------------
-    // Errors
-    // ------------------------------------------------------------------------------------------
-
-    /// @notice A constructor argument is invalid; `field` names it.
-    error InvalidRiskConfig(string field);
-    /// @notice Parameters were already updated in `epoch` (the last update was in `lastAppliedEpoch`).
-    error EpochAlreadyApplied(uint256 epoch, uint256 lastAppliedEpoch);
-    /// @notice The proof's input word is `actual`; the vault's own features pack to `expected`.
-    error InputMismatch(uint256 expected, uint256 actual);
-    /// @notice An amount must be non-zero.
-    error ZeroAmount();
-    /// @notice The deposit is too small to mint a share.
-    error ZeroShares();
-    /// @notice The lender has `available` shares; `required` are needed.
-    error InsufficientShares(uint256 available, uint256 required);
-    /// @notice The vault has `available` cash; `required` is needed.
-    error InsufficientLiquidity(uint256 available, uint256 required);
-    /// @notice The borrower has `available` collateral; `requested` was asked for.
-    error InsufficientCollateral(uint256 available, uint256 requested);
-    /// @notice The position would owe `debt`, above its borrowing limit `limit` (collateral value times {maxLtv}).
-    error ExceedsMaxLtv(uint256 debt, uint256 limit);
-    /// @notice The position owes `debt`, not above `liquidationLimit` (collateral value times
-    /// {liquidationThreshold}): it cannot be liquidated.
-    error PositionHealthy(uint256 debt, uint256 liquidationLimit);
-    /// @notice `borrower` has no debt.
-    error NoDebt(address borrower);
-    /// @notice The price source returned a zero price.
-    error InvalidPrice(uint256 price);
-
-    // ------------------------------------------------------------------------------------------
-    // Events
-    // ------------------------------------------------------------------------------------------
-
-    /// @notice `lender` deposited `assets` borrow tokens for `shares`.
-    event Deposited(address indexed lender, uint256 assets, uint256 shares);
-    /// @notice `lender` withdrew `assets` borrow tokens, burning `shares`.
-    event Withdrawn(address indexed lender, uint256 assets, uint256 shares);
-    /// @notice `borrower` posted `amount` collateral.
-    event CollateralDeposited(address indexed borrower, uint256 amount);
-    /// @notice `borrower` took back `amount` collateral.
-    event CollateralWithdrawn(address indexed borrower, uint256 amount);
-    /// @notice `borrower` borrowed `amount`; it now owes `debt`.
-    event Borrowed(address indexed borrower, uint256 amount, uint256 debt);
-    /// @notice `payer` repaid `amount` of `borrower`'s debt; `borrower` now owes `debt`.
-    event Repaid(address indexed payer, address indexed borrower, uint256 amount, uint256 debt);
-    /// @notice `liquidator` repaid `repaid` of `borrower`'s debt and received `seized` collateral.
-    event Liquidated(address indexed liquidator, address indexed borrower, uint256 repaid, uint256 seized);
-    /// @notice `borrower`'s remaining debt `amount` had no collateral left and was written off (the
-    /// lenders bear it).
-    event BadDebtWrittenOff(address indexed borrower, uint256 amount);
-    /// @notice Interest was accrued up to `timestamp`; the borrow index is now `borrowIndex`.
-    event InterestAccrued(uint256 borrowIndex, uint256 timestamp);
-    /// @notice A proven model update for `epoch` moved {maxLtv} from `oldLtv` to `newLtv` and
-    /// {borrowRate} from `oldRate` to `newRate`.
-    event RiskParametersUpdated(
-        uint256 indexed epoch, uint256 oldLtv, uint256 newLtv, uint256 oldRate, uint256 newRate
-    );
 
     // ------------------------------------------------------------------------------------------
     // Constructor
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Deploys the market and pins the risk model's verifier.
-    /// @dev Reverts with {InvalidRiskConfig} if an argument is out of range, and with the
-    /// {ZkinferConsumer} constructor's errors if the verifier does not check out.
+    /// @notice Deploys the market and pins the risk model's verifier, whose circuit sets
+    /// {FEATURE_SCALE} (`SCALE()`) and {PACK_BITS} (`PACK_BITS()`).
+    /// @dev Reverts with {InvalidRiskConfig} if an argument is out of range, with the
+    /// {ZkinferConsumer} constructor's errors if the verifier does not check out (code, codehash, 2
+    /// instances), with `MissingCircuitInfo` if it does not state its circuit, with
+    /// {UnsupportedCircuit} if its scale or packing width is unusable, and with `CircuitMismatch` if
+    /// its instance layout is not the vault's (see {_checkVerifier}).
     /// @param collateralToken The collateral token.
     /// @param borrowToken The borrow token (different from the collateral token).
     /// @param priceSource The collateral price source with history.
     /// @param config The risk configuration (see {RiskConfig}).
-    /// @param verifier_ The zkinfer-generated verifier of the risk model.
+    /// @param verifier_ The zkinfer-generated verifier of the risk model (implements `IZkinferCircuitInfo`).
     /// @param verifierCodehash The keccak256 of the verifier's runtime code.
     /// @param rotationDelay_ The timelock of verifier rotations, in seconds.
     /// @param initialOwner The owner (may rotate the verifier, nothing else).
@@ -258,13 +211,15 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         }
         if (address(priceSource) == address(0)) revert InvalidRiskConfig("priceSource");
         _validate(config);
-        COLLATERAL_TOKEN = collateralToken;
-        BORROW_TOKEN = borrowToken;
-        PRICE_SOURCE = priceSource;
+        _COLLATERAL_TOKEN = collateralToken;
+        _BORROW_TOKEN = borrowToken;
+        _PRICE_SOURCE = priceSource;
         EPOCH_LENGTH = config.epochLength;
-        FEATURE_SCALE = config.featureScale;
-        PACK_BITS = config.packBits;
-        FEATURE_ONE = 2 ** config.featureScale;
+        // The ZkinferConsumer constructor ran {_checkVerifier}: both are usable and the layout is ours.
+        (uint256 scale, uint256 packBits) = _circuitInfo(verifier_);
+        FEATURE_SCALE = scale;
+        PACK_BITS = packBits;
+        FEATURE_ONE = 2 ** scale;
         LTV_FLOOR = config.ltvFloor;
         LTV_CEILING = config.ltvCeiling;
         RATE_FLOOR = config.rateFloor;
@@ -284,12 +239,10 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     // Lenders
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Deposits borrow tokens and mints lender shares.
+    /// @inheritdoc IAIRiskVault
     /// @dev Needs an allowance of `assets`. Shares are `floor(assets * (totalShares + 1) /
     /// (totalAssets + 1))` (a virtual share and asset guard against donation-style inflation).
     /// Reverts with {ZeroAmount} or {ZeroShares}. Emits {Deposited}.
-    /// @param assets The amount of borrow tokens.
-    /// @return shares The shares minted.
     function deposit(uint256 assets) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         _accrue();
@@ -299,14 +252,12 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         totalShares += shares;
         cash += assets;
         emit Deposited(msg.sender, assets, shares);
-        BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), assets);
+        _BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), assets);
     }
 
-    /// @notice Withdraws exactly `assets` borrow tokens, burning the shares they are worth (rounded up).
+    /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount}, {InsufficientShares} or {InsufficientLiquidity} (the cash not
     /// lent out). Emits {Withdrawn}.
-    /// @param assets The amount of borrow tokens.
-    /// @return shares The shares burnt.
     function withdraw(uint256 assets) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         _accrue();
@@ -314,11 +265,9 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         _withdraw(assets, shares);
     }
 
-    /// @notice Burns `shares` for the borrow tokens they are worth (rounded down).
+    /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount} (also if the shares are worth nothing), {InsufficientShares} or
     /// {InsufficientLiquidity}. Emits {Withdrawn}.
-    /// @param shares The shares to burn.
-    /// @return assets The borrow tokens paid out.
     function redeem(uint256 shares) external nonReentrant returns (uint256 assets) {
         if (shares == 0) revert ZeroAmount();
         _accrue();
@@ -331,22 +280,20 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     // Borrowers
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Posts collateral.
+    /// @inheritdoc IAIRiskVault
     /// @dev Needs an allowance of `amount`. Reverts with {ZeroAmount}. Emits {CollateralDeposited}.
-    /// @param amount The amount of collateral tokens.
     function depositCollateral(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         _accrue();
         collateralOf[msg.sender] += amount;
         totalCollateral += amount;
         emit CollateralDeposited(msg.sender, amount);
-        COLLATERAL_TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        _COLLATERAL_TOKEN.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @notice Takes collateral back; a position with debt must stay within {maxLtv}.
+    /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount}, {InsufficientCollateral} or {ExceedsMaxLtv}. Emits
     /// {CollateralWithdrawn}.
-    /// @param amount The amount of collateral tokens.
     function withdrawCollateral(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         _accrue();
@@ -362,14 +309,13 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         collateralOf[msg.sender] = remaining;
         totalCollateral -= amount;
         emit CollateralWithdrawn(msg.sender, amount);
-        COLLATERAL_TOKEN.safeTransfer(msg.sender, amount);
+        _COLLATERAL_TOKEN.safeTransfer(msg.sender, amount);
     }
 
-    /// @notice Borrows borrow tokens against the caller's collateral, up to {maxLtv} of its value.
+    /// @inheritdoc IAIRiskVault
     /// @dev The new debt (`ceil(scaled * index / 1e18)`, the scaled debt rounded up) must not exceed
     /// `floor(floor(collateral * price / 1e18) * maxLtv / 1e18)`. Reverts with {ZeroAmount},
     /// {InsufficientLiquidity} or {ExceedsMaxLtv}. Emits {Borrowed}.
-    /// @param amount The amount of borrow tokens.
     function borrow(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         _accrue();
@@ -386,16 +332,13 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         totalScaledDebt += added;
         cash = available - amount;
         emit Borrowed(msg.sender, amount, debt);
-        BORROW_TOKEN.safeTransfer(msg.sender, amount);
+        _BORROW_TOKEN.safeTransfer(msg.sender, amount);
     }
 
-    /// @notice Repays (part of) `borrower`'s debt; anyone may repay for anyone.
+    /// @inheritdoc IAIRiskVault
     /// @dev Needs an allowance of the amount repaid. `amount` at or above the debt repays it all
     /// (pass `type(uint256).max`); a partial repayment reduces the scaled debt by
     /// `floor(amount * 1e18 / index)`. Reverts with {ZeroAmount} or {NoDebt}. Emits {Repaid}.
-    /// @param borrower The borrower whose debt is repaid.
-    /// @param amount The most to repay.
-    /// @return repaid The amount actually repaid (taken from the caller).
     function repay(address borrower, uint256 amount) external nonReentrant returns (uint256 repaid) {
         if (amount == 0) revert ZeroAmount();
         _accrue();
@@ -410,11 +353,10 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         totalScaledDebt -= scaledRepaid;
         cash += repaid;
         emit Repaid(msg.sender, borrower, repaid, _debt(remaining, index));
-        BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), repaid);
+        _BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), repaid);
     }
 
-    /// @notice Liquidates an unhealthy position: repays (part of) its debt and takes collateral worth
-    /// the repaid amount plus {LIQUIDATION_BONUS}.
+    /// @inheritdoc IAIRiskVault
     /// @dev A position is unhealthy when `debt > floor(floor(collateral * price / 1e18) *
     /// liquidationThreshold / 1e18)`. The caller repays `r = min(repayAmount, debt)` and receives
     /// `floor(r * (1e18 + bonus) / price)` collateral; if that is more than the position holds, it
@@ -422,10 +364,6 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     /// position without collateral is written off ({BadDebtWrittenOff}): the lenders bear it. Needs
     /// an allowance of the amount repaid. Reverts with {ZeroAmount}, {NoDebt} or {PositionHealthy}.
     /// Emits {Liquidated}.
-    /// @param borrower The position to liquidate.
-    /// @param repayAmount The most debt to repay.
-    /// @return repaid The debt repaid (taken from the caller).
-    /// @return seized The collateral sent to the caller.
     function liquidate(address borrower, uint256 repayAmount)
         external
         nonReentrant
@@ -437,11 +375,11 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         (repaid, seized, writtenOff) = _liquidate(borrower, repayAmount);
         emit Liquidated(msg.sender, borrower, repaid, seized);
         if (writtenOff != 0) emit BadDebtWrittenOff(borrower, writtenOff);
-        if (repaid != 0) BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), repaid);
-        if (seized != 0) COLLATERAL_TOKEN.safeTransfer(msg.sender, seized);
+        if (repaid != 0) _BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), repaid);
+        if (seized != 0) _COLLATERAL_TOKEN.safeTransfer(msg.sender, seized);
     }
 
-    /// @notice Accrues interest up to the current block.
+    /// @inheritdoc IAIRiskVault
     /// @dev Every state-changing function does this first; this entry point only makes it
     /// observable. Emits {InterestAccrued} if time has passed since the last accrual.
     function accrueInterest() external nonReentrant {
@@ -452,7 +390,7 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     // Risk parameters
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Sets {maxLtv} and {borrowRate} from a proof of the risk model on the vault's current state.
+    /// @inheritdoc IAIRiskVault
     /// @dev Permissionless; at most once per epoch (`block.timestamp / EPOCH_LENGTH`). Steps:
     /// reverts with {EpochAlreadyApplied} unless `lastAppliedEpoch < epoch`; accrues interest at the
     /// old rate; requires exactly {INSTANCE_COUNT} instances ({ZkinferConsumer.InstanceCountMismatch});
@@ -460,10 +398,6 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     /// ({ZkinferConsumer.VerificationFailed} wraps the verifier's error); decodes the two outputs from
     /// `instances[1]` ({ZkinferInstances.InvalidPackedWord} if it is not a packing of two values) and
     /// maps them as {previewRiskUpdate} describes. Emits {RiskParametersUpdated}.
-    /// @param proof The proof bytes.
-    /// @param instances The public instances: the packed input word, then the packed output word.
-    /// @return newLtv The new {maxLtv}.
-    /// @return newRate The new {borrowRate}.
     function updateRiskParameters(bytes calldata proof, uint256[] calldata instances)
         external
         nonReentrant
@@ -492,7 +426,7 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         emit RiskParametersUpdated(epoch, m.maxLtv, newLtv, m.borrowRate, newRate);
     }
 
-    /// @notice The model inputs for the vault's current state, as the keeper must prove them.
+    /// @inheritdoc IAIRiskVault
     /// @dev Signed fixed-point integers with {FEATURE_SCALE} fractional bits (`ONE = 2^FEATURE_SCALE`),
     /// every division rounded down; debt is {totalDebt} with interest accrued to this block. See
     /// examples/defi-vault/CONTRACTS.md for the exact formulas:
@@ -502,9 +436,8 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     /// [2] drawdown `floor((max(p) - p_last) * ONE / max(p))` (0 if no price);
     /// [3] coverage `ONE` if `D == 0` or `V >= 4 * D`, else `floor(V * ONE / (4 * D))`, with
     /// `V = floor(totalCollateral * p_last / 1e18)`.
-    /// @return features The four features, in model input order.
     function currentFeatures() public view returns (int256[4] memory features) {
-        (uint256[] memory prices,) = PRICE_SOURCE.observations();
+        (uint256[] memory prices,) = _PRICE_SOURCE.observations();
         uint256 n = prices.length;
         uint256 start = n > PRICE_WINDOW ? n - PRICE_WINDOW : 0;
         uint256 one = FEATURE_ONE;
@@ -532,19 +465,15 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         features[3] = _int(_coverage(Math.mulDiv(totalCollateral, last, WAD), debt, one));
     }
 
-    /// @notice The packed input word a proof must carry now: `ZkinferInstances.pack(currentFeatures(), PACK_BITS)`.
-    /// @return The word (`sum_i (f_i + 2^(PACK_BITS-1)) * 2^(PACK_BITS*i)`).
+    /// @inheritdoc IAIRiskVault
     function expectedInputWord() external view returns (uint256) {
         return _inputWord();
     }
 
-    /// @notice The parameters an update with `outputWord` would set now (ignoring the epoch and the proof).
+    /// @inheritdoc IAIRiskVault
     /// @dev Decodes `y0, y1` (at {FEATURE_SCALE} bits) from the word, clamps each to `[0, ONE]`, then
     /// `ltv = 0.30e18 + floor(0.60e18 * y0 / ONE)`, `rate = floor(0.50e18 * y1 / ONE)`, each clamped
     /// to its bounds and then to at most {MAX_LTV_CHANGE} / {MAX_RATE_CHANGE} from the current value.
-    /// @param outputWord The packed output word (`instances[1]`).
-    /// @return newLtv The resulting {maxLtv}.
-    /// @return newRate The resulting {borrowRate}.
     function previewRiskUpdate(uint256 outputWord) external view returns (uint256 newLtv, uint256 newRate) {
         uint256[] memory words = new uint256[](INSTANCE_COUNT);
         words[1] = outputWord;
@@ -557,45 +486,66 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     // Views
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The current maximum loan-to-value for borrowing and collateral withdrawal.
-    /// @return The ratio (wad).
+    /// @inheritdoc IAIRiskVault
+    // forge-lint: disable-next-line(mixed-case-function)
+    function COLLATERAL_TOKEN() external view returns (address) {
+        return address(_COLLATERAL_TOKEN);
+    }
+
+    /// @inheritdoc IAIRiskVault
+    // forge-lint: disable-next-line(mixed-case-function)
+    function BORROW_TOKEN() external view returns (address) {
+        return address(_BORROW_TOKEN);
+    }
+
+    /// @inheritdoc IAIRiskVault
+    // forge-lint: disable-next-line(mixed-case-function)
+    function PRICE_SOURCE() external view returns (address) {
+        return address(_PRICE_SOURCE);
+    }
+
+    /// @inheritdoc IAIRiskVault
+    function verifier() public view override(IAIRiskVault, ZkinferConsumer) returns (address) {
+        return super.verifier();
+    }
+
+    /// @inheritdoc IAIRiskVault
+    function expectedInstanceCount() public view override(IAIRiskVault, ZkinferConsumer) returns (uint256) {
+        return super.expectedInstanceCount();
+    }
+
+    /// @inheritdoc IAIRiskVault
     function maxLtv() public view returns (uint256) {
         return _market.maxLtv;
     }
 
-    /// @notice The current annual borrow rate (simple interest between accruals).
-    /// @return The rate (wad per year).
+    /// @inheritdoc IAIRiskVault
     function borrowRate() public view returns (uint256) {
         return _market.borrowRate;
     }
 
-    /// @notice The epoch of the last parameter update (0 if none).
-    /// @return The epoch.
+    /// @inheritdoc IAIRiskVault
     function lastAppliedEpoch() external view returns (uint256) {
         return _market.lastAppliedEpoch;
     }
 
-    /// @notice The timestamp up to which interest has been accrued.
-    /// @return The timestamp.
+    /// @inheritdoc IAIRiskVault
     function lastAccrual() external view returns (uint256) {
         return _market.lastAccrual;
     }
 
-    /// @notice The current epoch.
-    /// @return `block.timestamp / EPOCH_LENGTH`.
+    /// @inheritdoc IAIRiskVault
     function currentEpoch() public view returns (uint256) {
         return block.timestamp / EPOCH_LENGTH;
     }
 
-    /// @notice The debt-to-collateral-value ratio above which a position can be liquidated.
-    /// @return `min(maxLtv + LIQUIDATION_BUFFER, MAX_LIQUIDATION_THRESHOLD)` (wad).
+    /// @inheritdoc IAIRiskVault
     function liquidationThreshold() public view returns (uint256) {
         uint256 t = uint256(_market.maxLtv) + LIQUIDATION_BUFFER;
         return t < MAX_LIQUIDATION_THRESHOLD ? t : MAX_LIQUIDATION_THRESHOLD;
     }
 
-    /// @notice The borrow index with interest accrued to the current block.
-    /// @return `index + floor(index * rate * elapsed / (1e18 * SECONDS_PER_YEAR))` (wad).
+    /// @inheritdoc IAIRiskVault
     function currentBorrowIndex() public view returns (uint256) {
         Market memory m = _market;
         uint256 index = borrowIndex;
@@ -604,59 +554,84 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         return index + Math.mulDiv(index, uint256(m.borrowRate) * elapsed, WAD * SECONDS_PER_YEAR);
     }
 
-    /// @notice All borrowers' debt, interest accrued to the current block.
-    /// @return `ceil(totalScaledDebt * currentBorrowIndex() / 1e18)`.
+    /// @inheritdoc IAIRiskVault
     function totalDebt() public view returns (uint256) {
         return _debt(totalScaledDebt, currentBorrowIndex());
     }
 
-    /// @notice What the lenders' shares are backed by: cash plus all debt.
-    /// @return `cash + totalDebt()`.
+    /// @inheritdoc IAIRiskVault
     function totalAssets() public view returns (uint256) {
         return cash + totalDebt();
     }
 
-    /// @notice A borrower's debt, interest accrued to the current block.
-    /// @param borrower The borrower.
-    /// @return `ceil(scaledDebtOf[borrower] * currentBorrowIndex() / 1e18)`.
+    /// @inheritdoc IAIRiskVault
     function debtOf(address borrower) public view returns (uint256) {
         return _debt(scaledDebtOf[borrower], currentBorrowIndex());
     }
 
-    /// @notice A borrower's collateral value in borrow-token units at the latest price.
-    /// @param borrower The borrower.
-    /// @return `floor(collateralOf[borrower] * price / 1e18)`.
+    /// @inheritdoc IAIRiskVault
     function collateralValueOf(address borrower) public view returns (uint256) {
         return Math.mulDiv(collateralOf[borrower], _price(), WAD);
     }
 
-    /// @notice The most debt a borrower may have after a borrow or collateral withdrawal.
-    /// @param borrower The borrower.
-    /// @return `floor(collateralValueOf(borrower) * maxLtv / 1e18)`.
+    /// @inheritdoc IAIRiskVault
     function borrowLimitOf(address borrower) external view returns (uint256) {
         return _limit(collateralOf[borrower], _price(), _market.maxLtv);
     }
 
-    /// @notice Whether {liquidate} would accept `borrower`'s position now.
-    /// @param borrower The borrower.
-    /// @return True if its debt exceeds its collateral value times {liquidationThreshold}.
+    /// @inheritdoc IAIRiskVault
     function isLiquidatable(address borrower) external view returns (bool) {
         uint256 debt = debtOf(borrower);
         return debt != 0 && debt > _limit(collateralOf[borrower], _price(), liquidationThreshold());
     }
 
-    /// @notice The borrow tokens `shares` are worth now (what {redeem} would pay, liquidity permitting).
-    /// @param shares The shares.
-    /// @return `floor(shares * (totalAssets + 1) / (totalShares + 1))`.
+    /// @inheritdoc IAIRiskVault
     function previewRedeem(uint256 shares) external view returns (uint256) {
         return _toAssets(shares, Math.Rounding.Floor);
     }
 
-    /// @notice The shares {deposit} would mint for `assets` now.
-    /// @param assets The borrow tokens.
-    /// @return `floor(assets * (totalShares + 1) / (totalAssets + 1))`.
+    /// @inheritdoc IAIRiskVault
     function previewDeposit(uint256 assets) external view returns (uint256) {
         return _toShares(assets, Math.Rounding.Floor);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Circuit
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Accepts only a verifier whose circuit the vault decodes.
+    /// @dev {ZkinferConsumer} hook, run at construction and at every proposal. Reads the candidate's
+    /// `SCALE()` and `PACK_BITS()` (`MissingCircuitInfo` if it does not state them). At construction
+    /// (`current` zero) they must be usable ({UnsupportedCircuit}); at a proposal they must equal the
+    /// pinned {FEATURE_SCALE} and {PACK_BITS} (`CircuitMismatch` naming `"SCALE"` or `"PACK_BITS"`).
+    /// Then `instanceBlocks()` must be exactly the vault's layout (`CircuitMismatch` naming the first
+    /// field that differs): the 4 inputs packed in one public word at instance 0, the 2 outputs packed
+    /// in one public word at instance 1, both at the packing width, and nothing else.
+    /// @param candidate The verifier to pin or to propose.
+    /// @param current The pinned verifier; zero at construction.
+    function _checkVerifier(IZkinferVerifier candidate, IZkinferVerifier current) internal view override {
+        (uint256 scale, uint256 packBits) = _circuitInfo(candidate);
+        if (address(current) == address(0)) {
+            // The largest feature, the volatility cap 2 * 2^scale, must pack: below 2^(packBits - 1).
+            if (scale == 0 || scale > MAX_FEATURE_SCALE || packBits < scale + 3 || packBits > MAX_PACK_BITS) {
+                revert UnsupportedCircuit(scale, packBits);
+            }
+        } else {
+            _requireCircuitFact(candidate, "SCALE", FEATURE_SCALE, scale);
+            _requireCircuitFact(candidate, "PACK_BITS", PACK_BITS, packBits);
+        }
+        _requireInstanceBlocks(candidate, _instanceLayout(packBits));
+    }
+
+    /// @dev The instance layout the vault decodes at packing width `packBits` (at most {MAX_PACK_BITS}).
+    function _instanceLayout(uint256 packBits)
+        private
+        pure
+        returns (IZkinferCircuitInfo.InstanceBlock[] memory blocks)
+    {
+        blocks = new IZkinferCircuitInfo.InstanceBlock[](2);
+        blocks[0] = _instanceBlock(IZkinferCircuitInfo.Side.Input, false, 0, 1, FEATURE_COUNT, packBits);
+        blocks[1] = _instanceBlock(IZkinferCircuitInfo.Side.Output, false, 1, 1, OUTPUT_COUNT, packBits);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -666,9 +641,6 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
     /// @dev Checks the constructor's risk configuration.
     function _validate(RiskConfig memory c) private pure {
         if (c.epochLength == 0) revert InvalidRiskConfig("epochLength");
-        if (c.featureScale == 0 || c.featureScale > MAX_FEATURE_SCALE) revert InvalidRiskConfig("featureScale");
-        // The largest feature, the volatility cap 2 * 2^scale, must pack: below 2^(packBits - 1).
-        if (c.packBits < c.featureScale + 3 || c.packBits > MAX_PACK_BITS) revert InvalidRiskConfig("packBits");
         if (c.ltvFloor > c.ltvCeiling || c.ltvCeiling >= MAX_LIQUIDATION_THRESHOLD) {
             revert InvalidRiskConfig("ltvBounds");
         }
@@ -701,7 +673,7 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
         totalShares -= shares;
         cash = available - assets;
         emit Withdrawn(msg.sender, assets, shares);
-        BORROW_TOKEN.safeTransfer(msg.sender, assets);
+        _BORROW_TOKEN.safeTransfer(msg.sender, assets);
     }
 
     /// @dev The effects of {liquidate} (interest already accrued): checks the position, books the
@@ -789,7 +761,7 @@ contract AIRiskVault is ZkinferConsumer, ReentrancyGuardTransient {
 
     /// @dev The latest collateral price; reverts with {InvalidPrice} if zero.
     function _price() private view returns (uint256 price) {
-        price = PRICE_SOURCE.latestPrice();
+        price = _PRICE_SOURCE.latestPrice();
         if (price == 0) revert InvalidPrice(price);
     }
 

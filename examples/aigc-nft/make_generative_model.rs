@@ -54,7 +54,10 @@ fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/aigc-nft/model");
     std::fs::create_dir_all(dir.join("calibration")).unwrap();
     std::fs::write(dir.join("network.onnx"), onnx).unwrap();
-    let features = zkinfer::testing::evm_fixtures::prompt_features(b"a red fox at dawn", 7);
+    let features = zkinfer::testing::evm_fixtures::prompt_features(
+        b"a red fox at dawn",
+        zkinfer::encoding::Scale::new(7).unwrap(),
+    );
     let unit = 128.0;
     zkinfer::model::input_file::write_inputs(
         &dir.join("input.json"),

@@ -15,20 +15,22 @@ use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use alloy::sol_types::{SolCall, SolValue};
 use serde::Serialize;
 
-use super::bindings::IZkinferAIGCNFT;
 use super::rpc::{read_key_file, Chain};
-use super::{build_vk_digest, call, packed_words, public_packing, revert, stated_vk_digest, to_u64};
+use super::{build_vk_digest, call, check_stated_circuit, packed_words, public_packing, stated_vk_digest, to_u64};
+use crate::encoding::field::to_word;
+use crate::encoding::Scale;
 use crate::error::ZkError;
+use crate::evm::abi::IZkinferAIGCNFT;
+use crate::evm::revert;
 use crate::pipeline::{self, Build, Prover};
-use crate::quantise::calibrate::fixed_point_inputs;
 
 const RECEIPT_WAIT: Duration = Duration::from_secs(120);
 
 /// The NFT's model inputs for a prompt, as the contract derives them: byte `i` of
 /// keccak256(prompt), `floor(byte * 2^scale / 255)`, for i = 0..3.
-pub fn prompt_features(prompt: &[u8], scale: u32) -> [i64; 4] {
+pub fn prompt_features(prompt: &[u8], scale: Scale) -> [i64; 4] {
     let h = keccak256(prompt);
-    [0, 1, 2, 3].map(|i| (h[i] as i64 * (1i64 << scale)) / 255)
+    [0, 1, 2, 3].map(|i| (h[i] as i64 * scale.one() as i64) / 255)
 }
 
 /// `aigcData`: the pixels as big-endian int16, row-major (what the contract decodes).
@@ -73,7 +75,7 @@ pub struct MintOutcome {
     pub aigc_data_hash: B256,
     /// The image, at `scale` fractional bits.
     pub pixels: Vec<i64>,
-    pub scale: u32,
+    pub scale: Scale,
 }
 
 async fn send(chain: &Chain, to: Address, data: Vec<u8>, what: &str) -> Result<TransactionReceipt, ZkError> {
@@ -101,11 +103,11 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
     let not_nft =
         |e: ZkError| ZkError::input(format!("{} does not answer as a ZkinferAIGCNFT ({})", cfg.nft, e.message));
     let scale = to_u64(call("SCALE()", nft.SCALE().call()).await.map_err(not_nft)?)?;
-    if scale != u64::from(build.settings.scale) {
+    if scale != u64::from(build.scale().bits()) {
         return Err(ZkError::input(format!(
             "wrong model for this NFT: it takes scale {scale}, {} has scale {}",
             cfg.build_dir.display(),
-            build.settings.scale
+            build.scale().bits()
         )));
     }
     let verifier = call("verifier()", nft.verifier().call()).await?;
@@ -118,11 +120,13 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
                 setup.vk_digest
             )))
         }
-        Ok(_) => {}
+        Ok(_) => check_stated_circuit(&chain, verifier, build.public())
+            .await
+            .map_err(|e| ZkError::input(format!("wrong model for this NFT: {}", e.message)))?,
         Err(e) => tracing::warn!(event = "unchecked_verifier", %verifier, error = %e.message,
             "the NFT's verifier does not state its VK digest; a wrong model shows only when addAigcData reverts"),
     }
-    let packing = match public_packing(&build.settings) {
+    let packing = match public_packing(build.public()) {
         Some(p) => p,
         None => {
             return Err(ZkError::input(format!(
@@ -137,23 +141,23 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
     // nothing that names the prompt (not even its token id) leaves the process before the commit.
     let prompt = cfg.prompt.as_bytes();
     let token_id = U256::from_be_bytes(keccak256(prompt).0);
-    let features = prompt_features(prompt, build.settings.scale);
-    let inputs = fixed_point_inputs(&features, build.settings.scale);
+    let features = prompt_features(prompt, build.scale());
+    let inputs = vec![features.iter().map(|&f| f as i128).collect::<Vec<_>>()];
     let t = Instant::now();
-    let (file, build) = tokio::task::spawn_blocking(move || {
+    let (proved, build) = tokio::task::spawn_blocking(move || {
         let prover = Prover::load(&build)?;
-        pipeline::prove(&build, &prover, &inputs).map(|f| (f, build))
+        pipeline::prove(&build, &prover, &inputs, Default::default()).map(|p| (p, build))
     })
     .await
     .map_err(|e| ZkError::internal(format!("the prover thread failed: {e}")))??;
     let prove_s = t.elapsed().as_secs_f64();
-    let pixels = file.outputs_fixed.first().cloned().unwrap_or_default();
+    let pixels: Vec<i64> = proved.file.outputs_fixed.first().cloned().unwrap_or_default();
     let content = aigc_data(&pixels)?;
-    let (proof, words) = crate::evm::calldata::proof_parts(&file)?;
+    let proof = proved.proof.bytes.clone();
     // The instances the contract will derive, computed here the way it does (features, then
     // pixels, each packed): a mismatch is found before any transaction.
     let local: Vec<U256> = packed_words(packing, &features).into_iter().chain(packed_words(packing, &pixels)).collect();
-    let ours: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+    let ours: Vec<U256> = proved.proof.instances.iter().map(to_word).collect();
     if local != ours {
         return Err(ZkError::internal(
             "the proof's instances are not the packing of the prompt features and pixels (a bug)",
@@ -251,7 +255,7 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         features,
         aigc_data_hash: keccak256(&content),
         pixels,
-        scale: build.settings.scale,
+        scale: build.scale(),
     })
 }
 
@@ -262,7 +266,7 @@ mod tests {
     #[test]
     fn prompt_features_and_content_encoding() {
         // examples/aigc-nft/README.md: "a red fox at dawn" -> [123, 71, 12, 102] at scale 7.
-        assert_eq!(prompt_features(b"a red fox at dawn", 7), [123, 71, 12, 102]);
+        assert_eq!(prompt_features(b"a red fox at dawn", Scale::new(7).unwrap()), [123, 71, 12, 102]);
         assert_eq!(aigc_data(&[1, -2, 300]).unwrap(), vec![0, 1, 0xff, 0xfe, 0x01, 0x2c]);
         assert!(aigc_data(&[40_000]).is_err());
     }

@@ -7,8 +7,9 @@ use alloy::rpc::types::TransactionRequest;
 use serde::Serialize;
 
 use super::rpc::Chain;
-use super::{build_vk_digest, revert, stated_vk_digest};
+use super::{build_vk_digest, stated_vk_digest};
 use crate::error::ZkError;
+use crate::evm::revert;
 use crate::pipeline::{self, Build};
 
 const RECEIPT_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -83,7 +84,7 @@ pub async fn deploy(chain: &Chain, build: &Build, force_split: bool) -> Result<D
         verifying_key,
         verifying_key_gas,
         vk_digest: setup.vk_digest,
-        num_instances: build.settings.num_instances,
+        num_instances: build.public().num_instances,
         split_reason: compiled.split_reason,
     })
 }

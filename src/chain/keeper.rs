@@ -17,14 +17,15 @@ use alloy::primitives::{Address, Bytes, U256};
 use alloy::rpc::types::TransactionRequest;
 use tracing::{error, info, warn};
 
-use super::bindings::{IAIRiskVault, IPriceHistory};
 use super::journal::{EpochRecord, EpochStatus, Journal};
 use super::rpc::{read_key_file, Chain, SignedTx};
 use super::vault_features::{features, VaultSnapshot};
-use super::{build_vk_digest, call, packed_words, public_packing, revert, stated_vk_digest, to_u64};
+use super::{build_vk_digest, call, check_stated_circuit, packed_words, public_packing, stated_vk_digest, to_u64};
+use crate::encoding::field::to_word;
 use crate::error::ZkError;
+use crate::evm::abi::{IAIRiskVault, IPriceHistory};
+use crate::evm::revert;
 use crate::pipeline::{self, Build, Prover};
-use crate::quantise::calibrate::fixed_point_inputs;
 
 /// Transactions one epoch may use: a confirmed revert (the state moved between simulation and
 /// inclusion) allows another try, but a keeper must not burn gas forever on one epoch.
@@ -110,8 +111,8 @@ impl Keeper {
     pub async fn start(cfg: KeeperConfig) -> Result<Keeper, ZkError> {
         let key = read_key_file(&cfg.key_file)?;
         let build = Build::open(&cfg.build_dir)?;
-        let s = &build.settings;
-        let bits = match public_packing(s) {
+        let public = build.public();
+        let bits = match public_packing(public) {
             Some(p) => p.bits,
             None => {
                 return Err(wrong_model(format!(
@@ -132,12 +133,12 @@ impl Keeper {
         let scale = to_u64(call("FEATURE_SCALE()", vault.FEATURE_SCALE().call()).await.map_err(not_vault)?)?;
         let pack = to_u64(call("PACK_BITS()", vault.PACK_BITS().call()).await.map_err(not_vault)?)?;
         let count = to_u64(call("expectedInstanceCount()", vault.expectedInstanceCount().call()).await?)?;
-        if scale != u64::from(s.scale) || pack != u64::from(bits) || count != s.num_instances as u64 {
+        if scale != u64::from(public.scale.bits()) || pack != u64::from(bits) || count != public.num_instances as u64 {
             return Err(wrong_model(format!(
                 "the vault takes scale {scale}, {pack}-bit packing and {count} instances; {} has scale {}, {bits} bits and {} instances",
                 cfg.build_dir.display(),
-                s.scale,
-                s.num_instances
+                public.scale.bits(),
+                public.num_instances
             )));
         }
         match stated_vk_digest(&chain, verifier).await {
@@ -150,6 +151,7 @@ impl Keeper {
                         setup.vk_digest
                     )));
                 }
+                check_stated_circuit(&chain, verifier, build.public()).await.map_err(|e| wrong_model(e.message))?;
             }
             Err(e) => warn!(event = "unchecked_verifier", %verifier, error = %e.message,
                 "the vault's verifier does not state its VK digest; a wrong model will show as a rejected simulation"),
@@ -262,7 +264,7 @@ impl Keeper {
         // counts as the bug it would be.
         // The packed input word is computed here with the circuit's own packing, and must equal the
         // vault's `expectedInputWord()` read alongside.
-        let packing = public_packing(&self.model.build.settings).expect("checked at start");
+        let packing = public_packing(self.model.build.public()).expect("checked at start");
         let mut tries = 0;
         let (ours, word) = loop {
             tries += 1;
@@ -286,15 +288,18 @@ impl Keeper {
         };
 
         info!(event = "proving", epoch, block, features = ?ours, "epoch {epoch}: proving on features {ours:?}");
-        let inputs = fixed_point_inputs(&ours, self.model.build.settings.scale);
+        let inputs = vec![ours.iter().map(|&f| f as i128).collect::<Vec<_>>()];
         let model = self.model.clone();
         let t = Instant::now();
-        let file = tokio::task::spawn_blocking(move || pipeline::prove(&model.build, &model.prover, &inputs))
-            .await
-            .map_err(|e| ZkError::internal(format!("the prover thread failed: {e}")))??;
+        let proved = tokio::task::spawn_blocking(move || {
+            pipeline::prove(&model.build, &model.prover, &inputs, Default::default())
+        })
+        .await
+        .map_err(|e| ZkError::internal(format!("the prover thread failed: {e}")))??;
         let prove_s = t.elapsed().as_secs_f64();
-        let (proof, words) = crate::evm::calldata::proof_parts(&file)?;
-        let instances: Vec<U256> = words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+        let file = proved.file;
+        let proof = proved.proof.bytes;
+        let instances: Vec<U256> = proved.proof.instances.iter().map(to_word).collect();
         if instances.first() != Some(&word) {
             return Err(ZkError::internal(format!(
                 "the proof's input word {:#x} differs from the vault's expectedInputWord {word:#x} for the same features: \
@@ -462,7 +467,7 @@ impl Keeper {
             total_debt: call("totalDebt()", vault.totalDebt().block(at).call()).await?,
             cash: call("cash()", vault.cash().block(at).call()).await?,
             total_collateral: call("totalCollateral()", vault.totalCollateral().block(at).call()).await?,
-            scale: self.model.build.settings.scale,
+            scale: self.model.build.scale(),
             window: c.window,
             volatility_multiplier: c.volatility_multiplier,
             volatility_cap: c.volatility_cap,

@@ -3,17 +3,18 @@
 //! HTTP through alloy; the in-process EVM used by tests and `verify-evm` lives in [`crate::evm`].
 
 pub mod aigc;
-pub mod bindings;
 pub mod deploy;
 pub mod journal;
 pub mod keeper;
-pub mod revert;
 pub mod rpc;
 pub mod vault_features;
 
 use alloy::primitives::U256;
 
+use crate::encoding::field::to_word;
+use crate::encoding::{InstanceLayout, Packing, Visibility};
 use crate::error::ZkError;
+use crate::evm::abi::{instance_blocks, IZkinferCircuitInfo};
 
 /// Runs a contract call with the RPC timeout, naming the function in any error.
 pub(crate) async fn call<T>(
@@ -42,20 +43,50 @@ pub(crate) async fn stated_vk_digest(
     chain: &rpc::Chain,
     verifier: alloy::primitives::Address,
 ) -> Result<U256, ZkError> {
-    call("VK_DIGEST()", bindings::IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await
+    call("VK_DIGEST()", IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await
+}
+
+/// Checks that a verifier which states its VK digest (every generated verifier does) also states
+/// this build's public values: scale, packing, instance count and blocks. `Err` names the first
+/// difference.
+pub(crate) async fn check_stated_circuit(
+    chain: &rpc::Chain,
+    verifier: alloy::primitives::Address,
+    public: &InstanceLayout,
+) -> Result<(), ZkError> {
+    let info = IZkinferCircuitInfo::new(verifier, &chain.provider);
+    let scale = to_u64(call("SCALE()", info.SCALE().call()).await?)?;
+    let pack = to_u64(call("PACK_BITS()", info.PACK_BITS().call()).await?)?;
+    let count = to_u64(call("NUM_INSTANCES()", info.NUM_INSTANCES().call()).await?)?;
+    let blocks = call("instanceBlocks()", info.instanceBlocks().call()).await?;
+    let ours_pack = public.packing.map_or(0, |p| p.bits as u64);
+    if scale != u64::from(public.scale.bits()) || pack != ours_pack || count != public.num_instances as u64 {
+        return Err(ZkError::input(format!(
+            "its verifier {verifier} states scale {scale}, {pack}-bit packing and {count} instances; the build has \
+             scale {}, {ours_pack}-bit packing and {} instances",
+            public.scale.bits(),
+            public.num_instances
+        )));
+    }
+    if blocks != instance_blocks(public) {
+        return Err(ZkError::input(format!(
+            "its verifier {verifier} states another instance layout than the build's: {blocks:?}"
+        )));
+    }
+    Ok(())
 }
 
 /// The packing of a build whose inputs and outputs are public and packed (what the vault and the
 /// NFT recompute on chain); `None` for any other build.
-pub(crate) fn public_packing(settings: &crate::artifacts::Settings) -> Option<crate::circuit::chips::packing::Packing> {
-    use crate::artifacts::Visibility::Public;
-    settings.layout.packing.filter(|_| settings.visibility.input == Public && settings.visibility.output == Public)
+pub(crate) fn public_packing(public: &InstanceLayout) -> Option<Packing> {
+    let v = &public.visibility;
+    public.packing.filter(|_| v.input == Visibility::Public && v.output == Visibility::Public)
 }
 
 /// `values` packed as the circuit packs them, as ABI words.
-pub(crate) fn packed_words(packing: crate::circuit::chips::packing::Packing, values: &[i64]) -> Vec<U256> {
+pub(crate) fn packed_words(packing: Packing, values: &[i64]) -> Vec<U256> {
     let values: Vec<i128> = values.iter().map(|&v| v as i128).collect();
-    packing.pack(&values).iter().map(|w| U256::from_be_bytes(crate::proof::transcript::fr_to_be_bytes(w))).collect()
+    packing.pack(&values).iter().map(to_word).collect()
 }
 
 /// A current-thread async runtime for one CLI command.

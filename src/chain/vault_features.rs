@@ -7,6 +7,7 @@
 
 use alloy::primitives::{U256, U512};
 
+use crate::encoding::Scale;
 use crate::error::ZkError;
 
 const WAD: u64 = 1_000_000_000_000_000_000;
@@ -19,7 +20,7 @@ pub struct VaultSnapshot {
     pub total_debt: U256,
     pub cash: U256,
     pub total_collateral: U256,
-    pub scale: u32,
+    pub scale: Scale,
     pub window: U256,
     pub volatility_multiplier: U256,
     pub volatility_cap: U256,
@@ -44,7 +45,7 @@ fn small(x: U256, what: &str) -> Result<i64, ZkError> {
 
 /// `[utilisation, volatility, drawdown, coverage]` at `2^scale` fixed point, floor-rounded.
 pub fn features(s: &VaultSnapshot) -> Result<[i64; 4], ZkError> {
-    let one = U256::from(1u64) << s.scale;
+    let one = U256::from(1u64) << s.scale.bits();
     let wad = U256::from(WAD);
     let n = s.prices.len();
     let window = usize::try_from(s.window).unwrap_or(usize::MAX);
@@ -101,13 +102,14 @@ mod tests {
             total_debt: e18(4000),
             cash: e18(6000),
             total_collateral: e18(5),
-            scale: 7,
+            scale: Scale::new(7).unwrap(),
             window: U256::from(8),
             volatility_multiplier: U256::from(10),
             volatility_cap: U256::from(2),
             max_coverage: U256::from(4),
         };
-        assert_eq!(features(&s).unwrap(), crate::testing::evm_fixtures::VAULT_FEATURES);
+        // The state DeployVault.s.sol sets up; the vault fixture proof is for these features.
+        assert_eq!(features(&s).unwrap(), [51, 46, 6, 80]);
         // One wei more debt crosses the coverage boundary (80 = 0.625 * 128 exactly).
         let more = VaultSnapshot { total_debt: e18(4000) + U256::from(1), ..s.clone() };
         assert_eq!(features(&more).unwrap()[3], 79);

@@ -11,10 +11,11 @@
 //! * the lookup track (`lin`, `lout`, fixed `tag`) proves `(tag, lin, lout)` is in the table.
 
 use halo2_proofs::halo2curves::bn256::Fr;
-use halo2_proofs::halo2curves::ff::PrimeField;
 use serde::{Deserialize, Serialize};
 
 use super::tables::{TableSpec, TAG_REMAINDER};
+use crate::encoding::field::fe;
+use crate::encoding::Scale;
 use crate::error::ZkError;
 
 /// Where a value lives.
@@ -31,15 +32,6 @@ pub enum CellRef {
 pub struct Wire {
     pub cell: CellRef,
     pub value: i128,
-}
-
-/// A signed integer as a field element: negatives become `r - |v|`.
-pub fn fe(v: i128) -> Fr {
-    if v >= 0 {
-        Fr::from_u128(v as u128)
-    } else {
-        -Fr::from_u128(v.unsigned_abs())
-    }
 }
 
 /// Fixed part of one arithmetic row.
@@ -82,25 +74,12 @@ pub enum LaneInput {
     Empty,
 }
 
-/// Shape parameters chosen at compile time and stored in the build settings.
+/// Shape parameters chosen at compile time and stored in the build settings. What the circuit
+/// exposes (visibility, packing) is the build's [`crate::encoding::InstanceLayout`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayoutParams {
     pub lanes: usize,
     pub table: TableSpec,
-    pub public_inputs: bool,
-    pub public_outputs: bool,
-    /// Public values packed several to a field element (None: one instance per value).
-    #[serde(default)]
-    pub packing: Option<crate::circuit::chips::packing::Packing>,
-    /// Expose a Poseidon commitment to the inputs (and the salt) instead of the inputs.
-    #[serde(default)]
-    pub hashed_inputs: bool,
-    /// Expose a Poseidon commitment to the outputs (and the salt) instead of the outputs.
-    #[serde(default)]
-    pub hashed_outputs: bool,
-    /// Weights and biases as witness values, bound by a Poseidon commitment exposed last.
-    #[serde(default)]
-    pub hashed_params: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -145,6 +124,7 @@ impl Layout {
 pub struct LayoutBuilder {
     pub(crate) layout: Layout,
     pub(crate) table: TableSpec,
+    pub(crate) scale: Scale,
     /// False at keygen: values are placeholders and range violations are not errors.
     pub(crate) witness: bool,
     /// `(name, op)` of the model layer being laid out, for error messages.
@@ -158,11 +138,11 @@ pub struct LayoutBuilder {
 }
 
 impl LayoutBuilder {
-    pub fn new(lanes: usize, table: TableSpec, witness: bool) -> Self {
+    pub fn new(lanes: usize, table: TableSpec, scale: Scale, witness: bool) -> Self {
         assert!(lanes >= 2, "the rescale row needs two lanes");
-        let layout = Layout { lanes, table: table.entries(), ..Layout::default() };
+        let layout = Layout { lanes, table: table.entries(scale), ..Layout::default() };
         let mut table_offsets = Vec::new();
-        let mut offset = 1 + (1usize << table.scale);
+        let mut offset = 1 + (1usize << scale.bits());
         for f in &table.functions {
             table_offsets.push((f.tag(), offset));
             offset += 1usize << table.range_bits;
@@ -170,6 +150,7 @@ impl LayoutBuilder {
         let mut b = LayoutBuilder {
             layout,
             table,
+            scale,
             witness,
             context: (String::new(), String::new()),
             overflow: None,
@@ -211,8 +192,8 @@ impl LayoutBuilder {
         self.layout.lanes
     }
 
-    pub fn scale(&self) -> u32 {
-        self.table.scale
+    pub fn scale(&self) -> Scale {
+        self.scale
     }
 
     /// Appends one arithmetic row with integer coefficients; returns the wires homed or copied into
@@ -283,7 +264,7 @@ impl LayoutBuilder {
             LaneInput::Empty => 0,
         };
         let out = if tag == TAG_REMAINDER {
-            if self.witness && !(0..(1i128 << self.table.scale)).contains(&value) {
+            if self.witness && !(0..self.scale.one()).contains(&value) {
                 return Err(self.internal_range_error(value));
             }
             0
@@ -320,16 +301,16 @@ impl LayoutBuilder {
     }
 
     fn range_error(&self, value: i128) -> ZkError {
-        let unit = (1u64 << self.table.scale) as f64;
+        let s = self.scale;
         let (lo, hi) = self.table.domain();
         ZkError::input(format!(
             "layer '{}' ({}): value {:.4} (fixed point {value}) is outside the circuit's range [{}, {}); \
              recompile with calibration data that covers this input, or more --headroom",
             self.context.0,
             self.context.1,
-            value as f64 / unit,
-            lo as f64 / unit,
-            hi as f64 / unit,
+            s.to_float(value),
+            s.to_float(lo),
+            s.to_float(hi),
         ))
     }
 

@@ -11,8 +11,7 @@ use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
 
 use super::config::ModelConfig;
 use super::layout::{CellRef, Layout};
-
-pub use super::layout::fe;
+use crate::encoding::field::fe;
 
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {

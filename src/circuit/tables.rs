@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::encoding::Scale;
 use crate::model::graph::Activation;
 
 /// Tag 0 is the padding entry `(0, 0, 0)`: unused lookup rows hold it, so the lookup needs no
@@ -45,13 +46,13 @@ impl TableFn {
     }
 
     /// The fixed-point function: `round(f(x / 2^scale) * 2^scale)`; exact for ReLU and identity.
-    pub fn eval(self, x: i128, scale: u32) -> i128 {
+    pub fn eval(self, x: i128, scale: Scale) -> i128 {
         match self {
             TableFn::Relu => x.max(0),
             TableFn::Identity => x,
             TableFn::Sigmoid | TableFn::Tanh => {
-                let unit = (1u64 << scale) as f64;
-                let real = x as f64 / unit;
+                let unit = scale.unit();
+                let real = scale.to_float(x);
                 // libm (a pure-Rust port of musl) gives the same bits on every platform, so keygen
                 // and proving on different machines build identical tables.
                 let y = if self == TableFn::Sigmoid { 1.0 / (1.0 + libm::exp(-real)) } else { libm::tanh(real) };
@@ -64,8 +65,6 @@ impl TableFn {
 /// Which functions a circuit's table holds and over what domain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableSpec {
-    /// Fractional bits of every activation (and of the rescale remainder range).
-    pub scale: u32,
     /// Activations live in `[-2^(range_bits-1), 2^(range_bits-1))`.
     pub range_bits: u32,
     /// Functions present, sorted; the first one also serves as the range check.
@@ -82,21 +81,22 @@ impl TableSpec {
         (-half, half)
     }
 
-    pub fn rows(&self) -> usize {
-        1 + (1usize << self.scale) + self.functions.len() * (1usize << self.range_bits)
+    /// Rows of the table for a model at `scale` (the remainder block spans `[0, 2^scale)`).
+    pub fn rows(&self, scale: Scale) -> usize {
+        1 + (1usize << scale.bits()) + self.functions.len() * (1usize << self.range_bits)
     }
 
     /// Every table entry, padding first.
-    pub fn entries(&self) -> Vec<(u8, i128, i128)> {
-        let mut rows = Vec::with_capacity(self.rows());
+    pub fn entries(&self, scale: Scale) -> Vec<(u8, i128, i128)> {
+        let mut rows = Vec::with_capacity(self.rows(scale));
         rows.push((TAG_PAD, 0, 0));
-        for r in 0..(1i128 << self.scale) {
+        for r in 0..scale.one() {
             rows.push((TAG_REMAINDER, r, 0));
         }
         let (lo, hi) = self.domain();
         for f in &self.functions {
             for x in lo..hi {
-                rows.push((f.tag(), x, f.eval(x, self.scale)));
+                rows.push((f.tag(), x, f.eval(x, scale)));
             }
         }
         rows
@@ -109,18 +109,20 @@ mod tests {
 
     #[test]
     fn fixed_point_functions() {
-        assert_eq!(TableFn::Relu.eval(-5, 4), 0);
-        assert_eq!(TableFn::Relu.eval(7, 4), 7);
-        assert_eq!(TableFn::Sigmoid.eval(0, 8), 128);
-        assert_eq!(TableFn::Tanh.eval(0, 8), 0);
-        assert_eq!(TableFn::Tanh.eval(1 << 12, 8), 256);
+        let (s4, s8) = (Scale::new(4).unwrap(), Scale::new(8).unwrap());
+        assert_eq!(TableFn::Relu.eval(-5, s4), 0);
+        assert_eq!(TableFn::Relu.eval(7, s4), 7);
+        assert_eq!(TableFn::Sigmoid.eval(0, s8), 128);
+        assert_eq!(TableFn::Tanh.eval(0, s8), 0);
+        assert_eq!(TableFn::Tanh.eval(1 << 12, s8), 256);
     }
 
     #[test]
     fn entries_match_row_count() {
-        let spec = TableSpec { scale: 3, range_bits: 5, functions: vec![TableFn::Relu, TableFn::Sigmoid] };
-        let e = spec.entries();
-        assert_eq!(e.len(), spec.rows());
+        let spec = TableSpec { range_bits: 5, functions: vec![TableFn::Relu, TableFn::Sigmoid] };
+        let scale = Scale::new(3).unwrap();
+        let e = spec.entries(scale);
+        assert_eq!(e.len(), spec.rows(scale));
         assert_eq!(e[0], (TAG_PAD, 0, 0));
         assert!(e.contains(&(TableFn::Relu.tag(), -16, 0)));
         assert!(!e.iter().any(|&(t, x, _)| t == TableFn::Relu.tag() && x == 16));

@@ -7,7 +7,7 @@ use alloy::primitives::{Address, B256};
 use clap::Args;
 use serde_json::json;
 
-use super::emit;
+use super::output::emit;
 use crate::chain::aigc::{mint_aigc, MintConfig};
 use crate::chain::keeper::{Keeper, KeeperConfig, Round};
 use crate::chain::rpc::{read_key_file, Chain};
@@ -193,7 +193,7 @@ pub fn mint(args: MintArgs, json: bool) -> Result<(), ZkError> {
     let rt = crate::chain::runtime()?;
     let m = rt.block_on(mint_aigc(&cfg))?;
     emit(json, json!({"ok": true, "mint": m}), || {
-        let unit = (1u64 << m.scale) as f64;
+        let unit = m.scale.unit();
         let mut s = format!("token {:#x} ({})", m.token_id, if m.minted { "minted now" } else { "already minted" });
         if let (Some(c), Some(g)) = (m.commit_gas, m.mint_gas) {
             s += &format!("\n  commit {c} gas, mint {g} gas");

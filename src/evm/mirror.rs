@@ -10,7 +10,8 @@ use halo2_proofs::halo2curves::pairing::MillerLoopResult;
 use halo2_proofs::transcript::EncodedChallenge;
 
 use super::plan::{ColumnEval, Commitment, Eval, Expr, VerifierPlan};
-use crate::proof::transcript::{decode_point, fr_from_be_bytes, fr_to_be_bytes, KeccakState};
+use crate::encoding::field::{fr_from_be_bytes, fr_to_be_bytes};
+use crate::proof::transcript::{decode_point, KeccakState};
 
 /// Why the mirror rejected a proof.
 #[derive(Debug, PartialEq, Eq)]

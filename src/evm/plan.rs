@@ -12,6 +12,7 @@ use halo2_proofs::plonk::{Any, Expression, VerifyingKey};
 use halo2_proofs::poly::commitment::ParamsProver;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 
+use crate::encoding::InstanceLayout;
 use crate::error::ZkError;
 use crate::proof::transcript::{POINT_BYTES, SCALAR_BYTES};
 
@@ -171,6 +172,8 @@ pub struct VerifierPlan {
     pub delta: Fr,
     pub blinding_factors: usize,
     pub num_instances: usize,
+    /// What the instances mean, for the getters a consumer reads (`SCALE()`, `instanceBlocks()`).
+    pub public: InstanceLayout,
     pub transcript_repr: Fr,
     pub num_advice: usize,
     pub queries: Queries,
@@ -192,7 +195,12 @@ pub struct VerifierPlan {
 }
 
 impl VerifierPlan {
-    pub fn new(vk: &VerifyingKey<G1Affine>, params: &ParamsKZG<Bn256>, num_instances: usize) -> Result<Self, ZkError> {
+    pub fn new(
+        vk: &VerifyingKey<G1Affine>,
+        params: &ParamsKZG<Bn256>,
+        public: &InstanceLayout,
+    ) -> Result<Self, ZkError> {
+        let num_instances = public.num_instances;
         let cs = vk.cs();
         if cs.num_instance_columns() != 1 {
             return Err(ZkError::internal("zkinfer verifiers expect exactly one instance column"));
@@ -311,6 +319,7 @@ impl VerifierPlan {
             delta: <Fr as PrimeField>::DELTA,
             blinding_factors,
             num_instances,
+            public: public.clone(),
             transcript_repr: vk.transcript_repr(),
             num_advice,
             queries,

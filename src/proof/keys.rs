@@ -35,7 +35,7 @@ pub fn vk_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
 /// transcript absorbs first, so it is also what a generated verifier states as `VK_DIGEST()`: one
 /// name for the circuit in setup.json, proof files and on chain.
 pub fn vk_digest(vk: &VerifyingKey<G1Affine>) -> [u8; 32] {
-    crate::proof::transcript::fr_to_be_bytes(&vk.transcript_repr())
+    crate::encoding::field::fr_to_be_bytes(&vk.transcript_repr())
 }
 
 pub fn write_vk(vk: &VerifyingKey<G1Affine>, path: &Path) -> Result<u64, ZkError> {

@@ -27,6 +27,8 @@ use halo2_proofs::transcript::{
 };
 use sha3::{Digest, Keccak256};
 
+use crate::encoding::field::{fr_from_be_bytes, fr_to_be_bytes};
+
 /// Bytes of one encoded G1 point.
 pub const POINT_BYTES: usize = 64;
 /// Bytes of one encoded scalar.
@@ -57,20 +59,6 @@ pub fn fr_from_be_bytes_mod_r(bytes: &[u8; 32]) -> Fr {
         wide[i] = *b;
     }
     Fr::from_uniform_bytes(&wide)
-}
-
-/// Big-endian 32-byte encoding of a scalar.
-pub fn fr_to_be_bytes(value: &Fr) -> [u8; 32] {
-    let mut out = value.to_repr();
-    out.as_mut().reverse();
-    out
-}
-
-/// Parses a canonical big-endian scalar; `None` if it is `>= r`.
-pub fn fr_from_be_bytes(bytes: &[u8; 32]) -> Option<Fr> {
-    let mut repr = *bytes;
-    repr.reverse();
-    Option::from(Fr::from_repr(repr))
 }
 
 fn fq_to_be_bytes(value: &Fq) -> [u8; 32] {

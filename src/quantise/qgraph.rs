@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::encoding::{Scale, Tensor};
 use crate::model::graph::{Activation, Graph, Op};
 
 /// One output of a quantised affine map: `bias + sum(weight * inputs[input][index])`.
@@ -72,7 +73,7 @@ pub struct QGraph {
     pub input_names: Vec<String>,
     pub output_names: Vec<String>,
     /// Fractional bits of every activation and weight.
-    pub scale: u32,
+    pub scale: Scale,
 }
 
 impl QGraph {
@@ -82,6 +83,35 @@ impl QGraph {
 
     pub fn output_shapes(&self) -> Vec<Vec<usize>> {
         self.outputs.iter().map(|&i| self.nodes[i].shape.clone()).collect()
+    }
+
+    /// The model's inputs as named tensors (what public instances carry).
+    pub fn input_tensors(&self) -> Vec<Tensor> {
+        self.tensors(&self.inputs, &self.input_names)
+    }
+
+    /// The model's outputs as named tensors.
+    pub fn output_tensors(&self) -> Vec<Tensor> {
+        self.tensors(&self.outputs, &self.output_names)
+    }
+
+    fn tensors(&self, nodes: &[usize], names: &[String]) -> Vec<Tensor> {
+        nodes.iter().zip(names).map(|(&i, n)| Tensor { name: n.clone(), shape: self.nodes[i].shape.clone() }).collect()
+    }
+
+    /// Every weight and bias the circuit computes with, as hashed parameters commit to them: for
+    /// each affine layer in graph order, for each output row, its bias then its term weights.
+    pub fn param_values(&self) -> Vec<i128> {
+        let mut values = Vec::new();
+        for node in &self.nodes {
+            if let QOp::Affine { rows, .. } = &node.op {
+                for row in rows {
+                    values.push(row.bias as i128);
+                    values.extend(row.terms.iter().map(|t| t.2 as i128));
+                }
+            }
+        }
+        values
     }
 
     /// Activations the table must hold.
@@ -103,13 +133,14 @@ impl QGraph {
     }
 }
 
-/// Rounds `x * 2^bits` to the nearest integer.
-pub fn to_fixed(x: f64, bits: u32) -> i64 {
+/// Rounds `x * 2^bits` to the nearest integer (weights are stored at 64 bits).
+fn to_fixed(x: f64, bits: u32) -> i64 {
     (x * (1u64 << bits) as f64).round() as i64
 }
 
 /// Quantises `graph` with `scale` fractional bits for activations and weights.
-pub fn quantise_graph(graph: &Graph, scale: u32) -> QGraph {
+pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
+    let bits = scale.bits();
     let readers = graph.reader_counts();
     let mut nodes: Vec<QNode> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
@@ -119,12 +150,12 @@ pub fn quantise_graph(graph: &Graph, scale: u32) -> QGraph {
                 // Integer weights (tensor sums and differences) need no rescale.
                 let integral =
                     rows.iter().flat_map(|r| &r.terms).all(|t| t.weight.fract() == 0.0 && t.weight.abs() <= 1024.0);
-                let (wbits, shift) = if integral { (0, 0) } else { (scale, scale) };
+                let (wbits, shift) = if integral { (0, 0) } else { (bits, bits) };
                 let rows = rows
                     .iter()
                     .map(|r| QRow {
                         terms: r.terms.iter().map(|t| (t.input, t.index, to_fixed(t.weight, wbits))).collect(),
-                        bias: to_fixed(r.bias, scale + wbits),
+                        bias: to_fixed(r.bias, bits + wbits),
                     })
                     .collect();
                 QOp::Affine { inputs: inputs.clone(), rows, shift, activation: None }

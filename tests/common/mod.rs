@@ -6,8 +6,7 @@ use std::sync::Once;
 
 use zkinfer::artifacts::ProofFile;
 use zkinfer::model::input_file::read_inputs;
-use zkinfer::pipeline::{self, Build, CompileRequest, Prover, SrsSource};
-use zkinfer::quantise::calibrate::CalibrationOptions;
+use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,7 +32,9 @@ pub struct Proved {
     pub build: Build,
     pub prover: Prover,
     pub proof: ProofFile,
+    /// The input file's values, and the same quantised as the circuit takes them.
     pub inputs: Vec<Vec<f64>>,
+    pub fixed: Vec<Vec<i128>>,
 }
 
 pub fn compile_setup_prove(model_dir: &Path, options: CalibrationOptions) -> Proved {
@@ -42,12 +43,19 @@ pub fn compile_setup_prove(model_dir: &Path, options: CalibrationOptions) -> Pro
     let input = model_dir.join("input.json");
     let onnx = model_dir.join("network.onnx");
     let calibration = vec![input.clone()];
-    pipeline::compile(&CompileRequest { model: &onnx, calibration: &calibration, options, out_dir: dir.path() })
-        .unwrap_or_else(|e| panic!("compile {}: {e}", model_dir.display()));
+    let req = CompileRequest { model: &onnx, calibration: &calibration, options, out_dir: dir.path(), like: None };
+    pipeline::compile(&req).unwrap_or_else(|e| panic!("compile {}: {e}", model_dir.display()));
     let build = Build::open(dir.path()).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();
     let prover = Prover::load(&build).unwrap();
     let inputs = read_inputs(&input).unwrap().values;
-    let proof = pipeline::prove(&build, &prover, &inputs).unwrap();
-    Proved { dir, build, prover, proof, inputs }
+    let fixed = build.scale().quantise(&inputs);
+    let proof = pipeline::prove(&build, &prover, &fixed, Default::default()).unwrap().file;
+    Proved { dir, build, prover, proof, inputs, fixed }
+}
+
+/// A proof file's bytes and instance words, for tests that alter them one by one.
+pub fn proof_parts(file: &ProofFile) -> (Vec<u8>, Vec<[u8; 32]>) {
+    let proof = file.parse().unwrap();
+    (proof.bytes, proof.instances.iter().map(zkinfer::encoding::field::fr_to_be_bytes).collect())
 }

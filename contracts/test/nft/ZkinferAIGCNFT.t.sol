@@ -2,10 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {IZkinferVerifier} from "../../IZkinferVerifier.sol";
-import {ZkinferConsumer} from "../../ZkinferConsumer.sol";
+import {IZkinferConsumer} from "../../IZkinferConsumer.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../../IZkinferVerifier.sol";
 import {ZkinferInstances} from "../../ZkinferInstances.sol";
 import {IERC7007} from "../../nft/IERC7007.sol";
+import {IZkinferAIGCNFT} from "../../nft/IZkinferAIGCNFT.sol";
 import {ZkinferAIGCNFT} from "../../nft/ZkinferAIGCNFT.sol";
 import {MockAIGCVerifier} from "./MockAIGCVerifier.sol";
 import {VM} from "../utils/Vm.sol";
@@ -59,14 +60,19 @@ contract ZkinferAIGCNFTTest {
     function setUp() public {
         VM.roll(START_BLOCK);
         VM.warp(START_TIME);
-        verifier = new MockAIGCVerifier();
-        nft = _deploy(SCALE, BITS);
+        verifier = new MockAIGCVerifier(SCALE, BITS);
+        nft = _deploy(verifier);
     }
 
     // ---- helpers ----------------------------------------------------------------------------
 
+    function _deploy(MockAIGCVerifier v) internal returns (ZkinferAIGCNFT) {
+        return new ZkinferAIGCNFT(v, address(v).codehash, DELAY, address(this));
+    }
+
+    /// @dev A collection whose (mock) verifier states `scale` and packing width `bits`.
     function _deploy(uint256 scale, uint256 bits) internal returns (ZkinferAIGCNFT) {
-        return new ZkinferAIGCNFT(verifier, address(verifier).codehash, scale, bits, DELAY, address(this));
+        return _deploy(new MockAIGCVerifier(scale, bits));
     }
 
     function _commitment(address who, bytes memory prompt, bytes32 salt) internal pure returns (bytes32) {
@@ -143,7 +149,7 @@ contract ZkinferAIGCNFTTest {
     }
 
     function _failed(bytes memory verifierError) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(ZkinferConsumer.VerificationFailed.selector, verifierError);
+        return abi.encodeWithSelector(IZkinferConsumer.VerificationFailed.selector, verifierError);
     }
 
     function _eq(uint256 actual, uint256 expected) internal pure {
@@ -184,7 +190,9 @@ contract ZkinferAIGCNFTTest {
 
     function test_deployment() public view {
         _eq(nft.SCALE(), SCALE);
+        _eq(nft.SCALE(), verifier.SCALE());
         _eq(nft.PACK_BITS(), BITS);
+        _eq(nft.PACK_BITS(), verifier.PACK_BITS());
         _eq(nft.OUTPUT_WORDS(), 4);
         _eq(nft.expectedInstanceCount(), 5);
         _eq(address(nft.verifier()), address(verifier));
@@ -205,23 +213,111 @@ contract ZkinferAIGCNFTTest {
         _eq(_deploy(0, 2).expectedInstanceCount(), 1 + 1); // 126 a word
     }
 
+    /// @dev The scale and packing width come from the verifier; unusable ones are refused.
     function test_constructor_rejectsUnusableModelConfig() public {
         uint256[2][5] memory bad =
             [[uint256(15), 20], [uint256(7), 8], [uint256(11), 12], [uint256(7), 64], [uint256(0), 1]];
         for (uint256 i = 0; i < bad.length; ++i) {
-            VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.InvalidModelConfig.selector, bad[i][0], bad[i][1]));
-            new ZkinferAIGCNFT(verifier, address(verifier).codehash, bad[i][0], bad[i][1], DELAY, address(this));
+            MockAIGCVerifier v = new MockAIGCVerifier(bad[i][0], bad[i][1]);
+            bytes32 h = address(v).codehash;
+            VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.InvalidModelConfig.selector, bad[i][0], bad[i][1]));
+            new ZkinferAIGCNFT(v, h, DELAY, address(this));
         }
+    }
+
+    function _circuitMismatch(address v, string memory fact, uint256 expected, uint256 actual)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, v, fact, expected, actual);
+    }
+
+    /// @dev A mock stating scale 7, packing width 12 and 5 instances but the layout `blocks`: refused.
+    function _expectLayoutRejected(
+        IZkinferCircuitInfo.InstanceBlock[] memory blocks,
+        string memory fact,
+        uint256 expected,
+        uint256 actual
+    ) internal {
+        MockAIGCVerifier v = new MockAIGCVerifier(SCALE, BITS);
+        v.setInstanceBlocks(blocks);
+        v.setNumInstances(5);
+        bytes32 h = address(v).codehash;
+        VM.expectRevert(_circuitMismatch(address(v), fact, expected, actual));
+        new ZkinferAIGCNFT(v, h, DELAY, address(this));
+    }
+
+    /// @dev The collection decodes 4 public packed features at instance 0 and 64 public packed pixels
+    /// after them; a verifier stating any other layout is refused, naming the field that differs.
+    function test_constructor_rejectsAnotherInstanceLayout() public {
+        IZkinferCircuitInfo.InstanceBlock[] memory b = verifier.instanceBlocks();
+        b[0].commitment = true; // hashed prompt features
+        b[0].packBits = 0;
+        _expectLayoutRejected(b, "instanceBlocks[0].commitment", 0, 1);
+
+        b = verifier.instanceBlocks();
+        b[1].values = 63;
+        _expectLayoutRejected(b, "instanceBlocks[1].values", 64, 63);
+
+        b = verifier.instanceBlocks();
+        b[1].side = IZkinferCircuitInfo.Side.Params;
+        _expectLayoutRejected(b, "instanceBlocks[1].side", 1, 2);
+
+        b = verifier.instanceBlocks();
+        b[1].offset = 2;
+        _expectLayoutRejected(b, "instanceBlocks[1].offset", 1, 2);
+
+        IZkinferCircuitInfo.InstanceBlock[] memory one = new IZkinferCircuitInfo.InstanceBlock[](1);
+        one[0] = b[0];
+        _expectLayoutRejected(one, "instanceBlocks.length", 2, 1);
+    }
+
+    function test_constructor_rejectsAVerifierWithoutCircuitInfo() public {
+        MockAIGCVerifier silent = new MockAIGCVerifier(SCALE, BITS);
+        silent.setStatesCircuit(false);
+        bytes32 h = address(silent).codehash;
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.MissingCircuitInfo.selector, address(silent)));
+        new ZkinferAIGCNFT(silent, h, DELAY, address(this));
+    }
+
+    /// @dev A rotation to a verifier with another scale, packing width or layout fails at the proposal.
+    function test_proposeVerifier_rejectsAnotherCircuit() public {
+        MockAIGCVerifier other = new MockAIGCVerifier(SCALE + 1, BITS);
+        // Every mock has the same runtime code (its configuration is in storage), so one codehash.
+        bytes32 h = address(other).codehash;
+        VM.expectRevert(_circuitMismatch(address(other), "SCALE", SCALE, SCALE + 1));
+        nft.proposeVerifier(address(other), h, 5);
+
+        other = new MockAIGCVerifier(SCALE, BITS + 1); // 19 values a word: still 1 + 4 instances
+        VM.expectRevert(_circuitMismatch(address(other), "PACK_BITS", BITS, BITS + 1));
+        nft.proposeVerifier(address(other), h, 5);
+
+        other = new MockAIGCVerifier(SCALE, BITS);
+        IZkinferCircuitInfo.InstanceBlock[] memory b = other.instanceBlocks();
+        b[0].values = 5;
+        other.setInstanceBlocks(b);
+        VM.expectRevert(_circuitMismatch(address(other), "instanceBlocks[0].values", 4, 5));
+        nft.proposeVerifier(address(other), h, 5);
+
+        other = new MockAIGCVerifier(SCALE, BITS);
+        other.setStatesCircuit(false);
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.MissingCircuitInfo.selector, address(other)));
+        nft.proposeVerifier(address(other), h, 5);
+
+        (address next,,, uint256 at) = nft.pendingRotation();
+        _eq(next, address(0));
+        _eq(at, 0);
     }
 
     function test_constructor_rejectsWrongCodehash() public {
         bytes32 wrong = keccak256("not the verifier");
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferConsumer.CodehashMismatch.selector, address(verifier), wrong, address(verifier).codehash
+                IZkinferConsumer.CodehashMismatch.selector, address(verifier), wrong, address(verifier).codehash
             )
         );
-        new ZkinferAIGCNFT(verifier, wrong, SCALE, BITS, DELAY, address(this));
+        new ZkinferAIGCNFT(verifier, wrong, DELAY, address(this));
     }
 
     // ---- ERC-165 / ERC-7007 identifiers -----------------------------------------------------
@@ -371,7 +467,7 @@ contract ZkinferAIGCNFTTest {
         _eq(nft.decodeAigcData(data), px);
         _true(nft.verify(PROMPT, data, PROOF) == (firstBad == 64), "verify iff packable");
         if (firstBad < 64) {
-            VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PixelOutOfRange.selector, firstBad, px[firstBad]));
+            VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PixelOutOfRange.selector, firstBad, px[firstBad]));
             nft.expectedInstances(PROMPT, data);
         } else {
             _eq(nft.expectedInstances(PROMPT, data), _refInstances(PROMPT, px));
@@ -433,7 +529,7 @@ contract ZkinferAIGCNFTTest {
     function test_mint_withoutCommitment_reverts() public {
         VM.prank(ALICE);
         VM.expectRevert(
-            abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, PROMPT, SALT))
+            abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, PROMPT, SALT))
         );
         nft.mint(PROMPT, SALT);
     }
@@ -444,14 +540,14 @@ contract ZkinferAIGCNFTTest {
         VM.prank(ALICE);
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, PROMPT, MALLORY_SALT)
+                IZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, PROMPT, MALLORY_SALT)
             )
         );
         nft.mint(PROMPT, MALLORY_SALT);
         VM.prank(ALICE);
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, "a red fox at dusk", SALT)
+                IZkinferAIGCNFT.CommitmentNotFound.selector, ALICE, _commitment(ALICE, "a red fox at dusk", SALT)
             )
         );
         nft.mint("a red fox at dusk", SALT);
@@ -466,7 +562,7 @@ contract ZkinferAIGCNFTTest {
         VM.roll(block.number + 1);
         VM.prank(BOB);
         VM.expectRevert(
-            abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentNotFound.selector, BOB, _commitment(BOB, PROMPT, SALT))
+            abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentNotFound.selector, BOB, _commitment(BOB, PROMPT, SALT))
         );
         nft.mint(PROMPT, SALT);
         // Alice's commitment is untouched.
@@ -478,7 +574,7 @@ contract ZkinferAIGCNFTTest {
     function test_mint_tooEarly_reverts() public {
         bytes32 c = _commit(ALICE, PROMPT, SALT);
         VM.prank(ALICE);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentTooRecent.selector, c, START_BLOCK + 1));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentTooRecent.selector, c, START_BLOCK + 1));
         nft.mint(PROMPT, SALT);
         VM.roll(START_BLOCK + 1);
         VM.prank(ALICE);
@@ -491,7 +587,7 @@ contract ZkinferAIGCNFTTest {
         _eq(maxAge, 7200);
         VM.roll(START_BLOCK + maxAge + 1);
         VM.prank(ALICE);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentExpired.selector, c, START_BLOCK + maxAge));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentExpired.selector, c, START_BLOCK + maxAge));
         nft.mint(PROMPT, SALT);
         // The last block of the window still works.
         VM.roll(START_BLOCK + maxAge);
@@ -503,7 +599,7 @@ contract ZkinferAIGCNFTTest {
         bytes32 c = _commit(ALICE, PROMPT, SALT);
         VM.roll(START_BLOCK + 10_000);
         VM.prank(ALICE);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentExpired.selector, c, START_BLOCK + 7200));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentExpired.selector, c, START_BLOCK + 7200));
         nft.mint(PROMPT, SALT);
         _commit(ALICE, PROMPT, SALT);
         _eq(nft.commitmentBlock(ALICE, c), START_BLOCK + 10_000);
@@ -518,13 +614,13 @@ contract ZkinferAIGCNFTTest {
         _commit(BOB, PROMPT, keccak256("bob"));
         VM.roll(block.number + 1);
         VM.prank(BOB);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PromptAlreadyMinted.selector, id));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PromptAlreadyMinted.selector, id));
         nft.mint(PROMPT, keccak256("bob"));
         // The owner again.
         _commit(ALICE, PROMPT, SALT);
         VM.roll(block.number + 1);
         VM.prank(ALICE);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PromptAlreadyMinted.selector, id));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PromptAlreadyMinted.selector, id));
         nft.mint(PROMPT, SALT);
         _eq(nft.balanceOf(ALICE), 1);
     }
@@ -540,7 +636,7 @@ contract ZkinferAIGCNFTTest {
         VM.prank(MALLORY);
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferAIGCNFT.CommitmentNotFound.selector, MALLORY, _commitment(MALLORY, PROMPT, SALT)
+                IZkinferAIGCNFT.CommitmentNotFound.selector, MALLORY, _commitment(MALLORY, PROMPT, SALT)
             )
         );
         nft.mint(PROMPT, SALT);
@@ -548,7 +644,7 @@ contract ZkinferAIGCNFTTest {
         // 2. Committing now and revealing in the same block: too recent.
         bytes32 mc = _commit(MALLORY, PROMPT, MALLORY_SALT);
         VM.prank(MALLORY);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.CommitmentTooRecent.selector, mc, START_BLOCK + 2));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.CommitmentTooRecent.selector, mc, START_BLOCK + 2));
         nft.mint(PROMPT, MALLORY_SALT);
 
         // 3. Committing Alice's commitment value: stored under Mallory, useless to her.
@@ -557,7 +653,7 @@ contract ZkinferAIGCNFTTest {
         VM.prank(MALLORY);
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferAIGCNFT.CommitmentNotFound.selector, MALLORY, _commitment(MALLORY, PROMPT, SALT)
+                IZkinferAIGCNFT.CommitmentNotFound.selector, MALLORY, _commitment(MALLORY, PROMPT, SALT)
             )
         );
         nft.mint(PROMPT, SALT);
@@ -570,7 +666,7 @@ contract ZkinferAIGCNFTTest {
         // Next block: Mallory's commitment is old enough, but the prompt is taken.
         VM.roll(START_BLOCK + 2);
         VM.prank(MALLORY);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PromptAlreadyMinted.selector, uint256(PROMPT_HASH)));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PromptAlreadyMinted.selector, uint256(PROMPT_HASH)));
         nft.mint(PROMPT, MALLORY_SALT);
     }
 
@@ -585,7 +681,7 @@ contract ZkinferAIGCNFTTest {
         VM.prank(MALLORY);
         nft.mint(PROMPT, MALLORY_SALT);
         VM.prank(ALICE);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PromptAlreadyMinted.selector, uint256(PROMPT_HASH)));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PromptAlreadyMinted.selector, uint256(PROMPT_HASH)));
         nft.mint(PROMPT, SALT);
     }
 
@@ -639,7 +735,7 @@ contract ZkinferAIGCNFTTest {
         _true(!nft.verify(PROMPT, data, PROOF), "codehash changed -> false");
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferConsumer.CodehashMismatch.selector, address(verifier), pinned, keccak256(other)
+                IZkinferConsumer.CodehashMismatch.selector, address(verifier), pinned, keccak256(other)
             )
         );
         nft.addAigcData(id, PROMPT, data, PROOF);
@@ -649,9 +745,9 @@ contract ZkinferAIGCNFTTest {
         bytes memory data = junk.length == 128 ? bytes.concat(junk, hex"00") : junk;
         uint256 id = _mint(ALICE, PROMPT, SALT);
         _true(!nft.verify(PROMPT, data, PROOF), "wrong length -> false");
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.InvalidAigcDataLength.selector, data.length));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.InvalidAigcDataLength.selector, data.length));
         nft.addAigcData(id, PROMPT, data, PROOF);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.InvalidAigcDataLength.selector, data.length));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.InvalidAigcDataLength.selector, data.length));
         nft.decodeAigcData(data);
         _eq(nft.aigcDataHash(id), bytes32(0));
     }
@@ -665,7 +761,7 @@ contract ZkinferAIGCNFTTest {
             px[k] = bad[i];
             bytes memory data = _encode(px);
             _true(!nft.verify(PROMPT, data, PROOF), "out of range -> false");
-            VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PixelOutOfRange.selector, k, bad[i]));
+            VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PixelOutOfRange.selector, k, bad[i]));
             nft.addAigcData(id, PROMPT, data, PROOF);
             px[k] = 0;
         }
@@ -685,7 +781,7 @@ contract ZkinferAIGCNFTTest {
     function test_addAigcData_promptMismatch_reverts() public {
         uint256 id = _mint(ALICE, PROMPT, SALT);
         bytes memory other = "a red fox at dusk";
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.PromptMismatch.selector, id, uint256(keccak256(other))));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.PromptMismatch.selector, id, uint256(keccak256(other))));
         nft.addAigcData(id, other, _encode(_image()), PROOF);
     }
 
@@ -693,11 +789,11 @@ contract ZkinferAIGCNFTTest {
         uint256 id = _mint(ALICE, PROMPT, SALT);
         bytes memory data = _encode(_image());
         nft.addAigcData(id, PROMPT, data, PROOF);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.AigcDataAlreadyAdded.selector, id));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.AigcDataAlreadyAdded.selector, id));
         nft.addAigcData(id, PROMPT, data, PROOF);
         int256[] memory px = _image();
         px[0] = 1;
-        VM.expectRevert(abi.encodeWithSelector(ZkinferAIGCNFT.AigcDataAlreadyAdded.selector, id));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferAIGCNFT.AigcDataAlreadyAdded.selector, id));
         nft.addAigcData(id, PROMPT, _encode(px), PROOF);
         _eq(nft.aigcDataHash(id), keccak256(data));
     }
@@ -705,7 +801,7 @@ contract ZkinferAIGCNFTTest {
     /// @dev After a verifier rotation, proofs are checked by the new verifier (same layout).
     function test_verify_usesTheRotatedVerifier() public {
         bytes memory data = _encode(_image());
-        MockAIGCVerifier next = new MockAIGCVerifier();
+        MockAIGCVerifier next = new MockAIGCVerifier(SCALE, BITS);
         next.setReturnFalse();
         nft.proposeVerifier(address(next), address(next).codehash, 5);
         VM.warp(START_TIME + DELAY);
@@ -720,13 +816,13 @@ contract ZkinferAIGCNFTTest {
         uint256[] memory inst = _refInstances(PROMPT, _image());
         nft.checkProof(PROOF, inst);
         uint256[] memory short = new uint256[](4);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 5, 4));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 5, 4));
         nft.checkProof(PROOF, short);
     }
 
     /// @dev Keeps the IZkinferVerifier import meaningful: the NFT accepts any implementation.
     function test_verifierIsAnIZkinferVerifier() public view {
-        IZkinferVerifier v = nft.verifier();
+        IZkinferVerifier v = IZkinferVerifier(nft.verifier());
         _eq(address(v), address(verifier));
     }
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IZkinferVerifier} from "../../IZkinferVerifier.sol";
+import {IZkinferConsumer} from "../../IZkinferConsumer.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../../IZkinferVerifier.sol";
 import {ZkinferAIGCNFT} from "../../nft/ZkinferAIGCNFT.sol";
-import {AigcVerifier} from "../fixtures/AigcVerifier.sol";
 import {AigcFixture} from "../fixtures/AigcFixture.sol";
+import {AigcVerifier} from "../fixtures/AigcVerifier.sol";
+import {VaultRiskVerifier} from "../fixtures/VaultRiskVerifier.sol";
 import {VM} from "../utils/Vm.sol";
 
 /// @notice The NFT with the generated verifier of its model and real generated content: the 8x8 image
@@ -14,12 +16,17 @@ contract ZkinferAIGCNFTRealProofTest {
     bytes32 internal constant SALT = keccak256("salt");
 
     ZkinferAIGCNFT internal nft;
+    IZkinferVerifier internal verifier;
+
+    error Mismatch(uint256 actual, uint256 expected);
 
     function setUp() public {
-        IZkinferVerifier verifier = IZkinferVerifier(address(new AigcVerifier()));
-        nft = new ZkinferAIGCNFT(
-            verifier, address(verifier).codehash, AigcFixture.SCALE, AigcFixture.PACK_BITS, 2 days, address(this)
-        );
+        verifier = IZkinferVerifier(address(new AigcVerifier()));
+        nft = new ZkinferAIGCNFT(verifier, address(verifier).codehash, 2 days, address(this));
+    }
+
+    function _eq(uint256 actual, uint256 expected) internal pure {
+        if (actual != expected) revert Mismatch(actual, expected);
     }
 
     function _mint() internal returns (uint256 tokenId) {
@@ -28,6 +35,37 @@ contract ZkinferAIGCNFTRealProofTest {
         VM.roll(block.number + 1);
         tokenId = nft.mint(AigcFixture.PROMPT, SALT);
         VM.stopPrank();
+    }
+
+    /// @notice The collection took its scale and packing width from the generated verifier, which
+    /// states the circuit the fixture proof was made for: 4 features in one word, 64 pixels in 4.
+    function test_circuitFactsAreTheVerifiers() public view {
+        IZkinferCircuitInfo info = IZkinferCircuitInfo(address(verifier));
+        _eq(nft.SCALE(), info.SCALE());
+        _eq(nft.PACK_BITS(), info.PACK_BITS());
+        _eq(info.SCALE(), AigcFixture.SCALE);
+        _eq(info.PACK_BITS(), AigcFixture.PACK_BITS);
+        _eq(info.VK_DIGEST(), AigcFixture.VK_DIGEST);
+        _eq(nft.OUTPUT_WORDS(), 4);
+        _eq(nft.expectedInstanceCount(), info.NUM_INSTANCES());
+        IZkinferCircuitInfo.InstanceBlock[] memory b = info.instanceBlocks();
+        _eq(b.length, 2);
+        _eq(uint256(b[0].side), uint256(IZkinferCircuitInfo.Side.Input));
+        _eq(b[0].values, 4);
+        _eq(b[0].words, 1);
+        _eq(uint256(b[1].side), uint256(IZkinferCircuitInfo.Side.Output));
+        _eq(b[1].offset, 1);
+        _eq(b[1].values, 64);
+        _eq(b[1].words, 4);
+        _eq(b[1].packBits, AigcFixture.PACK_BITS);
+    }
+
+    /// @notice The vault model's verifier (2 instances, packing width 12) cannot be proposed.
+    function test_rotationToAnotherModelsVerifierIsRejected() public {
+        address other = address(new VaultRiskVerifier());
+        bytes32 h = other.codehash;
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, other, "PACK_BITS", 13, 12));
+        nft.proposeVerifier(other, h, 2);
     }
 
     function test_realContentVerifiesForItsPrompt() public view {

@@ -4,15 +4,20 @@ pragma solidity ^0.8.24;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ZkinferConsumer} from "../../ZkinferConsumer.sol";
+import {IZkinferConsumer} from "../../IZkinferConsumer.sol";
+import {IZkinferInstancesErrors} from "../../IZkinferInstancesErrors.sol";
+import {IZkinferCircuitInfo} from "../../IZkinferVerifier.sol";
 import {ZkinferInstances} from "../../ZkinferInstances.sol";
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
+import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
+import {MockZkinferVerifier} from "./MockZkinferVerifier.sol";
 import {VaultTestBase} from "./VaultTestBase.sol";
 import {VM} from "../utils/Vm.sol";
 
-/// @notice AIRiskVault: proven risk-parameter updates (against the mock verifier), the features the
-/// vault computes for them, and the lending flows that use the parameters.
+/// @notice AIRiskVault: the circuit facts it takes from its verifier, proven risk-parameter updates
+/// (against the mock verifier), the features the vault computes for them, and the lending flows that
+/// use the parameters.
 contract AIRiskVaultTest is VaultTestBase {
     bytes4 internal constant PROOF_REJECTED = bytes4(keccak256("ProofRejected()"));
 
@@ -40,7 +45,7 @@ contract AIRiskVaultTest is VaultTestBase {
     }
 
     function _failed(bytes memory verifierError) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(ZkinferConsumer.VerificationFailed.selector, verifierError);
+        return abi.encodeWithSelector(IZkinferConsumer.VerificationFailed.selector, verifierError);
     }
 
     /// @dev The volatility feature recomputed from its definition (wad-floored moves, then floor).
@@ -86,8 +91,10 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(vault.borrowIndex(), WAD);
         _eq(vault.currentEpoch(), START / EPOCH);
         _eq(vault.FEATURE_SCALE(), SCALE);
+        _eq(vault.FEATURE_SCALE(), verifier.SCALE());
         _eq(vault.FEATURE_ONE(), 128);
         _eq(vault.PACK_BITS(), BITS);
+        _eq(vault.PACK_BITS(), verifier.PACK_BITS());
         _eq(vault.EPOCH_LENGTH(), EPOCH);
         _eq(address(vault.verifier()), address(verifier));
         _eq(vault.verifierCodehash(), address(verifier).codehash);
@@ -102,16 +109,6 @@ contract AIRiskVaultTest is VaultTestBase {
         AIRiskVault.RiskConfig memory c = _config();
         c.epochLength = 0;
         _expectInvalid(c, "epochLength");
-        c = _config();
-        c.featureScale = 0;
-        _expectInvalid(c, "featureScale");
-        c.featureScale = 33;
-        _expectInvalid(c, "featureScale");
-        c = _config();
-        c.packBits = SCALE + 2; // the volatility cap 2.0 = 2^(scale+1) would not pack
-        _expectInvalid(c, "packBits");
-        c.packBits = 64; // 4 inputs would not fit one word
-        _expectInvalid(c, "packBits");
         c = _config();
         c.ltvFloor = LTV_CEILING + 1;
         _expectInvalid(c, "ltvBounds");
@@ -139,15 +136,172 @@ contract AIRiskVaultTest is VaultTestBase {
 
         c = _config();
         bytes32 h = address(verifier).codehash;
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InvalidRiskConfig.selector, "borrowToken"));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InvalidRiskConfig.selector, "borrowToken"));
         new AIRiskVault(collateral, collateral, prices, c, verifier, h, DELAY, address(this));
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.CodehashMismatch.selector, address(verifier), 0, h));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.CodehashMismatch.selector, address(verifier), 0, h));
         new AIRiskVault(collateral, asset, prices, c, verifier, bytes32(0), DELAY, address(this));
     }
 
     function _expectInvalid(AIRiskVault.RiskConfig memory c, string memory field) internal {
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InvalidRiskConfig.selector, field));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InvalidRiskConfig.selector, field));
         _newVault(c);
+    }
+
+    // ---- circuit facts ------------------------------------------------------------------------
+
+    /// @dev A vault with the standard configuration pinning `v`.
+    function _vaultWith(MockZkinferVerifier v) internal returns (AIRiskVault) {
+        return new AIRiskVault(collateral, asset, prices, _config(), v, address(v).codehash, DELAY, address(this));
+    }
+
+    function _circuitMismatch(address v, string memory fact, uint256 expected, uint256 actual)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, v, fact, expected, actual);
+    }
+
+    /// @dev A mock stating the vault's scale and width but the layout `blocks` (and 2 instances, so
+    /// the instance-count check passes and the layout check is reached): the vault must refuse it.
+    function _expectLayoutRejected(
+        IZkinferCircuitInfo.InstanceBlock[] memory blocks,
+        string memory fact,
+        uint256 expected,
+        uint256 actual
+    ) internal {
+        MockZkinferVerifier v = new MockZkinferVerifier(SCALE, BITS);
+        v.setInstanceBlocks(blocks);
+        v.setNumInstances(2);
+        VM.expectRevert(_circuitMismatch(address(v), fact, expected, actual));
+        _vaultWith(v);
+    }
+
+    /// @notice The scale and packing width are the verifier's: the deployer does not type them.
+    function test_circuitFactsComeFromTheVerifier() public {
+        MockZkinferVerifier wide = new MockZkinferVerifier(9, 14);
+        AIRiskVault v = _vaultWith(wide);
+        _eq(v.FEATURE_SCALE(), 9);
+        _eq(v.FEATURE_ONE(), 512);
+        _eq(v.PACK_BITS(), 14);
+        // An empty vault's features are [0, 0, 0, ONE], packed at the verifier's width.
+        int256[] memory f = new int256[](4);
+        f[3] = 512;
+        _eq(v.expectedInputWord(), ZkinferInstances.pack(f, 14)[0]);
+    }
+
+    /// @notice A scale or packing width the vault cannot decode is refused at deployment.
+    function testRevert_unsupportedCircuit() public {
+        // scale 0; scale above 32; the volatility cap 2.0 = 2^(scale+1) not packable; same at scale 30.
+        uint256[2][4] memory bad = [[uint256(0), 10], [uint256(33), 63], [uint256(7), 9], [uint256(30), 32]];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            MockZkinferVerifier v = new MockZkinferVerifier(bad[i][0], bad[i][1]);
+            VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.UnsupportedCircuit.selector, bad[i][0], bad[i][1]));
+            _vaultWith(v);
+        }
+        // At 64 bits the 4 inputs need 2 words: the verifier's 3 instances already disagree with the pin.
+        MockZkinferVerifier wide = new MockZkinferVerifier(7, 64);
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidInstanceCount.selector, 2));
+        _vaultWith(wide);
+    }
+
+    /// @notice Any instance layout other than the vault's (one packed public input word, one packed
+    /// public output word) is refused at deployment, naming the field that differs.
+    function testRevert_wrongInstanceLayout() public {
+        IZkinferCircuitInfo.InstanceBlock[] memory b = verifier.instanceBlocks();
+        b[0].side = IZkinferCircuitInfo.Side.Params;
+        _expectLayoutRejected(b, "instanceBlocks[0].side", 0, 2);
+
+        b = verifier.instanceBlocks();
+        b[0].commitment = true; // hashed inputs: a commitment, not the features
+        b[0].packBits = 0;
+        _expectLayoutRejected(b, "instanceBlocks[0].commitment", 0, 1);
+
+        b = verifier.instanceBlocks();
+        b[1].offset = 0;
+        _expectLayoutRejected(b, "instanceBlocks[1].offset", 1, 0);
+
+        b = verifier.instanceBlocks();
+        b[1].words = 2;
+        _expectLayoutRejected(b, "instanceBlocks[1].words", 1, 2);
+
+        b = verifier.instanceBlocks();
+        b[1].values = 3; // a model with 3 outputs
+        _expectLayoutRejected(b, "instanceBlocks[1].values", 2, 3);
+
+        b = verifier.instanceBlocks();
+        b[0].packBits = SafeCast.toUint8(BITS + 1);
+        _expectLayoutRejected(b, "instanceBlocks[0].packBits", BITS, BITS + 1);
+
+        IZkinferCircuitInfo.InstanceBlock[] memory three = new IZkinferCircuitInfo.InstanceBlock[](3);
+        three[0] = b[0];
+        three[0].packBits = SafeCast.toUint8(BITS);
+        three[1] = b[1];
+        three[2] = IZkinferCircuitInfo.InstanceBlock({
+            side: IZkinferCircuitInfo.Side.Params, commitment: true, offset: 2, words: 1, values: 14, packBits: 0
+        });
+        _expectLayoutRejected(three, "instanceBlocks.length", 2, 3);
+    }
+
+    function testRevert_verifierWithoutCircuitInfo() public {
+        MockZkinferVerifier silent = new MockZkinferVerifier(SCALE, BITS);
+        silent.setStatesCircuit(false);
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.MissingCircuitInfo.selector, address(silent)));
+        _vaultWith(silent);
+    }
+
+    /// @notice A rotation to a verifier with another scale, packing width or layout fails at the
+    /// proposal (not after the delay), and nothing is left pending.
+    function testRevert_proposeVerifierOfAnotherCircuit() public {
+        MockZkinferVerifier other = new MockZkinferVerifier(SCALE + 1, BITS);
+        // Every mock has the same runtime code (its configuration is in storage), so one codehash.
+        bytes32 h = address(other).codehash;
+        VM.expectRevert(_circuitMismatch(address(other), "SCALE", SCALE, SCALE + 1));
+        vault.proposeVerifier(address(other), h, 2);
+
+        other = new MockZkinferVerifier(SCALE, BITS + 2);
+        VM.expectRevert(_circuitMismatch(address(other), "PACK_BITS", BITS, BITS + 2));
+        vault.proposeVerifier(address(other), h, 2);
+
+        other = new MockZkinferVerifier(SCALE, BITS);
+        IZkinferCircuitInfo.InstanceBlock[] memory b = other.instanceBlocks();
+        b[1].values = 3;
+        other.setInstanceBlocks(b);
+        VM.expectRevert(_circuitMismatch(address(other), "instanceBlocks[1].values", 2, 3));
+        vault.proposeVerifier(address(other), h, 2);
+
+        // An instance count that the layout does not cover (pinned at 3, the layout has 2 words).
+        other = new MockZkinferVerifier(SCALE, BITS);
+        other.setNumInstances(3);
+        VM.expectRevert(_circuitMismatch(address(other), "NUM_INSTANCES", 2, 3));
+        vault.proposeVerifier(address(other), h, 3);
+
+        other = new MockZkinferVerifier(SCALE, BITS);
+        other.setStatesCircuit(false);
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.MissingCircuitInfo.selector, address(other)));
+        vault.proposeVerifier(address(other), h, 2);
+
+        (address next,,, uint256 at) = vault.pendingRotation();
+        _eq(next, address(0));
+        _eq(at, 0);
+    }
+
+    /// @notice A verifier of the same circuit is accepted, and after the delay updates go through it.
+    function test_rotateToAVerifierOfTheSameCircuit() public {
+        MockZkinferVerifier next = new MockZkinferVerifier(SCALE, BITS);
+        next.setReturnFalse();
+        vault.proposeVerifier(address(next), address(next).codehash, 2);
+        VM.warp(block.timestamp + DELAY);
+        vault.executeVerifierRotation();
+        _eq(vault.verifier(), address(next));
+        _eq(vault.FEATURE_SCALE(), SCALE);
+        _eq(vault.PACK_BITS(), BITS);
+        uint256[] memory instances = _instances(_outputWord(72, 16));
+        VM.expectRevert(_failed(abi.encode(false)));
+        vault.updateRiskParameters(PROOF, instances);
+        next.setAccept();
+        _update(72, 16);
+        _eq(vault.maxLtv(), 0.6375e18);
     }
 
     // ---- risk parameter updates ---------------------------------------------------------------
@@ -158,7 +312,7 @@ contract AIRiskVaultTest is VaultTestBase {
         // y0 = 72/128 -> 0.30 + 0.60 * 0.5625 = 0.6375; y1 = 16/128 -> 0.50 * 0.125 = 0.0625: both
         // inside the bounds and within one step of 0.60 / 0.05.
         VM.expectEmit(true, false, false, true, address(vault));
-        emit AIRiskVault.RiskParametersUpdated(epoch, 0.6e18, 0.6375e18, 0.05e18, 0.0625e18);
+        emit IAIRiskVault.RiskParametersUpdated(epoch, 0.6e18, 0.6375e18, 0.05e18, 0.0625e18);
         (uint256 ltv, uint256 rate) = _update(72, 16);
         _eq(ltv, 0.6375e18);
         _eq(rate, 0.0625e18);
@@ -223,7 +377,7 @@ contract AIRiskVaultTest is VaultTestBase {
         uint256[] memory instances = _instances(_outputWord(72, 16));
         vault.updateRiskParameters(PROOF, instances);
         uint256 epoch = START / EPOCH;
-        bytes memory replay = abi.encodeWithSelector(AIRiskVault.EpochAlreadyApplied.selector, epoch, epoch);
+        bytes memory replay = abi.encodeWithSelector(IAIRiskVault.EpochAlreadyApplied.selector, epoch, epoch);
         VM.expectRevert(replay);
         vault.updateRiskParameters(PROOF, instances);
         // Another output for the same epoch is refused too, up to its last second.
@@ -242,12 +396,12 @@ contract AIRiskVaultTest is VaultTestBase {
         uint256 expected = vault.expectedInputWord();
         uint256[] memory instances = _instances(_outputWord(72, 16));
         instances[0] = expected + 1; // utilisation one step higher than the vault's own
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InputMismatch.selector, expected, expected + 1));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, expected, expected + 1));
         vault.updateRiskParameters(PROOF, instances);
         // A proof over made-up features (here all zero) is refused.
         int256[] memory zeros = new int256[](4);
         instances[0] = ZkinferInstances.pack(zeros, BITS)[0];
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InputMismatch.selector, expected, instances[0]));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, expected, instances[0]));
         vault.updateRiskParameters(PROOF, instances);
     }
 
@@ -257,14 +411,14 @@ contract AIRiskVaultTest is VaultTestBase {
         uint256[] memory instances = _instances(_outputWord(72, 16));
         _borrow(BORROWER, 1000e18); // utilisation 0.4 -> 0.5
         uint256 fresh = vault.expectedInputWord();
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InputMismatch.selector, fresh, instances[0]));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, fresh, instances[0]));
         vault.updateRiskParameters(PROOF, instances);
         // A year of interest moves the utilisation too.
         instances = _instances(_outputWord(72, 16));
         VM.warp(block.timestamp + 365 days);
         fresh = vault.expectedInputWord();
         _true(fresh != instances[0], "interest changes the features");
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InputMismatch.selector, fresh, instances[0]));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, fresh, instances[0]));
         vault.updateRiskParameters(PROOF, instances);
     }
 
@@ -289,10 +443,10 @@ contract AIRiskVaultTest is VaultTestBase {
 
     function testRevert_wrongInstanceCount() public {
         uint256[] memory one = new uint256[](1);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 2, 1));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 2, 1));
         vault.updateRiskParameters(PROOF, one);
         uint256[] memory three = new uint256[](3);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InstanceCountMismatch.selector, 2, 3));
         vault.updateRiskParameters(PROOF, three);
     }
 
@@ -300,9 +454,9 @@ contract AIRiskVaultTest is VaultTestBase {
     function testRevert_malformedOutputWord() public {
         uint256 word = _outputWord(72, 16) | (1 << 20);
         uint256[] memory instances = _instances(word);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidPackedWord.selector, 1, word));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidPackedWord.selector, 1, word));
         vault.updateRiskParameters(PROOF, instances);
-        VM.expectRevert(abi.encodeWithSelector(ZkinferInstances.InvalidPackedWord.selector, 1, word));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferInstancesErrors.InvalidPackedWord.selector, 1, word));
         vault.previewRiskUpdate(word);
     }
 
@@ -312,7 +466,7 @@ contract AIRiskVaultTest is VaultTestBase {
         uint256[] memory instances = _instances(_outputWord(72, 16));
         VM.expectRevert(
             abi.encodeWithSelector(
-                ZkinferConsumer.CodehashMismatch.selector, address(verifier), pinned, address(prices).codehash
+                IZkinferConsumer.CodehashMismatch.selector, address(verifier), pinned, address(prices).codehash
             )
         );
         vault.updateRiskParameters(PROOF, instances);
@@ -549,7 +703,7 @@ contract AIRiskVaultTest is VaultTestBase {
         VM.startPrank(LENDER);
         asset.approve(address(vault), 1000e18);
         VM.expectEmit(true, false, false, true, address(vault));
-        emit AIRiskVault.Deposited(LENDER, 1000e18, 1000e18);
+        emit IAIRiskVault.Deposited(LENDER, 1000e18, 1000e18);
         uint256 shares = vault.deposit(1000e18);
         VM.stopPrank();
         _eq(shares, 1000e18);
@@ -559,7 +713,7 @@ contract AIRiskVaultTest is VaultTestBase {
 
         VM.prank(LENDER);
         VM.expectEmit(true, false, false, true, address(vault));
-        emit AIRiskVault.Withdrawn(LENDER, 400e18, 400e18);
+        emit IAIRiskVault.Withdrawn(LENDER, 400e18, 400e18);
         _eq(vault.withdraw(400e18), 400e18);
         VM.prank(LENDER);
         _eq(vault.redeem(600e18), 600e18);
@@ -569,17 +723,17 @@ contract AIRiskVaultTest is VaultTestBase {
     }
 
     function testRevert_lenderChecks() public {
-        VM.expectRevert(AIRiskVault.ZeroAmount.selector);
+        VM.expectRevert(IAIRiskVault.ZeroAmount.selector);
         vault.deposit(0);
         _lend(LENDER, 1000e18);
         VM.prank(LENDER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InsufficientShares.selector, 1000e18, 1000e18 + 1));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InsufficientShares.selector, 1000e18, 1000e18 + 1));
         vault.withdraw(1000e18 + 1);
         // Lent-out cash cannot be withdrawn.
         _post(BORROWER, 1e18);
         _borrow(BORROWER, 1000e18);
         VM.prank(LENDER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InsufficientLiquidity.selector, 0, 1));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InsufficientLiquidity.selector, 0, 1));
         vault.withdraw(1);
     }
 
@@ -591,13 +745,13 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(vault.collateralValueOf(BORROWER), 10_000e18);
         _eq(vault.borrowLimitOf(BORROWER), 6000e18);
         VM.expectEmit(true, false, false, true, address(vault));
-        emit AIRiskVault.Borrowed(BORROWER, 6000e18, 6000e18);
+        emit IAIRiskVault.Borrowed(BORROWER, 6000e18, 6000e18);
         _borrow(BORROWER, 6000e18);
         _eq(vault.debtOf(BORROWER), 6000e18);
         _eq(asset.balanceOf(BORROWER), 6000e18);
         _eq(vault.cash(), 94_000e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.ExceedsMaxLtv.selector, 6000e18 + 1, 6000e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.ExceedsMaxLtv.selector, 6000e18 + 1, 6000e18));
         vault.borrow(1);
     }
 
@@ -605,11 +759,11 @@ contract AIRiskVaultTest is VaultTestBase {
         _lend(LENDER, 100_000e18);
         _post(BORROWER, 5e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.ExceedsMaxLtv.selector, 6000e18 + 1, 6000e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.ExceedsMaxLtv.selector, 6000e18 + 1, 6000e18));
         vault.borrow(6000e18 + 1);
         // Without collateral, nothing.
         VM.prank(LIQUIDATOR);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.ExceedsMaxLtv.selector, 1, 0));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.ExceedsMaxLtv.selector, 1, 0));
         vault.borrow(1);
     }
 
@@ -617,10 +771,10 @@ contract AIRiskVaultTest is VaultTestBase {
         _lend(LENDER, 1000e18);
         _post(BORROWER, 5e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InsufficientLiquidity.selector, 1000e18, 1000e18 + 1));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InsufficientLiquidity.selector, 1000e18, 1000e18 + 1));
         vault.borrow(1000e18 + 1);
         VM.prank(BORROWER);
-        VM.expectRevert(AIRiskVault.ZeroAmount.selector);
+        VM.expectRevert(IAIRiskVault.ZeroAmount.selector);
         vault.borrow(0);
     }
 
@@ -633,7 +787,7 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(vault.borrowLimitOf(BORROWER), 6500e18);
         _borrow(BORROWER, 6500e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.ExceedsMaxLtv.selector, 6500e18 + 1, 6500e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.ExceedsMaxLtv.selector, 6500e18 + 1, 6500e18));
         vault.borrow(1);
     }
 
@@ -645,7 +799,7 @@ contract AIRiskVaultTest is VaultTestBase {
         VM.startPrank(LIQUIDATOR);
         asset.approve(address(vault), 400e18);
         VM.expectEmit(true, true, false, true, address(vault));
-        emit AIRiskVault.Repaid(LIQUIDATOR, BORROWER, 400e18, 600e18);
+        emit IAIRiskVault.Repaid(LIQUIDATOR, BORROWER, 400e18, 600e18);
         _eq(vault.repay(BORROWER, 400e18), 400e18);
         VM.stopPrank();
         _eq(vault.debtOf(BORROWER), 600e18);
@@ -656,7 +810,7 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(vault.totalScaledDebt(), 0);
         _eq(vault.cash(), 10_030e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.NoDebt.selector, BORROWER));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.NoDebt.selector, BORROWER));
         vault.repay(BORROWER, 1);
         // Without debt, all collateral can leave.
         VM.prank(BORROWER);
@@ -670,12 +824,12 @@ contract AIRiskVaultTest is VaultTestBase {
         _borrow(BORROWER, 3000e18);
         // 3000 needs 2.5 collateral at 0.60 and 2,000.
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.ExceedsMaxLtv.selector, 3000e18, 3000e18 - 1200));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.ExceedsMaxLtv.selector, 3000e18, 3000e18 - 1200));
         vault.withdrawCollateral(2.5e18 + 1);
         VM.prank(BORROWER);
         vault.withdrawCollateral(2.5e18);
         VM.prank(BORROWER);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.InsufficientCollateral.selector, 2.5e18, 3e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InsufficientCollateral.selector, 2.5e18, 3e18));
         vault.withdrawCollateral(3e18);
     }
 
@@ -706,16 +860,16 @@ contract AIRiskVaultTest is VaultTestBase {
         _borrow(BORROWER, 6000e18);
         // At maxLtv, below the threshold 0.65 (limit 6,500).
         VM.prank(LIQUIDATOR);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.PositionHealthy.selector, 6000e18, 6500e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.PositionHealthy.selector, 6000e18, 6500e18));
         vault.liquidate(BORROWER, 1000e18);
         // 1,846.16 is the last healthy price: 5 * p * 0.65 >= 6000.
         prices.pushPrice(1846.16e18);
         _true(!vault.isLiquidatable(BORROWER), "healthy at 1846.16");
         VM.prank(LIQUIDATOR);
-        VM.expectRevert(AIRiskVault.ZeroAmount.selector);
+        VM.expectRevert(IAIRiskVault.ZeroAmount.selector);
         vault.liquidate(BORROWER, 0);
         VM.prank(LIQUIDATOR);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.NoDebt.selector, LENDER));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.NoDebt.selector, LENDER));
         vault.liquidate(LENDER, 1);
     }
 
@@ -729,7 +883,7 @@ contract AIRiskVaultTest is VaultTestBase {
         VM.startPrank(LIQUIDATOR);
         asset.approve(address(vault), 3000e18);
         VM.expectEmit(true, true, false, true, address(vault));
-        emit AIRiskVault.Liquidated(LIQUIDATOR, BORROWER, 3000e18, 1.75e18);
+        emit IAIRiskVault.Liquidated(LIQUIDATOR, BORROWER, 3000e18, 1.75e18);
         (uint256 repaid, uint256 seized) = vault.liquidate(BORROWER, 3000e18);
         VM.stopPrank();
         // 3,000 * 1.05 / 1,800 = 1.75 collateral.
@@ -741,7 +895,7 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(vault.cash(), 7000e18);
         // Now 3,000 against 3.25 * 1,800 * 0.65 = 3,802.5: healthy again.
         VM.prank(LIQUIDATOR);
-        VM.expectRevert(abi.encodeWithSelector(AIRiskVault.PositionHealthy.selector, 3000e18, 3802.5e18));
+        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.PositionHealthy.selector, 3000e18, 3802.5e18));
         vault.liquidate(BORROWER, 1);
     }
 
@@ -756,7 +910,7 @@ contract AIRiskVaultTest is VaultTestBase {
         // All 5 collateral for ceil(5,000 / 1.05) = 4,761.904761904761904762; the rest is written off.
         uint256 expectedRepaid = 4761_904761904761904762;
         VM.expectEmit(true, false, false, true, address(vault));
-        emit AIRiskVault.BadDebtWrittenOff(BORROWER, 6000e18 - expectedRepaid);
+        emit IAIRiskVault.BadDebtWrittenOff(BORROWER, 6000e18 - expectedRepaid);
         (uint256 repaid, uint256 seized) = vault.liquidate(BORROWER, type(uint256).max);
         VM.stopPrank();
         _eq(repaid, expectedRepaid);

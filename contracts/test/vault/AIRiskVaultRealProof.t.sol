@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IZkinferVerifier} from "../../IZkinferVerifier.sol";
-import {ZkinferConsumer} from "../../ZkinferConsumer.sol";
+import {IZkinferConsumer} from "../../IZkinferConsumer.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../../IZkinferVerifier.sol";
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
+import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
 import {MockERC20} from "./MockERC20.sol";
-import {VaultRiskVerifier} from "../fixtures/VaultRiskVerifier.sol";
-import {VaultRiskFixture} from "../fixtures/VaultRiskFixture.sol";
+import {AigcVerifier} from "../fixtures/AigcVerifier.sol";
 import {GemmReluFixture} from "../fixtures/GemmReluFixture.sol";
+import {GemmReluVerifier} from "../fixtures/GemmReluVerifier.sol";
+import {VaultRiskFixture} from "../fixtures/VaultRiskFixture.sol";
+import {VaultRiskVerifier} from "../fixtures/VaultRiskVerifier.sol";
 import {VM} from "../utils/Vm.sol";
 
 /// @notice The vault with the real verifier of its risk model and a real zkinfer proof
@@ -42,8 +45,6 @@ contract AIRiskVaultRealProofTest {
         verifier = IZkinferVerifier(address(new VaultRiskVerifier()));
         AIRiskVault.RiskConfig memory config = AIRiskVault.RiskConfig({
             epochLength: EPOCH,
-            featureScale: VaultRiskFixture.SCALE,
-            packBits: VaultRiskFixture.PACK_BITS,
             ltvFloor: 0.3e18,
             ltvCeiling: 0.85e18,
             rateFloor: 0.01e18,
@@ -74,6 +75,51 @@ contract AIRiskVaultRealProofTest {
         if (actual != expected) revert Mismatch(actual, expected);
     }
 
+    /// @notice The generated verifier states the circuit the fixture proof was made for, and the vault
+    /// took its scale and packing width from it.
+    function test_circuitFactsAreTheVerifiers() public view {
+        IZkinferCircuitInfo info = IZkinferCircuitInfo(address(verifier));
+        _eq(info.SCALE(), VaultRiskFixture.SCALE);
+        _eq(info.PACK_BITS(), VaultRiskFixture.PACK_BITS);
+        _eq(info.NUM_INSTANCES(), 2);
+        _eq(info.VK_DIGEST(), VaultRiskFixture.VK_DIGEST);
+        _eq(vault.FEATURE_SCALE(), info.SCALE());
+        _eq(vault.PACK_BITS(), info.PACK_BITS());
+        _eq(vault.FEATURE_ONE(), 2 ** info.SCALE());
+        IZkinferCircuitInfo.InstanceBlock[] memory b = info.instanceBlocks();
+        _eq(b.length, 2);
+        _eq(uint256(b[0].side), uint256(IZkinferCircuitInfo.Side.Input));
+        _eq(uint256(b[1].side), uint256(IZkinferCircuitInfo.Side.Output));
+        require(!b[0].commitment && !b[1].commitment, "public values, not commitments");
+        _eq(b[0].offset, 0);
+        _eq(b[0].words, 1);
+        _eq(b[0].values, 4);
+        _eq(b[0].packBits, VaultRiskFixture.PACK_BITS);
+        _eq(b[1].offset, 1);
+        _eq(b[1].words, 1);
+        _eq(b[1].values, 2);
+        _eq(b[1].packBits, VaultRiskFixture.PACK_BITS);
+    }
+
+    /// @notice Another model's generated verifier cannot even be proposed; another deployment of the
+    /// same circuit's verifier can.
+    function testRevert_rotationToAnotherModelsVerifier() public {
+        address gemm = address(new GemmReluVerifier()); // scale 7, packing width 10
+        bytes32 h = gemm.codehash;
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, gemm, "PACK_BITS", 12, 10));
+        vault.proposeVerifier(gemm, h, 2);
+
+        address aigc = address(new AigcVerifier()); // 5 instances, packing width 13
+        h = aigc.codehash;
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.CircuitMismatch.selector, aigc, "PACK_BITS", 12, 13));
+        vault.proposeVerifier(aigc, h, 5);
+
+        address again = address(new VaultRiskVerifier());
+        vault.proposeVerifier(again, again.codehash, 2);
+        (address next,,,) = vault.pendingRotation();
+        require(next == again, "same circuit proposed");
+    }
+
     function test_vaultStateMatchesTheProvedFeatures() public view {
         int256[4] memory f = vault.currentFeatures();
         require(f[0] == 51 && f[1] == 46 && f[2] == 6 && f[3] == 80, "features differ from the fixture's");
@@ -100,7 +146,7 @@ contract AIRiskVaultRealProofTest {
                     AIRiskVault.updateRiskParameters, (VaultRiskFixture.proof(), VaultRiskFixture.instances())
                 )
             );
-        require(!ok && bytes4(ret) == AIRiskVault.EpochAlreadyApplied.selector, "replay accepted");
+        require(!ok && bytes4(ret) == IAIRiskVault.EpochAlreadyApplied.selector, "replay accepted");
     }
 
     function testRevert_staleProofAfterTheStateMoved() public {
@@ -114,7 +160,7 @@ contract AIRiskVaultRealProofTest {
                     AIRiskVault.updateRiskParameters, (VaultRiskFixture.proof(), VaultRiskFixture.instances())
                 )
             );
-        require(!ok && bytes4(ret) == AIRiskVault.InputMismatch.selector, "stale proof accepted");
+        require(!ok && bytes4(ret) == IAIRiskVault.InputMismatch.selector, "stale proof accepted");
     }
 
     function testRevert_tamperedProof() public {
@@ -122,7 +168,7 @@ contract AIRiskVaultRealProofTest {
         bad[bad.length - 129] = bad[bad.length - 129] ^ 0x01; // last evaluation
         (bool ok, bytes memory ret) =
             address(vault).call(abi.encodeCall(AIRiskVault.updateRiskParameters, (bad, VaultRiskFixture.instances())));
-        require(!ok && bytes4(ret) == ZkinferConsumer.VerificationFailed.selector, "tampered proof accepted");
+        require(!ok && bytes4(ret) == IZkinferConsumer.VerificationFailed.selector, "tampered proof accepted");
     }
 
     function testRevert_forgedOutputs() public {
@@ -130,7 +176,7 @@ contract AIRiskVaultRealProofTest {
         instances[1] = instances[1] + 1; // claim a different LTV output
         (bool ok, bytes memory ret) =
             address(vault).call(abi.encodeCall(AIRiskVault.updateRiskParameters, (VaultRiskFixture.proof(), instances)));
-        require(!ok && bytes4(ret) == ZkinferConsumer.VerificationFailed.selector, "forged outputs accepted");
+        require(!ok && bytes4(ret) == IZkinferConsumer.VerificationFailed.selector, "forged outputs accepted");
     }
 
     /// @notice Another model's proof, even with the vault's own input word, does not verify.
@@ -139,6 +185,6 @@ contract AIRiskVaultRealProofTest {
         instances[0] = vault.expectedInputWord();
         (bool ok, bytes memory ret) =
             address(vault).call(abi.encodeCall(AIRiskVault.updateRiskParameters, (GemmReluFixture.proof(), instances)));
-        require(!ok && bytes4(ret) == ZkinferConsumer.VerificationFailed.selector, "foreign proof accepted");
+        require(!ok && bytes4(ret) == IZkinferConsumer.VerificationFailed.selector, "foreign proof accepted");
     }
 }

@@ -2,12 +2,15 @@
 pragma solidity ^0.8.24;
 
 import {IZkinferVerifier} from "../../IZkinferVerifier.sol";
+import {MockCircuitInfo} from "../utils/MockCircuitInfo.sol";
 
-/// @notice A stand-in for the vault model's generated verifier while its real proof fixtures are
-/// being produced: accepts any proof, unless a test configures it to revert with given data (e.g. a
-/// generated verifier's `ProofRejected()`) or to return false. The configuration lives in storage, so
-/// the runtime code (and the codehash a consumer pins) never changes.
-contract MockZkinferVerifier is IZkinferVerifier {
+/// @notice A stand-in for the vault model's generated verifier: accepts any proof, unless a test
+/// configures it to revert with given data (e.g. a generated verifier's `ProofRejected()`) or to
+/// return false. Like a generated verifier it states its circuit ({MockCircuitInfo}): by default the
+/// vault's layout (4 inputs packed in instance 0, 2 outputs packed in instance 1) at the scale and
+/// packing width it is deployed with. The configuration lives in storage, so the runtime code (and
+/// the codehash a consumer pins) never changes.
+contract MockZkinferVerifier is IZkinferVerifier, MockCircuitInfo {
     /// @notice What {verifyProof} does.
     enum Mode {
         Accept,
@@ -15,8 +18,14 @@ contract MockZkinferVerifier is IZkinferVerifier {
         ReturnFalse
     }
 
+    /// @notice What {verifyProof} does now.
     Mode public mode;
+    /// @notice The revert data of {Mode.Revert}.
     bytes public revertData;
+
+    /// @param scale_ The stated `SCALE()`.
+    /// @param packBits_ The stated `PACK_BITS()` and packing width.
+    constructor(uint256 scale_, uint256 packBits_) MockCircuitInfo(scale_, packBits_, 4, 2) {}
 
     /// @notice Makes {verifyProof} revert with exactly `data`.
     function setRevert(bytes calldata data) external {

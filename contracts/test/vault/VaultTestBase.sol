@@ -9,8 +9,9 @@ import {MockZkinferVerifier} from "./MockZkinferVerifier.sol";
 import {VM} from "../utils/Vm.sol";
 
 /// @notice Deployment, actors and helpers shared by the vault tests. The risk model's verifier is
-/// {MockZkinferVerifier} (pinned by its codehash like a real one): the tests exercise everything the
-/// vault does around verification, with the proof itself stubbed.
+/// {MockZkinferVerifier} (pinned by its codehash like a real one, stating scale 7 and packing width 10
+/// like a generated one): the tests exercise everything the vault does around verification, with the
+/// proof itself stubbed.
 abstract contract VaultTestBase {
     uint256 internal constant START = 1_700_000_000;
     uint256 internal constant EPOCH = 1 hours;
@@ -53,8 +54,6 @@ abstract contract VaultTestBase {
     function _config() internal pure returns (AIRiskVault.RiskConfig memory) {
         return AIRiskVault.RiskConfig({
             epochLength: EPOCH,
-            featureScale: SCALE,
-            packBits: BITS,
             ltvFloor: LTV_FLOOR,
             ltvCeiling: LTV_CEILING,
             rateFloor: RATE_FLOOR,
@@ -80,7 +79,7 @@ abstract contract VaultTestBase {
         asset = new MockERC20("Borrowed", "BOR");
         prices = new MockPriceSource(address(this));
         prices.pushPrice(PRICE);
-        verifier = new MockZkinferVerifier();
+        verifier = new MockZkinferVerifier(SCALE, BITS);
         vault = _newVault(_config());
     }
 

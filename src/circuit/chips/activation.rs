@@ -15,8 +15,8 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
     use crate::circuit::tables::TableFn;
+    use crate::encoding::field::fe;
 
     fn layout(f: TableFn, x: i128) -> crate::circuit::layout::Layout {
         build(2, |b| {

@@ -23,8 +23,8 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
     use crate::circuit::layout::CellRef;
+    use crate::encoding::field::fe;
 
     fn layout() -> (crate::circuit::layout::Layout, u32) {
         build(3, |b| {
@@ -102,7 +102,8 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod private_tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::{fe, CellRef, Layout};
+    use crate::circuit::layout::{CellRef, Layout};
+    use crate::encoding::field::fe;
 
     /// `11 + 2*3 + 3*(-2) - 5` with witness weights, the weights and bias exposed as instances
     /// (standing in for the commitment that binds them).

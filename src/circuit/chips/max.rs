@@ -24,7 +24,7 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
+    use crate::encoding::field::fe;
 
     fn layout(values: &[i128]) -> crate::circuit::layout::Layout {
         build(2, |b| {

@@ -1,119 +1,19 @@
 //! Poseidon over BN254's scalar field, laid out on the one arithmetic gate: turns private values
 //! into one public commitment.
 //!
-//! Parameters (128-bit security): width 3, rate 2, S-box `x^5`, 8 full and 57 partial rounds,
-//! round constants and MDS matrix from the reference Grain LFSR as `poseidon-primitives` 0.2.0
-//! generates them (`Spec::constants`; Scroll's audited primitives, also used by halo2-base).
-//! Sponge: that crate's `ConstantLength` domain: the capacity element starts at `n * 2^64` for
-//! `n` inputs, inputs are added two at a time to the rate, zero-padded to an even count, and the
-//! hash is the first state word after the last permutation. [`native_hash`] computes the same
-//! thing outside the circuit, and a test checks it against the crate's own `Hash`.
+//! The permutation and sponge are [`crate::encoding::poseidon`]'s (one set of constants); its
+//! [`native_hash`](crate::encoding::poseidon::native_hash) is what the laid-out hash must equal.
 //!
 //! In the circuit a state word is a linear combination of wires plus a constant, so round
 //! constants, padding and the capacity element cost no rows: an S-box of `s + c` is three product
 //! rows (`(s+c)^2 = s*s + 2c*s + c^2`, its square, then `t^4 * s + c * t^4`), and each MDS output is
 //! one dot-product row chain. A permutation takes about 630 rows at 2 lanes, 440 at 4.
 
-use std::sync::OnceLock;
-
 use halo2_proofs::halo2curves::bn256::Fr;
-use halo2_proofs::halo2curves::ff::{Field, PrimeField};
-use poseidon_primitives::poseidon::primitives::Spec;
+use halo2_proofs::halo2curves::ff::Field;
 
 use crate::circuit::layout::{ArithRow, FieldInput, FieldWire, LayoutBuilder};
-
-const WIDTH: usize = 3;
-const RATE: usize = 2;
-pub const FULL_ROUNDS: usize = 8;
-pub const PARTIAL_ROUNDS: usize = 57;
-
-/// The parameter set, for `poseidon-primitives`' constant generator and reference hash.
-#[derive(Debug)]
-pub struct PoseidonSpec;
-
-impl Spec<Fr, WIDTH, RATE> for PoseidonSpec {
-    fn full_rounds() -> usize {
-        FULL_ROUNDS
-    }
-
-    fn partial_rounds() -> usize {
-        PARTIAL_ROUNDS
-    }
-
-    fn sbox(val: Fr) -> Fr {
-        val.pow_vartime([5])
-    }
-
-    fn secure_mds() -> usize {
-        0
-    }
-}
-
-struct Constants {
-    rounds: Vec<[Fr; WIDTH]>,
-    mds: [[Fr; WIDTH]; WIDTH],
-}
-
-fn constants() -> &'static Constants {
-    static C: OnceLock<Constants> = OnceLock::new();
-    C.get_or_init(|| {
-        let (rounds, mds, _) = PoseidonSpec::constants();
-        Constants { rounds, mds }
-    })
-}
-
-fn is_full(round: usize) -> bool {
-    !(FULL_ROUNDS / 2..FULL_ROUNDS / 2 + PARTIAL_ROUNDS).contains(&round)
-}
-
-fn sbox(x: Fr) -> Fr {
-    x.pow_vartime([5])
-}
-
-/// The permutation, natively.
-pub fn permute(state: &mut [Fr; WIDTH]) {
-    let c = constants();
-    for (round, rc) in c.rounds.iter().enumerate() {
-        for (s, k) in state.iter_mut().zip(rc) {
-            *s += k;
-        }
-        if is_full(round) {
-            state.iter_mut().for_each(|s| *s = sbox(*s));
-        } else {
-            state[0] = sbox(state[0]);
-        }
-        let old = *state;
-        for (i, s) in state.iter_mut().enumerate() {
-            *s = (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * old[j]);
-        }
-    }
-}
-
-/// The capacity element that separates hashes of different lengths.
-fn capacity(len: usize) -> Fr {
-    Fr::from_u128((len as u128) << 64)
-}
-
-/// Poseidon of `values`, natively (what the circuit exposes).
-pub fn native_hash(values: &[Fr]) -> Fr {
-    let mut state = [Fr::ZERO, Fr::ZERO, capacity(values.len())];
-    for chunk in padded_chunks(values.len()) {
-        for (k, &i) in chunk.iter().enumerate() {
-            if let Some(i) = i {
-                state[k] += values[i];
-            }
-        }
-        permute(&mut state);
-    }
-    state[0]
-}
-
-/// Indices of the values absorbed by each permutation (`None`: zero padding). An empty input
-/// still runs one permutation, as the sponge it mirrors does.
-fn padded_chunks(len: usize) -> Vec<[Option<usize>; RATE]> {
-    let chunks = len.div_ceil(RATE).max(1);
-    (0..chunks).map(|c| [0, 1].map(|k| Some(c * RATE + k).filter(|&i| i < len))).collect()
-}
+use crate::encoding::poseidon::{capacity, constants, is_full, padded_chunks, sbox, WIDTH};
 
 /// A state word: `sum_k coefficient_k * wire_k + constant`.
 #[derive(Clone, Debug)]
@@ -203,7 +103,7 @@ impl LayoutBuilder {
     }
 
     /// Lays out Poseidon of `inputs` and returns the wire holding the hash; its value equals
-    /// [`native_hash`] of the inputs' values.
+    /// [`native_hash`](crate::encoding::poseidon::native_hash) of the inputs' values.
     pub fn poseidon(&mut self, inputs: &[FieldWire]) -> FieldWire {
         let mut state = [Word::constant(Fr::ZERO), Word::constant(Fr::ZERO), Word::constant(capacity(inputs.len()))];
         for chunk in padded_chunks(inputs.len()) {
@@ -226,24 +126,8 @@ impl LayoutBuilder {
 mod tests {
     use super::*;
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
-    use poseidon_primitives::poseidon::primitives::{ConstantLength, Hash};
-
-    fn reference<const L: usize>(values: [Fr; L]) -> Fr {
-        Hash::<Fr, PoseidonSpec, ConstantLength<L>, 3, 2>::init().hash(values)
-    }
-
-    #[test]
-    fn native_hash_is_the_reference_implementation() {
-        let v: Vec<Fr> = (1..=5u64).map(Fr::from).collect();
-        assert_eq!(native_hash(&v[..1]), reference([v[0]]));
-        assert_eq!(native_hash(&v[..2]), reference([v[0], v[1]]));
-        assert_eq!(native_hash(&v[..4]), reference([v[0], v[1], v[2], v[3]]));
-        assert_eq!(native_hash(&v), reference([v[0], v[1], v[2], v[3], v[4]]));
-        assert_eq!(native_hash(&[-Fr::ONE, Fr::ZERO]), reference([-Fr::ONE, Fr::ZERO]));
-        // Length is part of the hash: a trailing zero is not padding.
-        assert_ne!(native_hash(&v[..1]), native_hash(&[v[0], Fr::ZERO]));
-    }
+    use crate::encoding::field::fe;
+    use crate::encoding::poseidon::native_hash;
 
     /// Hashes `values` (range-checked inputs, as model values are) and exposes the hash.
     fn hashed(lanes: usize, values: &[i128]) -> crate::circuit::layout::Layout {

@@ -13,8 +13,8 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
     use crate::circuit::layout::CellRef;
+    use crate::encoding::field::fe;
 
     fn layout() -> (crate::circuit::layout::Layout, u32) {
         build(2, |b| {

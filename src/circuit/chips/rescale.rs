@@ -13,10 +13,10 @@ impl LayoutBuilder {
     pub fn rescale_previous(&mut self, acc: Wire, shift: u32) -> Result<Wire, ZkError> {
         // The remainder table covers exactly [0, 2^scale): any other shift would let r overflow
         // into q. And the row reads `acc_prev`, which must be this chain's defined accumulator.
-        if shift != self.table.scale {
+        if shift != self.scale.bits() {
             return Err(ZkError::internal(format!(
                 "rescale by 2^{shift} with a 2^{} remainder table",
-                self.table.scale
+                self.scale.bits()
             )));
         }
         let last = self.layout.arith.len() as u32 - 1;
@@ -37,8 +37,8 @@ impl LayoutBuilder {
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::fe;
     use crate::circuit::layout::CellRef;
+    use crate::encoding::field::fe;
 
     /// `(3*50 + (-2)*(-21)) / 2^4` = 192/16 = 12 exactly; with +7: 199/16 -> 12.4375 -> 12
     fn layout(bias: i128) -> (crate::circuit::layout::Layout, (u32, u32, u32)) {

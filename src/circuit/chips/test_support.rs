@@ -5,16 +5,20 @@ use halo2_proofs::dev::MockProver;
 use crate::circuit::layout::{LaneInput, Layout, LayoutBuilder, Wire};
 use crate::circuit::model_circuit::{k_for_rows, ModelCircuit};
 use crate::circuit::tables::{TableFn, TableSpec};
+use crate::encoding::Scale;
 
-pub const SCALE: u32 = 4;
+pub const SCALE: Scale = match Scale::new(4) {
+    Some(s) => s,
+    None => unreachable!(),
+};
 
 pub fn spec() -> TableSpec {
-    TableSpec { scale: SCALE, range_bits: 8, functions: vec![TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] }
+    TableSpec { range_bits: 8, functions: vec![TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] }
 }
 
 /// Runs `f` on a fresh witness-mode builder and returns the finished layout.
 pub fn build<R>(lanes: usize, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layout, R) {
-    let mut b = LayoutBuilder::new(lanes, spec(), true);
+    let mut b = LayoutBuilder::new(lanes, spec(), SCALE, true);
     let r = f(&mut b);
     (b.finish(), r)
 }

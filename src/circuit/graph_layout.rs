@@ -1,25 +1,35 @@
 //! Lays out a whole quantised graph: inputs, every layer through its chip, then the public
-//! instances (inputs first, then outputs, each flattened row-major).
+//! instances block by block as the build's [`InstanceLayout`] lists them.
 
 use halo2_proofs::halo2curves::bn256::Fr;
 
-use super::chips::packing::Packing;
 use super::layout::{ArithRow, FieldWire, LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
 use super::tables::TableFn;
+use crate::encoding::commitment::side_tag;
+use crate::encoding::{InstanceLayout, Packing, Side, Visibility};
 use crate::error::ZkError;
 use crate::quantise::qgraph::{QGraph, QOp};
 
 /// Lays out `graph`. With `inputs` (fixed-point values, one vector per model input) the witness is
-/// computed and range violations are errors; without, values are placeholders (keygen). `salt`
-/// enters the Poseidon commitments of hashed inputs or outputs (ignored otherwise).
+/// computed and range violations are errors; without, values are placeholders (keygen). The
+/// public instances follow `public`; `salt` enters the Poseidon commitments of hashed inputs or
+/// outputs (ignored otherwise).
 pub fn lay_out(
     graph: &QGraph,
     params: &LayoutParams,
+    public: &InstanceLayout,
     inputs: Option<&[Vec<i128>]>,
     salt: Fr,
 ) -> Result<Layout, ZkError> {
-    let mut b = LayoutBuilder::new(params.lanes, params.table.clone(), inputs.is_some());
-    let scale = graph.scale;
+    if public.scale != graph.scale {
+        return Err(ZkError::input(format!(
+            "the instance layout is at scale {} but the model at {}",
+            public.scale, graph.scale
+        )));
+    }
+    let hashed_params = public.visibility.hashed_params();
+    let mut b = LayoutBuilder::new(params.lanes, params.table.clone(), graph.scale, inputs.is_some());
+    let scale = graph.scale.bits();
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(graph.nodes.len());
     // Hashed parameters: the wire homing each bias and weight, in the order `param_values` lists them.
     let mut param_wires: Vec<Wire> = Vec::new();
@@ -62,7 +72,7 @@ pub fn lay_out(
                         .iter()
                         .map(|&(input, index, w)| (wires[ins[input as usize]][index as usize], w as i128))
                         .collect();
-                    let acc = if params.hashed_params {
+                    let acc = if hashed_params {
                         let (acc, homes) = b.private_dot(&terms, row.bias as i128);
                         param_wires.extend(homes);
                         acc
@@ -108,57 +118,47 @@ pub fn lay_out(
     // Public instances: the inputs side, then the outputs side; each either the values or one
     // Poseidon commitment to all of them followed by that side's salt, Poseidon(salt, side): opening
     // one side's commitment reveals nothing that helps guess the other's.
-    let salt = (params.hashed_inputs || params.hashed_outputs).then(|| b.home_field(salt));
-    let sides = [
-        (&graph.inputs, params.public_inputs, params.hashed_inputs, "inputs"),
-        (&graph.outputs, params.public_outputs, params.hashed_outputs, "outputs"),
-    ];
-    for (tensors, public, hashed, what) in sides {
-        let is_output = what == "outputs";
-        if public {
-            for &t in tensors {
-                expose_values(&mut b, &wires[t], params.packing, is_output)?;
+    let salt = public.visibility.any_salted().then(|| b.home_field(salt));
+    for (side, tensors, visibility) in [
+        (Side::Input, &graph.inputs, public.visibility.input),
+        (Side::Output, &graph.outputs, public.visibility.output),
+    ] {
+        match visibility {
+            Visibility::Public => {
+                for &t in tensors {
+                    expose_values(&mut b, &wires[t], public.packing, side == Side::Output)?;
+                }
             }
-        } else if hashed {
-            b.set_context(what, "Poseidon commitment");
-            let mut values: Vec<FieldWire> = tensors.iter().flat_map(|&t| wires[t].iter().map(|&w| w.into())).collect();
-            let salt = salt.expect("homed when a side is hashed");
-            // The side tag is a fixed bias, not a witness the prover could choose.
-            let tag = b.field_row(ArithRow { o: true, bias: side_tag(is_output), ..ArithRow::default() }, &[]);
-            values.push(b.poseidon(&[salt, tag]));
-            let h = b.poseidon(&values);
-            b.expose_cell(h.cell, h.value);
+            Visibility::Hashed => {
+                b.set_context(side.name(), "Poseidon commitment");
+                let mut values: Vec<FieldWire> =
+                    tensors.iter().flat_map(|&t| wires[t].iter().map(|&w| w.into())).collect();
+                let salt = salt.expect("homed when a side is hashed");
+                // The side tag is a fixed bias, not a witness the prover could choose.
+                let tag = b.field_row(ArithRow { o: true, bias: side_tag(side), ..ArithRow::default() }, &[]);
+                values.push(b.poseidon(&[salt, tag]));
+                let h = b.poseidon(&values);
+                b.expose_cell(h.cell, h.value);
+            }
+            Visibility::Private => {}
         }
     }
-    if params.hashed_params {
+    if hashed_params {
         b.set_context("parameters", "Poseidon commitment");
         let values: Vec<FieldWire> = param_wires.iter().map(|&w| w.into()).collect();
         let h = b.poseidon(&values);
         b.expose_cell(h.cell, h.value);
     }
     let mut layout = b.finish();
+    if layout.instance_cells.len() != public.num_instances {
+        return Err(ZkError::internal(format!(
+            "the circuit exposes {} instances but its instance layout lists {}",
+            layout.instance_cells.len(),
+            public.num_instances
+        )));
+    }
     layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
     Ok(layout)
-}
-
-/// The domain tag of a side's salt: `Poseidon(salt, 1)` for inputs, `Poseidon(salt, 2)` for outputs.
-pub fn side_tag(is_output: bool) -> Fr {
-    Fr::from(if is_output { 2u64 } else { 1 })
-}
-
-/// Every weight and bias the circuit computes with, as hashed parameters commit to them: for each
-/// affine layer in graph order, for each output row, its bias then its term weights (fixed point).
-pub fn param_values(graph: &QGraph) -> Vec<i128> {
-    let mut values = Vec::new();
-    for node in &graph.nodes {
-        if let QOp::Affine { rows, .. } = &node.op {
-            for row in rows {
-                values.push(row.bias as i128);
-                values.extend(row.terms.iter().map(|t| t.2 as i128));
-            }
-        }
-    }
-    values
 }
 
 /// Exposes one tensor's values, packed or one per instance.

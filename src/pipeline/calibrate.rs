@@ -7,14 +7,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::circuit::chips::packing::Packing;
-use crate::circuit::compile::lay_out;
+use crate::artifacts::{CalibrationReport, OutputError, RowCounts};
+use crate::circuit::graph_layout::lay_out;
 use crate::circuit::layout::LayoutParams;
 use crate::circuit::model_circuit::k_for_rows;
 use crate::circuit::tables::{TableFn, TableSpec};
+use crate::encoding::{InstanceLayout, Packing, Scale, Visibilities};
 use crate::error::ZkError;
 use crate::model::graph::Graph;
-use crate::quantise::qgraph::{quantise_graph, to_fixed, QGraph};
+use crate::quantise::qgraph::{quantise_graph, QGraph};
 
 /// The largest activation table we build (rows per function).
 pub const MAX_RANGE_BITS: u32 = 20;
@@ -27,7 +28,7 @@ const MAX_AUTO_SCALE: u32 = 12;
 /// What the lane count (multiply-accumulates per row) is chosen for. Each lane adds an advice and a
 /// fixed column: prover work per row, and about 3.5 more ecMul terms (~22k gas) in the verifier.
 /// Fewer lanes need more rows, so a larger domain (k).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Optimize {
     /// The fewest lanes that keep k at its minimum (fastest proving).
@@ -51,14 +52,9 @@ pub struct CalibrationOptions {
     pub range_bits: Option<u32>,
     /// Multiplier on the largest calibrated magnitude when sizing the activation range.
     pub headroom: f64,
-    pub public_inputs: bool,
-    pub public_outputs: bool,
-    /// Commit to the inputs / outputs with Poseidon instead (the `public_*` flag is then false).
-    pub hashed_inputs: bool,
-    pub hashed_outputs: bool,
-    /// Weights and biases as witness, committed (a private model).
-    pub hashed_params: bool,
-    /// Pack public values several to a field element (see `circuit::chips::packing`).
+    /// What the proof reveals of inputs, outputs and weights.
+    pub visibility: Visibilities,
+    /// Pack public values several to a field element (see [`crate::encoding::packing`]).
     pub pack_instances: bool,
     pub optimize: Optimize,
 }
@@ -70,64 +66,20 @@ impl Default for CalibrationOptions {
             lanes: None,
             range_bits: None,
             headroom: 2.0,
-            public_inputs: true,
-            public_outputs: true,
-            hashed_inputs: false,
-            hashed_outputs: false,
-            hashed_params: false,
+            visibility: Visibilities::default(),
             pack_instances: true,
             optimize: Optimize::Balanced,
         }
     }
 }
 
-/// Float vs quantised error of one model output over the calibration samples.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OutputError {
-    pub name: String,
-    pub max_abs_error: f64,
-    pub mean_abs_error: f64,
-    /// Largest float magnitude of this output, to read the error against.
-    pub max_abs_value: f64,
-    /// First sample: float outputs and the quantised outputs decoded back to floats.
-    pub float_sample: Vec<f64>,
-    pub quantised_sample: Vec<f64>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CalibrationReport {
-    pub samples: usize,
-    /// Largest magnitude of any intermediate value seen.
-    pub max_abs_activation: f64,
-    pub outputs: Vec<OutputError>,
-}
-
 pub struct Calibrated {
     pub qgraph: QGraph,
     pub params: LayoutParams,
+    pub public: InstanceLayout,
     pub k: u32,
     pub rows: RowCounts,
     pub report: CalibrationReport,
-}
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RowCounts {
-    pub arithmetic: usize,
-    pub lookup: usize,
-    pub table: usize,
-    pub instances: usize,
-}
-
-/// Fixed-point inputs for the layout.
-pub fn quantise_inputs(inputs: &[Vec<f64>], scale: u32) -> Vec<Vec<i128>> {
-    inputs.iter().map(|v| v.iter().map(|&x| to_fixed(x, scale) as i128).collect()).collect()
-}
-
-/// One model input given as fixed-point integers (as a contract computes them), as the floats
-/// that [`quantise_inputs`] turns back into exactly those integers.
-pub fn fixed_point_inputs(values: &[i64], scale: u32) -> Vec<Vec<f64>> {
-    let unit = (1u64 << scale) as f64;
-    vec![values.iter().map(|&v| v as f64 / unit).collect()]
 }
 
 fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
@@ -137,9 +89,9 @@ fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
 }
 
 struct Candidate {
-    scale: u32,
     qgraph: QGraph,
     params: LayoutParams,
+    public: InstanceLayout,
     k: u32,
     rows: RowCounts,
 }
@@ -163,12 +115,21 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
              {MAX_RANGE_BITS}-bit limit; lower --scale or normalise the model's inputs"
         )));
     }
-    let qgraph = quantise_graph(graph, scale);
+    let qgraph =
+        quantise_graph(graph, Scale::new(scale).ok_or_else(|| ZkError::input(format!("scale {scale} is too large")))?);
     let mut functions: Vec<TableFn> = qgraph.activations().into_iter().map(TableFn::from_activation).collect();
     if functions.is_empty() {
         functions.push(TableFn::Identity);
     }
-    let table = TableSpec { scale, range_bits, functions };
+    let table = TableSpec { range_bits, functions };
+    let public = InstanceLayout::plan(
+        qgraph.scale,
+        opts.visibility,
+        opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
+        &qgraph.input_tensors(),
+        &qgraph.output_tensors(),
+        qgraph.param_values().len(),
+    );
     let lane_options: Vec<usize> = match opts.lanes {
         Some(l) => vec![l],
         None => LANE_CHOICES.to_vec(),
@@ -177,17 +138,8 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
     // rows always fit: they prove in well under a second).
     let mut options: Vec<(LayoutParams, u32, RowCounts)> = Vec::new();
     for lanes in lane_options {
-        let params = LayoutParams {
-            lanes,
-            table: table.clone(),
-            public_inputs: opts.public_inputs,
-            public_outputs: opts.public_outputs,
-            hashed_inputs: opts.hashed_inputs,
-            hashed_outputs: opts.hashed_outputs,
-            hashed_params: opts.hashed_params,
-            packing: opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
-        };
-        let layout = lay_out(&qgraph, &params, None, Default::default())?;
+        let params = LayoutParams { lanes, table: table.clone() };
+        let layout = lay_out(&qgraph, &params, &public, None, Default::default())?;
         let k = k_for_rows(layout.rows(), lanes);
         let rows = RowCounts {
             arithmetic: layout.arith.len(),
@@ -205,7 +157,7 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
     };
     let best = options.into_iter().find(|o| o.1 <= budget).map(|(p, k, r)| (0u64, p, k, r));
     let (_, params, k, rows) = best.unwrap();
-    Ok(Candidate { scale, qgraph, params, k, rows })
+    Ok(Candidate { qgraph, params, public, k, rows })
 }
 
 /// Chooses scale, range and lanes for `graph` from float runs on `samples`, then checks the
@@ -248,7 +200,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
         }
     };
 
-    let unit = (1u64 << chosen.scale) as f64;
+    let scale = chosen.qgraph.scale;
     let mut outputs: Vec<OutputError> = graph
         .output_names
         .iter()
@@ -263,11 +215,11 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
         .collect();
     let mut counts = vec![0usize; outputs.len()];
     for (si, sample) in samples.iter().enumerate() {
-        let q_inputs = quantise_inputs(sample, chosen.scale);
-        let layout = lay_out(&chosen.qgraph, &chosen.params, Some(&q_inputs), Default::default())
+        let q_inputs = scale.quantise(sample);
+        let layout = lay_out(&chosen.qgraph, &chosen.params, &chosen.public, Some(&q_inputs), Default::default())
             .map_err(|e| e.context(format!("calibration sample {si}")))?;
         for (oi, (q, f)) in layout.outputs.iter().zip(&float_outputs[si]).enumerate() {
-            let decoded: Vec<f64> = q.iter().map(|&v| v as f64 / unit).collect();
+            let decoded: Vec<f64> = q.iter().map(|&v| scale.to_float(v)).collect();
             let e = &mut outputs[oi];
             for (d, x) in decoded.iter().zip(f) {
                 let err = (d - x).abs();
@@ -288,6 +240,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
     Ok(Calibrated {
         qgraph: chosen.qgraph,
         params: chosen.params,
+        public: chosen.public,
         k: chosen.k,
         rows: chosen.rows,
         report: CalibrationReport { samples: samples.len(), max_abs_activation: max_abs, outputs },

@@ -1,0 +1,13 @@
+//! What zkinfer writes to disk: the build directory (`settings.json`, `model.json`, keys, SRS) and
+//! proof files. All JSON (keys and SRS aside), so scripts and other languages can read them; hex
+//! appears here and nowhere below: in memory a proof is bytes and field elements.
+
+mod build;
+mod files;
+mod proof_file;
+mod settings;
+
+pub use build::{check_tensors, Build};
+pub use files::*;
+pub use proof_file::ProofFile;
+pub use settings::{CalibrationReport, OutputError, RowCounts, Settings, SetupInfo, SrsOrigin};

@@ -1,0 +1,122 @@
+//! `settings.json` (what `compile` decided) and `setup.json` (what `setup` made).
+
+use serde::{Deserialize, Serialize};
+use sha3::{Digest, Keccak256};
+
+use crate::circuit::layout::LayoutParams;
+use crate::encoding::InstanceLayout;
+
+/// Float vs quantised error of one model output over the calibration samples.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutputError {
+    pub name: String,
+    pub max_abs_error: f64,
+    pub mean_abs_error: f64,
+    /// Largest float magnitude of this output, to read the error against.
+    pub max_abs_value: f64,
+    /// First sample: float outputs and the quantised outputs decoded back to floats.
+    pub float_sample: Vec<f64>,
+    pub quantised_sample: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CalibrationReport {
+    pub samples: usize,
+    /// Largest magnitude of any intermediate value seen.
+    pub max_abs_activation: f64,
+    pub outputs: Vec<OutputError>,
+}
+
+/// Rows each track of the circuit uses.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RowCounts {
+    pub arithmetic: usize,
+    pub lookup: usize,
+    pub table: usize,
+    pub instances: usize,
+}
+
+impl RowCounts {
+    /// The tallest track: what sets `k`.
+    pub fn max(&self) -> usize {
+        self.arithmetic.max(self.lookup).max(self.table)
+    }
+}
+
+/// What `compile` decided: everything `setup`, `prove` and `verify` need besides the keys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    pub format_version: u32,
+    pub zkinfer_version: String,
+    pub source_model: String,
+    /// keccak256 of model.json: the exact quantised model.
+    pub model_digest: String,
+    pub k: u32,
+    pub layout: LayoutParams,
+    /// The public values: scale, visibility, packing and the instance blocks (flattened into the
+    /// file as `scale`, `visibility`, `packing`, `num_instances`, `instances`).
+    #[serde(flatten)]
+    pub public: InstanceLayout,
+    pub rows: RowCounts,
+    pub input_names: Vec<String>,
+    pub input_shapes: Vec<Vec<usize>>,
+    pub output_names: Vec<String>,
+    pub output_shapes: Vec<Vec<usize>>,
+    pub calibration: CalibrationReport,
+    /// Hashed parameters: Poseidon of every bias and weight (see `zkinfer commit --side params`),
+    /// the value a consumer pins to say which model must have run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_commitment: Option<String>,
+}
+
+impl Settings {
+    /// keccak256 of everything that defines the circuit (model, k, layout, public values): keys
+    /// made for one digest are refused for another.
+    pub fn circuit_digest(&self) -> String {
+        let defining = serde_json::json!({
+            "model_digest": self.model_digest,
+            "k": self.k,
+            "layout": self.layout,
+            "public": self.public,
+        });
+        super::hex0x(&Keccak256::digest(defining.to_string().as_bytes()))
+    }
+}
+
+/// Where the SRS behind a build's keys came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrsOrigin {
+    /// zkinfer's development SRS: its secret is public, so anyone can forge proofs.
+    DevInsecure,
+    /// A params file, by path.
+    #[serde(untagged)]
+    File(String),
+}
+
+impl std::fmt::Display for SrsOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SrsOrigin::DevInsecure => f.write_str("dev-insecure"),
+            SrsOrigin::File(p) => f.write_str(p),
+        }
+    }
+}
+
+/// What `setup` produced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SetupInfo {
+    pub vk_digest: String,
+    pub srs: SrsOrigin,
+    /// [`Settings::circuit_digest`] of the settings the keys were made for.
+    pub circuit_digest: String,
+    pub pk_bytes: u64,
+    pub vk_bytes: u64,
+    pub keygen_s: f64,
+}
+
+impl SetupInfo {
+    pub fn insecure_srs(&self) -> bool {
+        self.srs == SrsOrigin::DevInsecure
+    }
+}

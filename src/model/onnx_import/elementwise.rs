@@ -1,0 +1,194 @@
+//! Lowering of element-wise operators: activations, broadcast arithmetic and inference-time
+//! BatchNormalization, folding them when every operand is a constant.
+
+use tract_onnx::pb;
+
+use super::proto::attr_float;
+use super::{node_err, Const, Lowering, Value};
+use crate::error::ZkError;
+use crate::model::graph::{Activation, AffineRow, Op, Term};
+
+impl Lowering {
+    pub(super) fn lower_activation(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let function = match node.op_type.as_str() {
+            "Relu" => Activation::Relu,
+            "Sigmoid" => Activation::Sigmoid,
+            _ => Activation::Tanh,
+        };
+        match self.value(node, 0)? {
+            Value::Const(c) => {
+                let data = c.data.iter().map(|&x| function.apply(x)).collect();
+                self.emit_const(node, Const { shape: c.shape, data })
+            }
+            Value::Node(id) => {
+                let shape = self.graph.nodes[id].shape.clone();
+                self.emit(node, Op::Activation { input: id, function }, shape)
+            }
+        }
+    }
+
+    pub(super) fn lower_binary(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let a = self.value(node, 0)?;
+        let b = self.value(node, 1)?;
+        let (sa, sb) = (self.shape_of(&a), self.shape_of(&b));
+        let out_shape = broadcast_shape(&sa, &sb).map_err(|e| node_err(node, e))?;
+        let ia = broadcast_index(&sa, &out_shape);
+        let ib = broadcast_index(&sb, &out_shape);
+        let op = node.op_type.as_str();
+        match (&a, &b) {
+            (Value::Const(ca), Value::Const(cb)) => {
+                let data = ia
+                    .iter()
+                    .zip(&ib)
+                    .map(|(&i, &j)| {
+                        let (x, y) = (ca.data[i as usize], cb.data[j as usize]);
+                        match op {
+                            "Add" => x + y,
+                            "Sub" => x - y,
+                            "Mul" => x * y,
+                            _ => x / y,
+                        }
+                    })
+                    .collect();
+                self.emit_const(node, Const { shape: out_shape, data })
+            }
+            (Value::Node(x), Value::Const(c)) | (Value::Const(c), Value::Node(x)) => {
+                let node_first = matches!(a, Value::Node(_));
+                let (ix, ic) = if node_first { (&ia, &ib) } else { (&ib, &ia) };
+                if op == "Div" && !node_first {
+                    return Err(node_err(node, "division by a runtime tensor is not supported".into()));
+                }
+                let rows = ix
+                    .iter()
+                    .zip(ic)
+                    .map(|(&i, &j)| {
+                        let k = c.data[j as usize];
+                        let (weight, bias) = match (op, node_first) {
+                            ("Add", _) => (1.0, k),
+                            ("Sub", true) => (1.0, -k),
+                            ("Sub", false) => (-1.0, k),
+                            ("Mul", _) => (k, 0.0),
+                            _ => (1.0 / k, 0.0),
+                        };
+                        AffineRow { terms: vec![Term { input: 0, index: i, weight }], bias }
+                    })
+                    .collect();
+                if op == "Div" && c.data.contains(&0.0) {
+                    return Err(node_err(node, "division by zero constant".into()));
+                }
+                self.emit(node, Op::Affine { inputs: vec![*x], rows }, out_shape)
+            }
+            (Value::Node(x), Value::Node(y)) => match op {
+                "Add" | "Sub" => {
+                    let sign = if op == "Add" { 1.0 } else { -1.0 };
+                    let (inputs, second) = if x == y { (vec![*x], 0) } else { (vec![*x, *y], 1) };
+                    let rows = ia
+                        .iter()
+                        .zip(&ib)
+                        .map(|(&i, &j)| AffineRow {
+                            terms: vec![
+                                Term { input: 0, index: i, weight: 1.0 },
+                                Term { input: second, index: j, weight: sign },
+                            ],
+                            bias: 0.0,
+                        })
+                        .collect();
+                    self.emit(node, Op::Affine { inputs, rows }, out_shape)
+                }
+                "Mul" => self.emit(node, Op::Product { a: *x, b: *y, a_index: ia, b_index: ib }, out_shape),
+                _ => Err(node_err(node, "division by a runtime tensor is not supported".into())),
+            },
+        }
+    }
+
+    pub(super) fn lower_batchnorm(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let x = match self.value(node, 0)? {
+            Value::Node(id) => id,
+            Value::Const(_) => return Err(node_err(node, "input must be a runtime tensor".into())),
+        };
+        let scale = self.constant(node, 1, "scale")?;
+        let bias = self.constant(node, 2, "bias")?;
+        let mean = self.constant(node, 3, "mean")?;
+        let var = self.constant(node, 4, "var")?;
+        let eps = attr_float(node, "epsilon").unwrap_or(1e-5) as f64;
+        let shape = self.graph.nodes[x].shape.clone();
+        if shape.len() < 2 {
+            return Err(node_err(node, format!("expects [N, C, ...] input, got {shape:?}")));
+        }
+        let c = shape[1];
+        for (what, t) in [("scale", &scale), ("bias", &bias), ("mean", &mean), ("var", &var)] {
+            if t.data.len() != c {
+                return Err(node_err(node, format!("{what} has {} values for {c} channels", t.data.len())));
+            }
+        }
+        let inner: usize = shape[2..].iter().product();
+        let total: usize = shape.iter().product();
+        let rows = (0..total)
+            .map(|i| {
+                let ch = (i / inner) % c;
+                let a = scale.data[ch] / (var.data[ch] + eps).sqrt();
+                AffineRow {
+                    terms: vec![Term { input: 0, index: i as u32, weight: a }],
+                    bias: bias.data[ch] - a * mean.data[ch],
+                }
+            })
+            .collect();
+        self.emit(node, Op::Affine { inputs: vec![x], rows }, shape)
+    }
+}
+
+pub(super) fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return Err(format!("shapes {a:?} and {b:?} do not broadcast")),
+        };
+    }
+    Ok(out)
+}
+
+/// For every element of `out` (row-major), the flat index it reads from a tensor of shape `from`
+/// under numpy broadcasting.
+pub(super) fn broadcast_index(from: &[usize], out: &[usize]) -> Vec<u32> {
+    let rank = out.len();
+    let total: usize = out.iter().product();
+    let mut strides = vec![0usize; rank];
+    let mut s = 1;
+    for i in (0..from.len()).rev() {
+        let axis = i + rank - from.len();
+        strides[axis] = if from[i] == 1 { 0 } else { s };
+        s *= from[i];
+    }
+    let mut result = Vec::with_capacity(total);
+    for flat in 0..total {
+        let mut rem = flat;
+        let mut idx = 0;
+        for axis in (0..rank).rev() {
+            let coord = rem % out[axis];
+            rem /= out[axis];
+            idx += coord * strides[axis];
+        }
+        result.push(idx as u32);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_indices() {
+        assert_eq!(broadcast_shape(&[1, 4], &[4]).unwrap(), vec![1, 4]);
+        assert_eq!(broadcast_index(&[4], &[2, 4]), vec![0, 1, 2, 3, 0, 1, 2, 3]);
+        assert_eq!(broadcast_index(&[2, 1], &[2, 3]), vec![0, 0, 0, 1, 1, 1]);
+        assert_eq!(broadcast_index(&[1], &[3]), vec![0, 0, 0]);
+        assert!(broadcast_shape(&[2, 3], &[4]).is_err());
+    }
+}

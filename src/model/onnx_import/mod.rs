@@ -1,0 +1,203 @@
+//! Lowers an ONNX model into zkinfer's [`Graph`].
+//!
+//! We walk the ONNX protobuf ourselves rather than tract's optimised graph so that every error can
+//! name the ONNX node and operator the user wrote, and so each operator's semantics are spelled out
+//! in this module, one file per operator family. tract still loads and type-checks the same file (see [`super::reference`]) and
+//! is the float reference the lowering is checked against during calibration.
+
+mod elementwise;
+mod linear;
+mod pooling;
+mod proto;
+mod shape;
+mod supported;
+mod window;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use prost::Message;
+use tract_onnx::pb;
+
+use super::graph::{Graph, Node, Op};
+use crate::error::ZkError;
+use proto::{tensor_to_const, value_info_shape};
+pub use supported::SUPPORTED_OPS;
+
+/// A constant tensor (initializer, `Constant` node or folded shape arithmetic).
+#[derive(Clone, Debug)]
+struct Const {
+    shape: Vec<usize>,
+    data: Vec<f64>,
+}
+
+#[derive(Clone, Debug)]
+enum Value {
+    Const(Const),
+    Node(usize),
+}
+
+/// Reads and lowers an ONNX file. `input_shapes` overrides the shapes declared in the model (EZKL's
+/// input.json may carry them); symbolic dimensions otherwise default to 1 (batch size one).
+pub fn import_onnx(path: &Path, input_shapes: Option<&[Vec<usize>]>) -> Result<Graph, ZkError> {
+    let bytes = std::fs::read(path).map_err(|e| ZkError::io(path, e))?;
+    let model = pb::ModelProto::decode(bytes.as_slice())
+        .map_err(|e| ZkError::input(format!("{} is not a valid ONNX model: {e}", path.display())))?;
+    let graph = model.graph.as_ref().ok_or_else(|| ZkError::input(format!("{} has no graph", path.display())))?;
+    Lowering::default().lower(graph, input_shapes, path)
+}
+
+#[derive(Default)]
+struct Lowering {
+    graph: Graph,
+    values: HashMap<String, Value>,
+}
+
+fn node_label(node: &pb::NodeProto) -> String {
+    if !node.name.is_empty() {
+        node.name.clone()
+    } else {
+        node.output.first().cloned().unwrap_or_else(|| node.op_type.clone())
+    }
+}
+
+impl Lowering {
+    fn lower(mut self, g: &pb::GraphProto, input_shapes: Option<&[Vec<usize>]>, path: &Path) -> Result<Graph, ZkError> {
+        for init in &g.initializer {
+            let c = tensor_to_const(init).map_err(|e| ZkError::input(format!("initializer '{}': {e}", init.name)))?;
+            self.values.insert(init.name.clone(), Value::Const(c));
+        }
+        let mut input_index = 0;
+        for input in &g.input {
+            if self.values.contains_key(&input.name) {
+                continue; // an initializer listed as input (old exporters)
+            }
+            let declared = value_info_shape(input);
+            let shape = match input_shapes.and_then(|s| s.get(input_index)) {
+                Some(s) => s.clone(),
+                None => declared.ok_or_else(|| {
+                    ZkError::input(format!(
+                        "model input '{}' has no tensor shape; give input_shapes in the input file",
+                        input.name
+                    ))
+                })?,
+            };
+            let id = self.push(input.name.clone(), "Input", Op::Input { index: input_index }, shape);
+            self.graph.inputs.push(id);
+            self.graph.input_names.push(input.name.clone());
+            self.values.insert(input.name.clone(), Value::Node(id));
+            input_index += 1;
+        }
+        if self.graph.inputs.is_empty() {
+            return Err(ZkError::input(format!("{} has no runtime inputs", path.display())));
+        }
+        for node in &g.node {
+            self.lower_node(node)?;
+        }
+        for out in &g.output {
+            match self.values.get(&out.name) {
+                Some(Value::Node(id)) => {
+                    self.graph.outputs.push(*id);
+                    self.graph.output_names.push(out.name.clone());
+                }
+                Some(Value::Const(_)) => {
+                    return Err(ZkError::input(format!(
+                        "model output '{}' is a constant: it does not depend on the input",
+                        out.name
+                    )))
+                }
+                None => return Err(ZkError::input(format!("model output '{}' is not produced by any node", out.name))),
+            }
+        }
+        Ok(self.graph)
+    }
+
+    fn push(&mut self, name: String, op_type: &str, op: Op, shape: Vec<usize>) -> usize {
+        self.graph.nodes.push(Node { name, op_type: op_type.to_string(), op, shape });
+        self.graph.nodes.len() - 1
+    }
+
+    fn value(&self, node: &pb::NodeProto, i: usize) -> Result<Value, ZkError> {
+        let name =
+            node.input.get(i).filter(|n| !n.is_empty()).ok_or_else(|| node_err(node, format!("missing input #{i}")))?;
+        self.values
+            .get(name)
+            .cloned()
+            .ok_or_else(|| node_err(node, format!("input '{name}' is not defined before use")))
+    }
+
+    fn optional_value(&self, node: &pb::NodeProto, i: usize) -> Result<Option<Value>, ZkError> {
+        match node.input.get(i) {
+            Some(n) if !n.is_empty() => self.value(node, i).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn constant(&self, node: &pb::NodeProto, i: usize, what: &str) -> Result<Const, ZkError> {
+        match self.value(node, i)? {
+            Value::Const(c) => Ok(c),
+            Value::Node(_) => Err(node_err(
+                node,
+                format!("{what} (input #{i}) must be a constant; runtime values are not supported there"),
+            )),
+        }
+    }
+
+    fn shape_of(&self, v: &Value) -> Vec<usize> {
+        match v {
+            Value::Const(c) => c.shape.clone(),
+            Value::Node(id) => self.graph.nodes[*id].shape.clone(),
+        }
+    }
+
+    fn emit(&mut self, node: &pb::NodeProto, op: Op, shape: Vec<usize>) -> Result<(), ZkError> {
+        let out = node.output.first().ok_or_else(|| node_err(node, "has no output".into()))?;
+        let id = self.push(node_label(node), &node.op_type, op, shape);
+        self.values.insert(out.clone(), Value::Node(id));
+        Ok(())
+    }
+
+    fn emit_const(&mut self, node: &pb::NodeProto, c: Const) -> Result<(), ZkError> {
+        let out = node.output.first().ok_or_else(|| node_err(node, "has no output".into()))?;
+        self.values.insert(out.clone(), Value::Const(c));
+        Ok(())
+    }
+
+    fn lower_node(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        if !node.domain.is_empty() && node.domain != "ai.onnx" {
+            return Err(unsupported(node));
+        }
+        match node.op_type.as_str() {
+            "Constant" => self.lower_constant(node),
+            "Identity" | "Dropout" => self.lower_identity(node),
+            "Relu" | "Sigmoid" | "Tanh" => self.lower_activation(node),
+            "Add" | "Sub" | "Mul" | "Div" => self.lower_binary(node),
+            "Gemm" => self.lower_gemm(node),
+            "MatMul" => self.lower_matmul(node),
+            "Conv" => self.lower_conv(node),
+            "AveragePool" | "MaxPool" | "GlobalAveragePool" => self.lower_pool(node),
+            "BatchNormalization" => self.lower_batchnorm(node),
+            "Flatten" => self.lower_flatten(node),
+            "Reshape" => self.lower_reshape(node),
+            // Shape helpers: accepted only when they fold to constants.
+            "Shape" => self.lower_shape(node),
+            "Cast" => self.lower_cast(node),
+            "Unsqueeze" | "Squeeze" | "Gather" | "Concat" => self.fold_shape_helper(node),
+            _ => Err(unsupported(node)),
+        }
+    }
+}
+
+fn unsupported(node: &pb::NodeProto) -> ZkError {
+    let domain = if node.domain.is_empty() { String::new() } else { format!(" (domain {})", node.domain) };
+    ZkError::input(format!(
+        "ONNX node '{}': operator {}{domain} is not supported. Supported operators: {}",
+        node_label(node),
+        node.op_type,
+        SUPPORTED_OPS.join(", ")
+    ))
+}
+
+fn node_err(node: &pb::NodeProto, msg: String) -> ZkError {
+    ZkError::input(format!("ONNX node '{}' ({}): {msg}", node_label(node), node.op_type))
+}

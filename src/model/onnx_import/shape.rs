@@ -1,0 +1,190 @@
+//! Lowering of operators that only move or relabel data: Constant, Identity/Dropout, Flatten and
+//! Reshape, plus the shape helpers (Shape, Cast, Unsqueeze, ...) that exporters emit around them and
+//! that must fold to constants.
+
+use tract_onnx::pb;
+
+use super::proto::{attr_int, attr_ints, constant_attr};
+use super::{node_err, unsupported, Const, Lowering, Value};
+use crate::error::ZkError;
+use crate::model::graph::Op;
+
+impl Lowering {
+    pub(super) fn lower_constant(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let c = constant_attr(node)?;
+        self.emit_const(node, c)
+    }
+
+    pub(super) fn lower_identity(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        match self.value(node, 0)? {
+            Value::Const(c) => self.emit_const(node, c),
+            Value::Node(id) => {
+                let shape = self.graph.nodes[id].shape.clone();
+                self.emit(node, Op::Alias { input: id }, shape)
+            }
+        }
+    }
+
+    pub(super) fn lower_flatten(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let v = self.value(node, 0)?;
+        let shape = self.shape_of(&v);
+        let rank = shape.len() as i64;
+        let mut axis = attr_int(node, "axis").unwrap_or(1);
+        if axis < 0 {
+            axis += rank;
+        }
+        if axis < 0 || axis > rank {
+            return Err(node_err(node, format!("axis {axis} out of range for rank {rank}")));
+        }
+        let a: usize = shape[..axis as usize].iter().product();
+        let b: usize = shape[axis as usize..].iter().product();
+        self.reshape_to(node, v, vec![a, b])
+    }
+
+    pub(super) fn lower_reshape(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let v = self.value(node, 0)?;
+        let target = self.constant(node, 1, "the target shape")?;
+        let shape = self.shape_of(&v);
+        let new_shape = resolve_reshape(&shape, &target.data, attr_int(node, "allowzero") == Some(1))
+            .map_err(|e| node_err(node, e))?;
+        self.reshape_to(node, v, new_shape)
+    }
+
+    /// The input's shape is known at import time, so `Shape` always folds to a constant.
+    pub(super) fn lower_shape(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let v = self.value(node, 0)?;
+        let shape = self.shape_of(&v);
+        let data = shape.iter().map(|&d| d as f64).collect();
+        self.emit_const(node, Const { shape: vec![shape.len()], data })
+    }
+
+    /// Like the other shape helpers, accepted only when it folds to a constant.
+    pub(super) fn lower_cast(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        match self.value(node, 0)? {
+            Value::Const(c) => self.emit_const(node, c),
+            Value::Node(_) => Err(unsupported(node)),
+        }
+    }
+
+    fn reshape_to(&mut self, node: &pb::NodeProto, v: Value, shape: Vec<usize>) -> Result<(), ZkError> {
+        match v {
+            Value::Const(c) => self.emit_const(node, Const { shape, data: c.data }),
+            Value::Node(id) => {
+                let before: usize = self.graph.nodes[id].shape.iter().product();
+                let after: usize = shape.iter().product();
+                if before != after {
+                    return Err(node_err(node, format!("cannot reshape {before} elements into {shape:?}")));
+                }
+                self.emit(node, Op::Alias { input: id }, shape)
+            }
+        }
+    }
+
+    pub(super) fn fold_shape_helper(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let mut consts = Vec::new();
+        for i in 0..node.input.len() {
+            match self.optional_value(node, i)? {
+                Some(Value::Const(c)) => consts.push(c),
+                Some(Value::Node(_)) => return Err(unsupported(node)),
+                None => {}
+            }
+        }
+        let first = consts.first().cloned().ok_or_else(|| node_err(node, "has no inputs".into()))?;
+        let c = match node.op_type.as_str() {
+            "Unsqueeze" => {
+                let axes: Vec<i64> = attr_ints(node, "axes")
+                    .or_else(|| consts.get(1).map(|c| c.data.iter().map(|&x| x as i64).collect()))
+                    .ok_or_else(|| node_err(node, "needs axes".into()))?;
+                let mut shape = first.shape.clone();
+                let rank = (shape.len() + axes.len()) as i64;
+                let mut axes: Vec<usize> =
+                    axes.iter().map(|&a| if a < 0 { (a + rank) as usize } else { a as usize }).collect();
+                axes.sort();
+                for a in axes {
+                    shape.insert(a.min(shape.len()), 1);
+                }
+                Const { shape, data: first.data }
+            }
+            "Squeeze" => {
+                let shape = first.shape.iter().copied().filter(|&d| d != 1).collect();
+                Const { shape, data: first.data }
+            }
+            "Concat" => {
+                // Only 1-D concatenation (shape vectors) is folded.
+                let mut data = Vec::new();
+                for c in &consts {
+                    data.extend_from_slice(&c.data);
+                }
+                Const { shape: vec![data.len()], data }
+            }
+            "Gather" => {
+                let idx = consts.get(1).ok_or_else(|| node_err(node, "needs indices".into()))?;
+                if first.shape.len() != 1 {
+                    return Err(unsupported(node));
+                }
+                let n = first.data.len() as i64;
+                let data = idx
+                    .data
+                    .iter()
+                    .map(|&i| {
+                        let i = i as i64;
+                        let i = if i < 0 { i + n } else { i };
+                        first
+                            .data
+                            .get(i as usize)
+                            .copied()
+                            .ok_or_else(|| node_err(node, format!("index {i} out of range")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Const { shape: idx.shape.clone(), data }
+            }
+            _ => return Err(unsupported(node)),
+        };
+        self.emit_const(node, c)
+    }
+}
+
+fn resolve_reshape(input: &[usize], target: &[f64], allow_zero: bool) -> Result<Vec<usize>, String> {
+    let total: usize = input.iter().product();
+    let mut out = Vec::with_capacity(target.len());
+    let mut infer = None;
+    for (i, &d) in target.iter().enumerate() {
+        let d = d as i64;
+        match d {
+            -1 => {
+                if infer.is_some() {
+                    return Err("more than one -1 in the target shape".into());
+                }
+                infer = Some(i);
+                out.push(1);
+            }
+            0 if !allow_zero => out.push(*input.get(i).ok_or("0 in target shape past the input rank")?),
+            d if d >= 0 => out.push(d as usize),
+            d => return Err(format!("invalid dimension {d} in the target shape")),
+        }
+    }
+    if let Some(i) = infer {
+        let known: usize = out.iter().product();
+        if known == 0 || !total.is_multiple_of(known) {
+            return Err(format!("cannot infer -1 reshaping {input:?} to {target:?}"));
+        }
+        out[i] = total / known;
+    }
+    if out.iter().product::<usize>() != total {
+        return Err(format!("cannot reshape {input:?} into {out:?}"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshape_rules() {
+        assert_eq!(resolve_reshape(&[1, 2, 3], &[1.0, -1.0], false).unwrap(), vec![1, 6]);
+        assert_eq!(resolve_reshape(&[1, 2, 3], &[0.0, 6.0], false).unwrap(), vec![1, 6]);
+        assert!(resolve_reshape(&[1, 2, 3], &[-1.0, -1.0], false).is_err());
+        assert!(resolve_reshape(&[1, 2, 3], &[4.0], false).is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! Compile: ONNX and calibration samples to a build directory (`settings.json`, `model.json`).
+//!
+//! The float lowering is cross-checked against tract before anything is quantised; calibration
+//! then picks the scale, range and lanes; the instance layout follows from the visibility options.
+
+use std::path::{Path, PathBuf};
+
+use sha3::{Digest, Keccak256};
+
+use super::calibrate::{calibrate, CalibrationOptions};
+use crate::artifacts::*;
+use crate::encoding::commitment::commit_params;
+use crate::error::ZkError;
+use crate::model::fold::simplify;
+use crate::model::graph::Graph;
+use crate::model::input_file::{read_inputs, ModelInputs};
+use crate::model::onnx_import::import_onnx;
+use crate::model::reference::ReferenceModel;
+
+/// Largest tolerated gap between our lowering's float output and tract's, relative to magnitude.
+const LOWERING_TOLERANCE: f64 = 1e-3;
+
+pub struct CompileRequest<'a> {
+    pub model: &'a Path,
+    pub calibration: &'a [PathBuf],
+    pub options: CalibrationOptions,
+    pub out_dir: &'a Path,
+    /// Compile to the same circuit as this build (its scale, lanes and range), or fail: with hashed
+    /// parameters a model of the same architecture then shares its verifier.
+    pub like: Option<&'a Build>,
+}
+
+/// ONNX + calibration inputs -> build directory with settings.json and model.json.
+pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
+    let samples: Vec<ModelInputs> = req.calibration.iter().map(|p| read_inputs(p)).collect::<Result<_, _>>()?;
+    let shapes = samples.iter().find_map(|s| s.shapes.clone());
+    let graph = import_onnx(req.model, shapes.as_deref())?;
+    let input_shapes: Vec<Vec<usize>> = graph.inputs.iter().map(|&i| graph.nodes[i].shape.clone()).collect();
+    let values: Vec<Vec<Vec<f64>>> = samples.iter().map(|s| s.values.clone()).collect();
+    let tensors: Vec<crate::encoding::Tensor> = graph
+        .input_names
+        .iter()
+        .zip(&input_shapes)
+        .map(|(n, s)| crate::encoding::Tensor { name: n.clone(), shape: s.clone() })
+        .collect();
+    for (si, sample) in values.iter().enumerate() {
+        check_tensors("input", &tensors, sample).map_err(|e| e.context(req.calibration[si].display()))?;
+    }
+    check_lowering(req.model, &graph, &input_shapes, &values)?;
+
+    let mut options = req.options.clone();
+    if let Some(r) = req.like {
+        // The reference build's scale, lanes and range, so a model of the same architecture
+        // compiles to the same circuit (and, set up on the same SRS, the same verifying key).
+        options.scale = Some(r.scale().bits());
+        options.lanes = Some(r.settings.layout.lanes);
+        options.range_bits = Some(r.settings.layout.table.range_bits);
+    }
+    let graph = simplify(graph);
+    let calibrated = calibrate(&graph, &values, &options)?;
+    let qgraph = calibrated.qgraph;
+    if calibrated.rows.instances != calibrated.public.num_instances {
+        return Err(ZkError::internal(format!(
+            "the layout binds {} instances but the instance layout describes {}",
+            calibrated.rows.instances, calibrated.public.num_instances
+        )));
+    }
+    let model_json = serde_json::to_vec(&qgraph).map_err(|e| ZkError::internal(e.to_string()))?;
+    let settings = Settings {
+        format_version: FORMAT_VERSION,
+        zkinfer_version: env!("CARGO_PKG_VERSION").into(),
+        source_model: req.model.display().to_string(),
+        model_digest: hex0x(&Keccak256::digest(&model_json)),
+        k: calibrated.k,
+        layout: calibrated.params,
+        rows: calibrated.rows,
+        input_names: qgraph.input_names.clone(),
+        input_shapes: qgraph.input_shapes(),
+        output_names: qgraph.output_names.clone(),
+        output_shapes: qgraph.output_shapes(),
+        calibration: calibrated.report,
+        param_commitment: calibrated
+            .public
+            .visibility
+            .hashed_params()
+            .then(|| fr_hex(&commit_params(&qgraph.param_values()))),
+        public: calibrated.public,
+    };
+    if let Some(r) = req.like {
+        check_same_circuit(r, &settings, req.model)?;
+    }
+    std::fs::create_dir_all(req.out_dir).map_err(|e| ZkError::io(req.out_dir, e))?;
+    let model_path = path(req.out_dir, MODEL_FILE);
+    std::fs::write(&model_path, &model_json).map_err(|e| ZkError::io(&model_path, e))?;
+    write_json(&path(req.out_dir, SETTINGS_FILE), &settings)?;
+    // A recompile invalidates keys made for the previous circuit.
+    for stale in [PK_FILE, VK_FILE, SETUP_FILE, SRS_FILE] {
+        let _ = std::fs::remove_file(path(req.out_dir, stale));
+    }
+    Ok(settings)
+}
+
+/// `--like`: the new settings must describe the reference's circuit exactly.
+fn check_same_circuit(reference: &Build, settings: &Settings, model: &Path) -> Result<(), ZkError> {
+    let r = &reference.settings;
+    let same = r.k == settings.k
+        && r.layout == settings.layout
+        && r.rows == settings.rows
+        && r.public.num_instances == settings.public.num_instances;
+    if !same {
+        return Err(ZkError::input(format!(
+            "{} does not compile to the same circuit as {} (k {} vs {}, rows {:?} vs {:?}): \
+             not the same architecture, or other visibility options",
+            model.display(),
+            reference.dir.display(),
+            settings.k,
+            r.k,
+            settings.rows,
+            r.rows
+        )));
+    }
+    Ok(())
+}
+
+/// Our lowering must agree with tract on every calibration sample before anything is quantised.
+fn check_lowering(
+    model: &Path,
+    graph: &Graph,
+    input_shapes: &[Vec<usize>],
+    samples: &[Vec<Vec<f64>>],
+) -> Result<(), ZkError> {
+    let reference = ReferenceModel::load(model, input_shapes)?;
+    for sample in samples {
+        let expected = reference.run(sample)?;
+        let ours = graph.eval_f64(sample);
+        for (oi, (&o, exp)) in graph.outputs.iter().zip(&expected).enumerate() {
+            let got = &ours[o];
+            if got.len() != exp.len() {
+                return Err(ZkError::internal(format!(
+                    "output '{}': zkinfer's lowering gives {} values, tract {}",
+                    graph.output_names[oi],
+                    got.len(),
+                    exp.len()
+                )));
+            }
+            for (g, e) in got.iter().zip(exp) {
+                if (g - e).abs() > LOWERING_TOLERANCE * (1.0 + e.abs()) {
+                    return Err(ZkError::internal(format!(
+                        "output '{}': zkinfer's float lowering gives {g}, tract gives {e}; \
+                         this model uses an operator variant zkinfer lowers incorrectly (please report it)",
+                        graph.output_names[oi]
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
