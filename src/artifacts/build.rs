@@ -12,7 +12,7 @@ use super::files::*;
 use super::settings::{Settings, SetupInfo};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::model_circuit::ModelCircuit;
-use crate::encoding::{InstanceLayout, Scale, Tensor};
+use crate::encoding::{InstanceLayout, Scale, Side, Tensor};
 use crate::error::ZkError;
 use crate::proof::{keys, srs};
 use crate::quantise::qgraph::QGraph;
@@ -118,7 +118,7 @@ impl Build {
 
     /// Checks fixed-point (or float) input tensors against the model's inputs.
     pub fn check_inputs<T>(&self, values: &[Vec<T>]) -> Result<(), ZkError> {
-        check_tensors("input", &self.inputs(), values)
+        check_tensors(Side::Input, &self.inputs(), values)
     }
 
     /// The keygen-mode circuit (no witness).
@@ -178,7 +178,7 @@ impl Build {
 }
 
 /// Checks value tensors (of any side) against the model's tensors.
-pub fn check_tensors<T>(side: &str, tensors: &[Tensor], values: &[Vec<T>]) -> Result<(), ZkError> {
+pub fn check_tensors<T>(side: Side, tensors: &[Tensor], values: &[Vec<T>]) -> Result<(), ZkError> {
     if values.len() != tensors.len() {
         let names: Vec<&str> = tensors.iter().map(|t| t.name.as_str()).collect();
         return Err(ZkError::input(format!(

@@ -48,7 +48,7 @@ pub fn commitment(build: &Build, side: Side, values: &[Vec<i128>], salt: Fr) -> 
         Side::Input | Side::Output => {
             let tensors =
                 if side == Side::Input { build.qgraph.input_tensors() } else { build.qgraph.output_tensors() };
-            check_tensors(side.name(), &tensors, values)?;
+            check_tensors(side, &tensors, values)?;
             Ok(commit_values(values, salt, side))
         }
     }

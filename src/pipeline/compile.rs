@@ -10,6 +10,7 @@ use sha3::{Digest, Keccak256};
 use super::calibrate::{calibrate, CalibrationOptions};
 use crate::artifacts::*;
 use crate::encoding::commitment::commit_params;
+use crate::encoding::{Side, Tensor};
 use crate::error::ZkError;
 use crate::model::fold::simplify;
 use crate::model::graph::Graph;
@@ -37,14 +38,14 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
     let graph = import_onnx(req.model, shapes.as_deref())?;
     let input_shapes: Vec<Vec<usize>> = graph.inputs.iter().map(|&i| graph.nodes[i].shape.clone()).collect();
     let values: Vec<Vec<Vec<f64>>> = samples.iter().map(|s| s.values.clone()).collect();
-    let tensors: Vec<crate::encoding::Tensor> = graph
+    let tensors: Vec<Tensor> = graph
         .input_names
         .iter()
         .zip(&input_shapes)
-        .map(|(n, s)| crate::encoding::Tensor { name: n.clone(), shape: s.clone() })
+        .map(|(n, s)| Tensor { name: n.clone(), shape: s.clone() })
         .collect();
     for (si, sample) in values.iter().enumerate() {
-        check_tensors("input", &tensors, sample).map_err(|e| e.context(req.calibration[si].display()))?;
+        check_tensors(Side::Input, &tensors, sample).map_err(|e| e.context(req.calibration[si].display()))?;
     }
     check_lowering(req.model, &graph, &input_shapes, &values)?;
 
