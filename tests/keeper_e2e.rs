@@ -24,12 +24,13 @@ use zkinfer::pipeline::Build;
 use zkinfer::testing::anvil::{forge_script, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY};
 use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
 
+// The mock price source and OpenZeppelin's ERC-20 are test scaffolding, not zkinfer's ABI: the two
+// calls the test makes on them are declared here; the vault's come from its interface file.
 sol! {
     #[sol(rpc)]
     interface ILocalStack {
         function pushPrice(uint256 price) external;
         function approve(address spender, uint256 amount) external returns (bool);
-        function repay(address borrower, uint256 amount) external returns (uint256);
     }
 }
 
@@ -220,7 +221,7 @@ fn keeper_follows_the_vault_for_several_epochs() {
                 (asset, ILocalStack::approveCall { spender: vault, amount: U256::MAX }.abi_encode()),
                 (
                     vault,
-                    ILocalStack::repayCall {
+                    IAIRiskVault::repayCall {
                         borrower: chain.account().unwrap(),
                         amount: U256::from(2500u64) * U256::from(10u64).pow(U256::from(18)),
                     }

@@ -116,6 +116,12 @@ pub struct SetupInfo {
 }
 
 impl SetupInfo {
+    /// The verifying-key digest as the field element a verifier's `VK_DIGEST()` states.
+    pub fn vk_digest_fr(&self) -> Result<halo2_proofs::halo2curves::bn256::Fr, crate::error::ZkError> {
+        super::parse_fr_hex(&self.vk_digest)
+            .ok_or_else(|| crate::error::ZkError::input("setup.json has a malformed vk_digest"))
+    }
+
     pub fn insecure_srs(&self) -> bool {
         self.srs == SrsOrigin::DevInsecure
     }

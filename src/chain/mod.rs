@@ -34,8 +34,7 @@ pub(crate) fn to_u64(x: U256) -> Result<u64, ZkError> {
 
 /// The build's verifying-key digest as the word a generated verifier's `VK_DIGEST()` returns.
 pub(crate) fn build_vk_digest(setup: &crate::artifacts::SetupInfo) -> Result<U256, ZkError> {
-    U256::from_str_radix(setup.vk_digest.trim_start_matches("0x"), 16)
-        .map_err(|_| ZkError::input("setup.json has a malformed vk_digest"))
+    Ok(to_word(&setup.vk_digest_fr()?))
 }
 
 /// The verifying-key digest `verifier` states (an error if it does not answer `VK_DIGEST()`).
