@@ -140,6 +140,17 @@ fn hashed_outputs_bind_the_outputs() {
     let verifier = compile_verifier(&build).unwrap();
     assert!(verify_evm(&verifier, &file));
     assert!(!verify_evm(&verifier, &claimed));
+
+    // The prover's private file opens the commitment: its values and side salt hash to it, and
+    // the side salt is not the input file's salt.
+    let proof = file.parse().unwrap();
+    let private = zkinfer::artifacts::PrivateOutputs::of(build.public(), &proof, &outputs, salt).unwrap();
+    assert_eq!(private.output_commitment, Some(fr_hex(&pinned)));
+    assert_eq!(private.outputs_fixed, outputs);
+    assert_ne!(private.output_salt, fr_hex(&salt));
+    let mut opened: Vec<Fr> = outputs.iter().flatten().map(|&v| zkinfer::encoding::field::fe(v)).collect();
+    opened.push(zkinfer::artifacts::parse_fr_hex(&private.output_salt).unwrap());
+    assert_eq!(zkinfer::encoding::poseidon::native_hash(&opened), pinned);
 }
 
 #[test]

@@ -9,5 +9,5 @@ mod settings;
 
 pub use build::{check_tensors, Build};
 pub use files::*;
-pub use proof_file::ProofFile;
+pub use proof_file::{PrivateOutputs, ProofFile};
 pub use settings::{CalibrationReport, OutputError, RowCounts, Settings, SetupInfo, SrsOrigin};

@@ -86,3 +86,40 @@ impl ProofFile {
         self.proof.len().saturating_sub(2) / 2
     }
 }
+
+/// `PROOF.private.json`: with hashed outputs, the values behind the proof's output commitment and
+/// the salt that opens it, kept by the prover (the proof file never holds them).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PrivateOutputs {
+    pub note: String,
+    pub output_commitment: Option<String>,
+    /// Opens the output commitment without revealing the input side's salt.
+    pub output_salt: String,
+    pub outputs_fixed: Vec<Vec<i128>>,
+    pub outputs: Vec<Vec<f64>>,
+}
+
+impl PrivateOutputs {
+    /// What opens a proof's output commitment; `None` unless the outputs are hashed.
+    pub fn of(
+        public: &crate::encoding::InstanceLayout,
+        proof: &Proof,
+        outputs: &[Vec<i128>],
+        salt: halo2_proofs::halo2curves::bn256::Fr,
+    ) -> Option<PrivateOutputs> {
+        use crate::encoding::{commitment::side_salt, Side};
+        let commitment = public.commitment(Side::Output)?;
+        Some(PrivateOutputs {
+            note: "PRIVATE: the outputs behind the proof's output commitment; do not publish".into(),
+            output_commitment: proof.instances.get(commitment.offset).map(fr_hex),
+            output_salt: fr_hex(&side_salt(salt, Side::Output)),
+            outputs_fixed: outputs.to_vec(),
+            outputs: public.scale.dequantise(outputs),
+        })
+    }
+
+    /// Where it goes next to a proof file: `proof.json` -> `proof.private.json`.
+    pub fn path_for(proof_file: &Path) -> std::path::PathBuf {
+        proof_file.with_extension("private.json")
+    }
+}

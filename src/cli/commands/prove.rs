@@ -6,12 +6,11 @@ use clap::Args;
 use serde_json::json;
 
 use super::salt_of;
-use crate::artifacts::{fr_hex, write_json};
+use crate::artifacts::{write_json, PrivateOutputs};
 use crate::cli::output::{emit, fmt_vec};
 use crate::cli::progress::Step;
 use crate::cli::{JsonFlag, Outcome};
-use crate::encoding::commitment::side_salt;
-use crate::encoding::{Side, Visibility};
+use crate::encoding::Visibility;
 use crate::error::ZkError;
 use crate::model::input_file::read_inputs;
 use crate::pipeline::{self, Build, Prover};
@@ -48,21 +47,10 @@ pub fn run(a: ProveArgs, json: bool) -> Result<Outcome, ZkError> {
     write_json(&a.out, file)?;
     // Hashed outputs stay out of the proof file; the prover keeps them (and what opens the
     // commitment) in a file of its own.
-    if visibility.output == Visibility::Hashed {
-        let private = a.out.with_extension("private.json");
-        let public = build.public();
-        write_json(
-            &private,
-            &json!({
-                "note": "PRIVATE: the outputs behind the proof's output commitment; do not publish",
-                "output_commitment": public.commitment_in(Side::Output, &proved.proof.instances).map(|c| fr_hex(&c)),
-                // What opens the output commitment without revealing the input side's salt.
-                "output_salt": fr_hex(&side_salt(salt, Side::Output)),
-                "outputs_fixed": proved.outputs,
-                "outputs": build.scale().dequantise(&proved.outputs),
-            }),
-        )?;
-        eprintln!("outputs are hashed: their values are in {} (keep it private)", private.display());
+    if let Some(private) = PrivateOutputs::of(build.public(), &proved.proof, &proved.outputs, salt) {
+        let path = PrivateOutputs::path_for(&a.out);
+        write_json(&path, &private)?;
+        eprintln!("outputs are hashed: their values are in {} (keep it private)", path.display());
     }
     let proof_bytes = proved.proof.bytes.len();
     emit(
