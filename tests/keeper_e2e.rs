@@ -452,6 +452,7 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         },
         out_dir: &other,
         like: None,
+        holdout: None,
     })
     .unwrap();
     let other_build = Build::open(&other).unwrap();

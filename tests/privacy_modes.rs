@@ -42,6 +42,7 @@ fn setup(model: &std::path::Path, options: CalibrationOptions) -> (tempfile::Tem
         options,
         out_dir: dir.path(),
         like: None,
+        holdout: None,
     })
     .unwrap();
     let build = Build::open(dir.path()).unwrap();

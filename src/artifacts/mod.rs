@@ -10,4 +10,4 @@ mod settings;
 pub use build::{check_tensors, Build};
 pub use files::*;
 pub use proof_file::{PrivateOutputs, ProofFile};
-pub use settings::{CalibrationReport, OutputError, RowCounts, Settings, SetupInfo, SrsOrigin};
+pub use settings::{CalibrationReport, EvalReport, OutputError, OutputEval, RowCounts, Settings, SetupInfo, SrsOrigin};

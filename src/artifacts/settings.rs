@@ -27,6 +27,54 @@ pub struct CalibrationReport {
     pub outputs: Vec<OutputError>,
 }
 
+/// Float model against the circuit's integer semantics on many samples (`zkinfer eval`,
+/// `compile --holdout`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub samples: usize,
+    /// Samples a proof would refuse because a value leaves the circuit's range; they are not in
+    /// the statistics.
+    pub out_of_range: usize,
+    /// The first of them: its index and the error naming the layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_out_of_range: Option<String>,
+    pub outputs: Vec<OutputEval>,
+}
+
+/// One model output over the evaluated samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputEval {
+    pub name: String,
+    /// Values per sample.
+    pub values: usize,
+    pub max_abs_error: f64,
+    pub mean_abs_error: f64,
+    /// The output's range: the largest |float value| over the samples, floored at
+    /// [`EvalReport::RANGE_FLOOR`]; relative errors are read against it.
+    pub range: f64,
+    pub max_rel_error: f64,
+    pub mean_rel_error: f64,
+    /// Samples whose quantised argmax is the float argmax (outputs with more than one value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argmax_agree: Option<usize>,
+    /// Values per relative-error bin, bins bounded by [`EvalReport::HISTOGRAM_EDGES`] (the last
+    /// bin is everything above the last edge).
+    pub histogram: Vec<usize>,
+}
+
+impl EvalReport {
+    /// An output whose floats all stay within this magnitude is read against it, so a near-zero
+    /// output does not turn a one-quantum error into an infinite relative one.
+    pub const RANGE_FLOOR: f64 = 1e-2;
+    /// Upper edges of the relative-error bins: 0.01%, 0.05%, 0.1%, 0.5%, 1%, 5%.
+    pub const HISTOGRAM_EDGES: [f64; 6] = [1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2];
+
+    /// Samples in the statistics.
+    pub fn evaluated(&self) -> usize {
+        self.samples - self.out_of_range
+    }
+}
+
 /// Rows each track of the circuit uses.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RowCounts {
@@ -67,6 +115,9 @@ pub struct Settings {
     /// the value a consumer pins to say which model must have run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param_commitment: Option<String>,
+    /// `compile --holdout`: the float model against the circuit on held-out samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<EvalReport>,
 }
 
 impl Settings {

@@ -114,6 +114,14 @@ pub enum Command {
     Commit(commands::commit::CommitArgs),
     /// Make an SRS file.
     Srs(commands::srs::SrsArgs),
+    /// Compare the circuit's outputs with the float model's on many samples, without proving.
+    ///
+    /// The circuit side is the prover's own integer semantics, so a sample evaluates exactly as it
+    /// would prove. Per output: max and mean absolute error, the same relative to the output's range
+    /// (its largest |float value|), argmax agreement for outputs with several values, and how many
+    /// samples leave the circuit's range (a proof of them would fail). A histogram of relative errors
+    /// is drawn on a terminal; --json gives everything as data.
+    Eval(commands::eval::EvalArgs),
 }
 
 impl Command {
@@ -129,6 +137,7 @@ impl Command {
             Command::Calldata(a) => a.json.json,
             Command::Commit(a) => a.json.json,
             Command::Srs(a) => a.json.json,
+            Command::Eval(a) => a.json.json,
             Command::Keeper { json, .. } | Command::Deploy { json, .. } | Command::MintAigc { json, .. } => json.json,
         }
     }
@@ -165,6 +174,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ZkError> {
         Command::Calldata(a) => commands::evm::calldata(a, json),
         Command::Commit(a) => commands::commit::run(a, json),
         Command::Srs(a) => commands::srs::run(a, json),
+        Command::Eval(a) => commands::eval::run(a, json),
         Command::Keeper { args, .. } => chain::keeper(args, json).map(|()| Outcome::Success),
         Command::Deploy { args, .. } => chain::deploy(args, json).map(|()| Outcome::Success),
         Command::MintAigc { args, .. } => chain::mint(args, json).map(|()| Outcome::Success),

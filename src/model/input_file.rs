@@ -67,6 +67,41 @@ pub fn parse_inputs(file: InputFile) -> Result<ModelInputs, ZkError> {
     Ok(ModelInputs { values, shapes: file.input_shapes, salt })
 }
 
+/// Many samples for evaluation, one `Vec` of input tensors each. Two layouts: one input.json whose
+/// `input_data` rows are taken `inputs` at a time (for a one-input model, each row is a sample), or
+/// JSON Lines with one input.json object per line.
+pub fn read_samples(path: &Path, inputs: usize) -> Result<Vec<Vec<Vec<f64>>>, ZkError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ZkError::io(path, e))?;
+    let at = |what: String| ZkError::input(format!("{}: {what}", path.display()));
+    let files: Vec<InputFile> = match serde_json::from_str::<InputFile>(&text) {
+        Ok(file) => vec![file],
+        Err(whole) => {
+            let lines: Vec<(usize, &str)> = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).collect();
+            if lines.len() < 2 {
+                return Err(at(format!(
+                    "not a samples file ({whole}); expected {{\"input_data\": [[...], ...]}} or one such object per line"
+                )));
+            }
+            lines
+                .into_iter()
+                .map(|(n, l)| serde_json::from_str(l).map_err(|e| at(format!("line {}: {e}", n + 1))))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mut samples = Vec::new();
+    for (f, file) in files.into_iter().enumerate() {
+        let parsed = parse_inputs(file).map_err(|e| e.context(format!("{} (sample file {f})", path.display())))?;
+        if inputs == 0 || parsed.values.len() % inputs != 0 {
+            return Err(at(format!(
+                "{} rows of input_data is not a whole number of samples for a model with {inputs} input(s)",
+                parsed.values.len()
+            )));
+        }
+        samples.extend(parsed.values.chunks(inputs).map(|c| c.to_vec()));
+    }
+    Ok(samples)
+}
+
 /// A salt: 0x hex of at most 32 bytes, left-padded to 32.
 fn parse_salt(s: &str) -> Result<[u8; 32], ZkError> {
     let bad = || ZkError::input(format!("salt {s:?} is not 0x-prefixed hex of at most 32 bytes"));

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use sha3::{Digest, Keccak256};
 
 use super::calibrate::{calibrate, CalibrationOptions};
+use super::eval::{evaluate, CircuitModel};
 use crate::artifacts::*;
 use crate::encoding::commitment::commit_params;
 use crate::encoding::{Side, Tensor};
 use crate::error::ZkError;
 use crate::model::fold::simplify;
 use crate::model::graph::Graph;
-use crate::model::input_file::{read_inputs, ModelInputs};
+use crate::model::input_file::{read_inputs, read_samples, ModelInputs};
 use crate::model::onnx_import::import_onnx;
 use crate::model::reference::ReferenceModel;
 
@@ -29,6 +30,9 @@ pub struct CompileRequest<'a> {
     /// Compile to the same circuit as this build (its scale, lanes and range), or fail: with hashed
     /// parameters a model of the same architecture then shares its verifier.
     pub like: Option<&'a Build>,
+    /// Held-out samples (input.json rows or JSON Lines): the float model against the compiled
+    /// circuit on them is stored in settings.json as `holdout` (what `zkinfer eval` reports).
+    pub holdout: Option<&'a Path>,
 }
 
 /// ONNX + calibration inputs -> build directory with settings.json and model.json.
@@ -47,7 +51,8 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
     for (si, sample) in values.iter().enumerate() {
         check_tensors(Side::Input, &tensors, sample).map_err(|e| e.context(req.calibration[si].display()))?;
     }
-    check_lowering(req.model, &graph, &input_shapes, &values)?;
+    let reference = ReferenceModel::load(req.model, &input_shapes)?;
+    check_lowering(&reference, &graph, &values)?;
 
     let mut options = req.options.clone();
     if let Some(r) = req.like {
@@ -86,6 +91,16 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
             .hashed_params()
             .then(|| fr_hex(&commit_params(&qgraph.param_values()))),
         public: calibrated.public,
+        holdout: None,
+    };
+    let settings = match req.holdout {
+        None => settings,
+        Some(path) => {
+            let samples = read_samples(path, settings.input_names.len())?;
+            let circuit = CircuitModel { qgraph: &qgraph, layout: &settings.layout, public: &settings.public };
+            let report = evaluate(&circuit, &reference, &samples).map_err(|e| e.context(path.display()))?;
+            Settings { holdout: Some(report), ..settings }
+        }
     };
     if let Some(r) = req.like {
         check_same_circuit(r, &settings, req.model)?;
@@ -124,13 +139,7 @@ fn check_same_circuit(reference: &Build, settings: &Settings, model: &Path) -> R
 }
 
 /// Our lowering must agree with tract on every calibration sample before anything is quantised.
-fn check_lowering(
-    model: &Path,
-    graph: &Graph,
-    input_shapes: &[Vec<usize>],
-    samples: &[Vec<Vec<f64>>],
-) -> Result<(), ZkError> {
-    let reference = ReferenceModel::load(model, input_shapes)?;
+fn check_lowering(reference: &ReferenceModel, graph: &Graph, samples: &[Vec<Vec<f64>>]) -> Result<(), ZkError> {
     for sample in samples {
         let expected = reference.run(sample)?;
         let ours = graph.eval_f64(sample);

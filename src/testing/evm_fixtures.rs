@@ -33,6 +33,7 @@ fn compile_and_setup(onnx: &Path, calibration: &[PathBuf], out: &Path) -> Result
         options: CalibrationOptions::default(),
         out_dir: out,
         like: None,
+        holdout: None,
     })?;
     let build = Build::open(out)?;
     pipeline::setup(&build, &SrsSource::Dev)?;
@@ -190,6 +191,7 @@ pub fn build_hashed_model(work: &Path) -> Result<Build, ZkError> {
         options,
         out_dir: &out,
         like: None,
+        holdout: None,
     })?;
     let build = Build::open(&out)?;
     pipeline::setup(&build, &SrsSource::Dev)?;

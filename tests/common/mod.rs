@@ -43,7 +43,14 @@ pub fn compile_setup_prove(model_dir: &Path, options: CalibrationOptions) -> Pro
     let input = model_dir.join("input.json");
     let onnx = model_dir.join("network.onnx");
     let calibration = vec![input.clone()];
-    let req = CompileRequest { model: &onnx, calibration: &calibration, options, out_dir: dir.path(), like: None };
+    let req = CompileRequest {
+        model: &onnx,
+        calibration: &calibration,
+        options,
+        out_dir: dir.path(),
+        like: None,
+        holdout: None,
+    };
     pipeline::compile(&req).unwrap_or_else(|e| panic!("compile {}: {e}", model_dir.display()));
     let build = Build::open(dir.path()).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use crate::cli::commands::eval::summary_line;
 use crate::cli::output::{describe_instances, emit, fmt_vec};
 use crate::cli::progress::Step;
 use crate::cli::{JsonFlag, Outcome};
@@ -97,6 +98,10 @@ pub struct CompileArgs {
     /// Activation range as a multiple of the largest calibrated magnitude.
     #[arg(long, default_value_t = 2.0)]
     headroom: f64,
+    /// Held-out samples (input.json whose rows are samples, or JSON Lines): the float model
+    /// against the compiled circuit on them goes into settings.json as `holdout` (see `zkinfer eval`).
+    #[arg(long, value_name = "SAMPLES")]
+    holdout: Option<PathBuf>,
     /// Output build directory.
     #[arg(short = 'o', long = "out", value_name = "BUILD_DIR")]
     out: PathBuf,
@@ -136,6 +141,7 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         options,
         out_dir: &a.out,
         like: reference.as_ref(),
+        holdout: a.holdout.as_deref(),
     })?;
     let secs = step.finish();
     emit(json, json!({"ok": true, "build_dir": a.out, "compile_s": secs, "settings": settings}), || {
@@ -161,6 +167,9 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
                 None => "parameters fixed (pinned by the verifying key)".into(),
             },
         );
+        if let Some(h) = &settings.holdout {
+            s += &format!("\n  hold-out: {}", summary_line(h));
+        }
         for o in &settings.calibration.outputs {
             s += &format!(
                 "\n  output '{}': max |float - quantised| = {:.5} (mean {:.5}, output magnitude up to {:.4})\n    float     {}\n    quantised {}",

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod commit;
 pub mod compile;
+pub mod eval;
 pub mod evm;
 pub mod prove;
 pub mod setup;
