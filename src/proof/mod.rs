@@ -1,5 +1,6 @@
 //! Proving system plumbing: SRS, keys, prover, verifier and the EVM-replayable transcript.
 
+mod dev_srs;
 pub mod keys;
 pub mod prover;
 pub mod srs;

@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 
 use crate::error::ZkError;
 
@@ -36,7 +34,7 @@ fn dev_path(dir: &Path, k: u32) -> PathBuf {
 
 /// Generates the development SRS for `k` (no cache).
 pub fn generate_dev_srs(k: u32) -> ParamsKZG<Bn256> {
-    ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::seed_from_u64(DEV_SRS_SEED))
+    super::dev_srs::dev_params(k, DEV_SRS_SEED)
 }
 
 /// The development SRS for `k`, from the cache when possible; generated and cached otherwise.
