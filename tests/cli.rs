@@ -495,3 +495,44 @@ fn edited_settings_are_refused_when_the_build_is_loaded() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("run `zkinfer setup"), "{}", stderr(&o));
 }
+
+/// A file passed as --srs that is not a usable SRS is refused by name with exit 2, before anything
+/// is allocated for it: random bytes (whose header claims an absurd k), a header whose k does not
+/// match the length, points of the right length that are not an SRS, and a real SRS with one
+/// Lagrange point replaced by another point on the curve.
+#[test]
+fn bad_srs_files_exit_2_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = compiled(tmp.path());
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&build).join("settings.json")).unwrap()).unwrap();
+    let k = settings["k"].as_u64().unwrap() as u32;
+    let n = 1usize << k;
+    let good = tmp.path().join("good.srs");
+    assert!(zkinfer(&["srs", "--dev", "-k", &k.to_string(), "-o", good.to_str().unwrap()]).status.success());
+    let real = std::fs::read(&good).unwrap();
+    assert_eq!(real.len(), 4 + 128 * n + 256, "halo2's raw layout");
+
+    let random: Vec<u8> = (0..5120u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let mut short = 2u32.to_le_bytes().to_vec();
+    short.extend(&random[..100]);
+    let mut garbage = k.to_le_bytes().to_vec();
+    garbage.extend(std::iter::repeat_n(7u8, 128 * n + 256));
+    let mut swapped = real.clone();
+    let lagrange = 4 + 64 * n;
+    swapped.copy_within(4 + 64..4 + 128, lagrange);
+    for (name, bytes, why) in [
+        ("random.srs", random, "header says k="),
+        ("short.srs", short, "which takes 772 bytes"),
+        ("garbage.srs", garbage, "not the BN254 generators"),
+        ("swapped.srs", swapped, "do not sum to G1"),
+    ] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let o = zkinfer(&["setup", &build, "--srs", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(name) && stderr(&o).contains(why), "{name}: {}", stderr(&o));
+    }
+    let o = zkinfer(&["setup", &build, "--srs", good.to_str().unwrap()]);
+    assert!(o.status.success(), "the real file: {}", stderr(&o));
+}

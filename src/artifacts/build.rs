@@ -159,7 +159,7 @@ impl Build {
 
     pub fn params(&self) -> Result<ParamsKZG<Bn256>, ZkError> {
         self.setup_info()?;
-        srs::srs_from_file(&path(&self.dir, SRS_FILE), self.settings.k)
+        srs::build_srs(&path(&self.dir, SRS_FILE), self.settings.k)
     }
 
     pub fn vk(&self) -> Result<VerifyingKey<G1Affine>, ZkError> {
