@@ -64,9 +64,23 @@ fn full_flow_with_json_and_exit_codes() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], false);
 
-    // Malformed proof file: exit 1.
-    std::fs::write(&bad, "{not json").unwrap();
-    assert_eq!(zkinfer(&["verify", &build, bad.to_str().unwrap()]).status.code(), Some(1));
+    // A malformed proof file is bad input (exit 2), for verify and verify-evm: not JSON, no
+    // instances, or an instance that is not hex.
+    let mut no_instances = file.clone();
+    no_instances.as_object_mut().unwrap().remove("instances");
+    let mut not_hex = file.clone();
+    not_hex["instances"][0] = "0xzz".into();
+    for (what, text) in [
+        ("not JSON", "{not json".to_string()),
+        ("no instances", no_instances.to_string()),
+        ("not hex", not_hex.to_string()),
+    ] {
+        std::fs::write(&bad, text).unwrap();
+        for cmd in ["verify", "verify-evm"] {
+            let o = zkinfer(&[cmd, &build, bad.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(2), "{cmd}, {what}: {}", stderr(&o));
+        }
+    }
 
     // bench prints the documented keys.
     let o = zkinfer(&["bench", &build, &model("gemm_relu", "input.json"), "--runs", "1", "--json"]);

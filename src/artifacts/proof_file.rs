@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{fr_hex, hex0x, parse_fr_hex, parse_hex0x, read_json, FORMAT_VERSION};
+use super::files::{fr_hex, hex0x, parse_hex0x, read_json, FORMAT_VERSION};
+use crate::encoding::field::fr_from_be_bytes;
 use crate::encoding::Scale;
 use crate::error::ZkError;
 use crate::proof::Proof;
@@ -63,18 +64,33 @@ impl ProofFile {
     /// The proof bytes and instances, checked for encoding (not validity): hex, 32-byte words,
     /// each below the field modulus. A malformed file is bad input.
     pub fn parse(&self) -> Result<Proof, ZkError> {
+        let (bytes, words) = self.words()?;
+        let instances = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                fr_from_be_bytes(w)
+                    .ok_or_else(|| ZkError::input(format!("instance {i} is not below the field modulus")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Proof { bytes, instances })
+    }
+
+    /// The proof bytes and the instance words as written, which need not be field elements: what
+    /// `verify-evm` hands the contract, so the contract's own checks are what decide.
+    pub fn words(&self) -> Result<(Vec<u8>, Vec<[u8; 32]>), ZkError> {
         let bytes = parse_hex0x(&self.proof).ok_or_else(|| ZkError::input("proof is not 0x-prefixed hex"))?;
-        let instances = self
+        let words = self
             .instances
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                parse_fr_hex(s).ok_or_else(|| {
-                    ZkError::input(format!("instance {i} is not a 0x-prefixed 32-byte word below the field modulus"))
-                })
+                parse_hex0x(s)
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| ZkError::input(format!("instance {i} is not a 0x-prefixed 32-byte word")))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Proof { bytes, instances })
+        Ok((bytes, words))
     }
 
     /// The outputs the file claims, in fixed point.

@@ -144,7 +144,15 @@ pub fn compile_verifier(build: &Build) -> Result<CompiledVerifier, ZkError> {
 
 /// Deploys the verifier in revm and sends `verifyProof` with the proof's calldata.
 pub fn verify_evm(verifier: &CompiledVerifier, proof: &Proof) -> Result<EvmVerification, ZkError> {
-    let calldata = calldata::encode_verify_call(proof);
+    verify_evm_calldata(verifier, calldata::encode_verify_call(proof), proof.bytes.len())
+}
+
+/// The same with calldata as given (instance words need not be field elements).
+pub fn verify_evm_calldata(
+    verifier: &CompiledVerifier,
+    calldata: Vec<u8>,
+    proof_bytes: usize,
+) -> Result<EvmVerification, ZkError> {
     let mut evm = Evm::new();
     let deployed = verifier.deploy(&mut evm)?;
     let calldata_bytes = calldata.len();
@@ -157,7 +165,7 @@ pub fn verify_evm(verifier: &CompiledVerifier, proof: &Proof) -> Result<EvmVerif
         calldata_bytes,
         runtime_bytes: deployed.runtime_size,
         deploy_gas: deployed.gas_used,
-        proof_bytes: proof.bytes.len(),
+        proof_bytes,
         error,
     })
 }

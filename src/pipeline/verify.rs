@@ -52,7 +52,7 @@ pub fn verify(
     if !same_model || file.scale != build.scale() {
         return Err(ZkError::invalid_proof("proof file names a different model or scale than this build"));
     }
-    let proof = file.parse().map_err(|e| ZkError::invalid_proof(e.message))?;
+    let proof = file.parse()?;
     public.check_count(proof.instances.len()).map_err(|e| ZkError::invalid_proof(e.to_string()))?;
     verifier::verify(params, vk, &proof.bytes, &proof.instances)?;
 
@@ -81,7 +81,7 @@ pub fn verify(
 /// inputs, that it commits to exactly `inputs` with `salt`.
 pub fn check_public_inputs(build: &Build, file: &ProofFile, inputs: &[Vec<i128>], salt: Fr) -> Result<(), ZkError> {
     let public = build.public();
-    let proof = file.parse().map_err(|e| ZkError::invalid_proof(e.message))?;
+    let proof = file.parse()?;
     public.check_count(proof.instances.len()).map_err(|e| ZkError::invalid_proof(e.to_string()))?;
     match public.visibility.input {
         Visibility::Hashed => {

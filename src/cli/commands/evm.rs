@@ -10,7 +10,7 @@ use crate::cli::output::emit;
 use crate::cli::progress::Step;
 use crate::cli::{JsonFlag, Outcome};
 use crate::error::ZkError;
-use crate::evm::calldata::encode_verify_call;
+use crate::evm::calldata::{encode_verify_call, encode_verify_words};
 use crate::pipeline::{self, verifier_contract};
 
 #[derive(Args, Debug)]
@@ -80,13 +80,12 @@ pub fn solidity(a: SolidityArgs, json: bool) -> Result<Outcome, ZkError> {
 
 pub fn verify_evm(a: VerifyEvmArgs, json: bool) -> Result<Outcome, ZkError> {
     let build = Build::open(&a.build_dir)?;
-    let file: ProofFile =
-        read_json(&a.proof).map_err(|e| ZkError::invalid_proof(format!("malformed proof file: {e}")))?;
-    let proof = file.parse().map_err(|e| ZkError::invalid_proof(e.message))?;
+    let file: ProofFile = read_json(&a.proof).map_err(|e| ZkError::input(format!("malformed proof file: {e}")))?;
+    let (proof, words) = file.words()?;
     let step = Step::start("compiling the verifier");
     let verifier = verifier_contract::compile_verifier(&build)?;
     step.finish();
-    let r = pipeline::verify_evm(&verifier, &proof)?;
+    let r = verifier_contract::verify_evm_calldata(&verifier, encode_verify_words(&proof, &words), proof.len())?;
     let valid = r.valid;
     emit(
         json,

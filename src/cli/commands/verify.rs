@@ -44,8 +44,7 @@ fn result_json(v: &Verified) -> serde_json::Value {
 
 pub fn run(a: VerifyArgs, json: bool) -> Result<Outcome, ZkError> {
     let build = Build::open(&a.build_dir)?;
-    let file: ProofFile =
-        read_json(&a.proof).map_err(|e| ZkError::invalid_proof(format!("malformed proof file: {e}")))?;
+    let file: ProofFile = read_json(&a.proof).map_err(|e| ZkError::input(format!("malformed proof file: {e}")))?;
     let params = build.params()?;
     let vk = build.vk()?;
     let step = Step::start("verifying");
