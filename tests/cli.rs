@@ -434,10 +434,15 @@ fn hashed_params_family_shares_one_verifier() {
         serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["setup"]["vk_digest"].clone()
     };
     assert_eq!(digest(&dir("a")), digest(&dir("b")), "one verifying key for the family");
-    // B's proof verifies with A's build (A's verifier), and names B's weights.
+    // B's proof is not a proof of A's model (exit 1)...
     let proof = tmp.path().join("b.proof.json").display().to_string();
     assert!(zkinfer(&["prove", &dir("b"), &input, "-o", &proof]).status.success());
-    let o = zkinfer(&["verify", &dir("a"), &proof, "--json"]);
+    let o = zkinfer(&["verify", &dir("a"), &proof]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("another model of this family"), "{}", stderr(&o));
+    assert!(zkinfer(&["verify", &dir("b"), &proof]).status.success(), "but it is of B's");
+    // ...yet it verifies with A's build (A's verifier) as some model of the family, and names B's weights.
+    let o = zkinfer(&["verify", &dir("a"), &proof, "--any-model", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let commit = |d: &str| {

@@ -53,6 +53,8 @@ pub enum Command {
     ///
     /// Prints the public inputs and outputs as the proof binds them. With --input, also requires
     /// the proof's public inputs to be exactly that input file (quantised as the circuit does).
+    /// With hashed parameters the proof must be of this build's model (its weight commitment),
+    /// unless --any-model accepts any model of the architecture.
     Verify(commands::verify::VerifyArgs),
     /// Measure keygen, proving and verification on one input (`--json` for the full JSON summary).
     Bench(commands::bench::BenchArgs),

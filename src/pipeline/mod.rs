@@ -20,4 +20,4 @@ pub use compile::{compile, CompileRequest};
 pub use prove::{prove, Proved, Prover};
 pub use setup::{setup, SrsSource};
 pub use verifier_contract::{build_verifier, verify_evm, CompiledVerifier, EvmVerification};
-pub use verify::{check_public_inputs, verify, Verified};
+pub use verify::{check_public_inputs, verify, verify_with, ModelCheck, Verified};

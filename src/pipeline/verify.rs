@@ -5,7 +5,7 @@ use halo2_proofs::plonk::VerifyingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 
 use super::commit::input_commitment;
-use crate::artifacts::{hex0x, Build, ProofFile};
+use crate::artifacts::{fr_hex, hex0x, parse_fr_hex, Build, ProofFile};
 use crate::encoding::{Scale, Side, Visibility};
 use crate::error::ZkError;
 use crate::proof::{keys, verifier};
@@ -30,13 +30,35 @@ pub struct Verified {
     pub insecure_srs: bool,
 }
 
+/// Which model a proof must be of. With fixed parameters the verifying key pins the model, so both
+/// mean the build's model; with hashed parameters one circuit serves a family of models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelCheck {
+    /// The proof's weight commitment must be this build's (`param_commitment`): "exactly this model".
+    ThisModel,
+    /// Any model of the build's architecture: the caller reads which from `param_commitment`.
+    AnyOfFamily,
+}
+
 /// Checks a proof file against a build: digests, instance encoding and count, the claimed outputs
-/// against the proven instances (exactly), then the proof itself. Returns only what the proof binds.
+/// against the proven instances (exactly), the proof itself, and that it is of this build's model.
+/// Returns only what the proof binds.
 pub fn verify(
     build: &Build,
     file: &ProofFile,
     params: &ParamsKZG<Bn256>,
     vk: &VerifyingKey<G1Affine>,
+) -> Result<Verified, ZkError> {
+    verify_with(build, file, params, vk, ModelCheck::ThisModel)
+}
+
+/// [`verify`], saying which model the proof must be of.
+pub fn verify_with(
+    build: &Build,
+    file: &ProofFile,
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    model: ModelCheck,
 ) -> Result<Verified, ZkError> {
     let vk_digest = hex0x(&keys::vk_digest(vk));
     if file.vk_digest != vk_digest {
@@ -64,6 +86,18 @@ pub fn verify(
             "the outputs in the proof file do not match the outputs the proof binds (or outputs are private and the file claims some)",
         ));
     }
+    let param_commitment = public.commitment_in(Side::Params, &proof.instances);
+    if let (ModelCheck::ThisModel, Some(theirs)) = (model, param_commitment) {
+        let ours = build.settings.param_commitment.as_deref().and_then(parse_fr_hex);
+        if ours != Some(theirs) {
+            return Err(ZkError::invalid_proof(format!(
+                "the proof is of another model of this family: its weight commitment is {}, this build's is {}; \
+                 pass --any-model to accept any model of the architecture",
+                fr_hex(&theirs),
+                build.settings.param_commitment.as_deref().unwrap_or("missing")
+            )));
+        }
+    }
     Ok(Verified {
         num_instances: proof.instances.len(),
         proof_bytes: proof.bytes.len(),
@@ -72,7 +106,7 @@ pub fn verify(
         outputs,
         input_commitment: public.commitment_in(Side::Input, &proof.instances),
         output_commitment: public.commitment_in(Side::Output, &proof.instances),
-        param_commitment: public.commitment_in(Side::Params, &proof.instances),
+        param_commitment,
         insecure_srs: build.setup_info().map(|i| i.insecure_srs()).unwrap_or(false),
     })
 }

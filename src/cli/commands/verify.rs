@@ -12,7 +12,7 @@ use crate::cli::progress::Step;
 use crate::cli::{JsonFlag, Outcome};
 use crate::error::ZkError;
 use crate::model::input_file::read_inputs;
-use crate::pipeline::{self, Verified};
+use crate::pipeline::{self, ModelCheck, Verified};
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -21,6 +21,11 @@ pub struct VerifyArgs {
     /// Require the proof to be about exactly these (public) inputs.
     #[arg(long, value_name = "INPUT.json")]
     input: Option<PathBuf>,
+    /// With hashed parameters: accept a proof of any model of this build's architecture (one
+    /// verifier serves the family) instead of only this build's model; the weight commitment
+    /// printed says which model it was.
+    #[arg(long)]
+    any_model: bool,
     #[command(flatten)]
     pub json: JsonFlag,
 }
@@ -48,7 +53,8 @@ pub fn run(a: VerifyArgs, json: bool) -> Result<Outcome, ZkError> {
     let params = build.params()?;
     let vk = build.vk()?;
     let step = Step::start("verifying");
-    let result = pipeline::verify(&build, &file, &params, &vk)?;
+    let model = if a.any_model { ModelCheck::AnyOfFamily } else { ModelCheck::ThisModel };
+    let result = pipeline::verify_with(&build, &file, &params, &vk, model)?;
     if let Some(path) = &a.input {
         let inputs = read_inputs(path)?;
         pipeline::check_public_inputs(&build, &file, &build.scale().quantise(&inputs.values), salt_of(&inputs)?)?;
