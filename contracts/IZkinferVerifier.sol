@@ -67,4 +67,8 @@ interface IZkinferCircuitInfo {
     function PACK_BITS() external view returns (uint256);
     /// @notice The instance layout, blocks in instance order (inputs, then outputs, then parameters).
     function instanceBlocks() external view returns (InstanceBlock[] memory);
+    /// @notice True when the verifying key was made from zkinfer's development SRS, whose secret is
+    /// public: anyone can forge proofs this verifier accepts. Never trust such a verifier on a real
+    /// chain.
+    function DEV_SRS() external view returns (bool);
 }

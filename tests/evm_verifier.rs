@@ -177,5 +177,30 @@ fn generated_verifier_states_its_circuit() {
             Info::instanceBlocksCall::abi_decode_returns(&ask(Info::instanceBlocksCall {}.abi_encode())).unwrap();
         assert_eq!(blocks, instance_blocks(public), "{name}: instanceBlocks() is the build's layout");
         assert!(!blocks.is_empty());
+        assert_eq!(word(ask(Info::DEV_SRSCall {}.abi_encode())), 1, "{name}: development keys say so");
     }
+}
+
+/// A verifier made from another SRS does not claim to be a development one (`DEV_SRS()` false),
+/// whatever the file is called: it is read from the parameters themselves.
+#[test]
+fn a_verifier_from_another_srs_is_not_flagged_as_development() {
+    use alloy::sol_types::SolCall;
+    use halo2_proofs::halo2curves::bn256::Bn256;
+    use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    use rand_core::SeedableRng;
+    use zkinfer::evm::abi::IZkinferCircuitInfo as Info;
+
+    let p = compile_setup_prove(&test_model("gemm_relu"), CalibrationOptions::default());
+    let other = ParamsKZG::<Bn256>::setup(p.build.settings.k, rand_chacha::ChaCha20Rng::seed_from_u64(7));
+    let file = p.dir.path().join("dev-insecure-looking-name.srs");
+    zkinfer::proof::srs::write_params_atomic(&other, &file).unwrap();
+    let info = pipeline::setup(&p.build, &pipeline::SrsSource::File(file)).unwrap();
+    assert!(!info.insecure_srs());
+    let verifier = pipeline::verifier_contract::compile_verifier(&p.build).unwrap();
+    let mut evm = Evm::new();
+    let address = verifier.deploy(&mut evm).unwrap().address;
+    let out = evm.call(address, Info::DEV_SRSCall {}.abi_encode()).unwrap();
+    assert!(out.success);
+    assert_eq!(alloy::primitives::U256::from_be_slice(&out.output), 0);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-import {IZkinferVerifier} from "../IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {GemmReluVerifier} from "./fixtures/GemmReluVerifier.sol";
 import {MatmulSigmoidVerifier} from "./fixtures/MatmulSigmoidVerifier.sol";
 import {GemmReluFixture} from "./fixtures/GemmReluFixture.sol";
@@ -65,6 +65,11 @@ contract Halo2VerifierTest {
     }
 
     /// @notice Every 32-byte word of the proof, altered one at a time, is rejected.
+    function test_statesItsDevelopmentSrs() public view {
+        // The fixtures are made with zkinfer's development SRS, and the verifier says so.
+        require(IZkinferCircuitInfo(address(verifier)).DEV_SRS(), "DEV_SRS() is false for development keys");
+    }
+
     function testRevert_everyAlteredProofWord() public view {
         bytes memory proof = GemmReluFixture.proof();
         uint256[] memory instances = GemmReluFixture.instances();

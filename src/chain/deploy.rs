@@ -49,10 +49,33 @@ async fn create(chain: &Chain, code: Vec<u8>, what: &str) -> Result<(Address, u6
     Ok((address, receipt.gas_used))
 }
 
+/// Chain ids of local development chains (anvil, hardhat; ganache's 1337), where development keys
+/// are what one expects.
+pub const LOCAL_CHAIN_IDS: [u64; 2] = [31337, 1337];
+
+/// Development-SRS keys let anyone forge proofs: refused on any chain but a local one unless the
+/// caller insists.
+pub fn check_srs_for_chain(insecure_srs: bool, chain_id: u64, allow_insecure: bool) -> Result<(), ZkError> {
+    if insecure_srs && !allow_insecure && !LOCAL_CHAIN_IDS.contains(&chain_id) {
+        return Err(ZkError::input(format!(
+            "refusing to deploy to chain {chain_id}: this build's keys come from the INSECURE development SRS, \
+             whose secret is public, so anyone could forge proofs the verifier accepts. Set the build up with a \
+             ceremony SRS (`zkinfer setup BUILD --srs FILE`), or pass --allow-insecure-srs for a test network"
+        )));
+    }
+    Ok(())
+}
+
 /// Compiles the build's verifier and deploys it; then asks the deployed verifier which circuit it
 /// verifies, so a deployment that does not match the build is an error, not a surprise later.
-pub async fn deploy(chain: &Chain, build: &Build, force_split: bool) -> Result<Deployment, ZkError> {
+pub async fn deploy(
+    chain: &Chain,
+    build: &Build,
+    force_split: bool,
+    allow_insecure_srs: bool,
+) -> Result<Deployment, ZkError> {
     let setup = build.setup_info().map_err(|e| e.context("run `zkinfer setup` on the build first"))?;
+    check_srs_for_chain(setup.insecure_srs(), chain.chain_id, allow_insecure_srs)?;
     let compiled = pipeline::build_verifier(build, force_split)?;
     chain.require_funded().await?;
     let (verifying_key, verifying_key_gas) = match &compiled.vk {
@@ -87,4 +110,20 @@ pub async fn deploy(chain: &Chain, build: &Build, force_split: bool) -> Result<D
         num_instances: build.public().num_instances,
         split_reason: compiled.split_reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_keys_only_on_local_chains_unless_allowed() {
+        assert!(check_srs_for_chain(true, 31337, false).is_ok());
+        assert!(check_srs_for_chain(true, 1337, false).is_ok());
+        let e = check_srs_for_chain(true, 1, false).unwrap_err();
+        assert!(e.message.contains("chain 1") && e.message.contains("--allow-insecure-srs"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+        assert!(check_srs_for_chain(true, 11155111, true).is_ok());
+        assert!(check_srs_for_chain(false, 1, false).is_ok(), "ceremony keys go anywhere");
+    }
 }

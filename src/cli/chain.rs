@@ -74,6 +74,10 @@ pub struct DeployArgs {
     /// Deploy the verifying key as its own contract even if one contract would fit.
     #[arg(long)]
     pub separate_vk: bool,
+    /// Deploy a build whose keys come from the INSECURE development SRS to a chain other than a
+    /// local one (chain id 31337 or 1337). Anyone can forge proofs for such keys: test networks only.
+    #[arg(long)]
+    pub allow_insecure_srs: bool,
 }
 
 #[derive(Args, Debug)]
@@ -161,7 +165,7 @@ pub fn deploy(args: DeployArgs, json: bool) -> Result<(), ZkError> {
     let rt = crate::chain::runtime()?;
     let d = rt.block_on(async {
         let chain = Chain::connect(&args.rpc, Some(key)).await?;
-        crate::chain::deploy::deploy(&chain, &build, args.separate_vk).await
+        crate::chain::deploy::deploy(&chain, &build, args.separate_vk, args.allow_insecure_srs).await
     })?;
     emit(json, json!({"ok": true, "deployment": d}), || {
         let mut s = String::new();

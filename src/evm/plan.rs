@@ -174,6 +174,8 @@ pub struct VerifierPlan {
     pub num_instances: usize,
     /// What the instances mean, for the getters a consumer reads (`SCALE()`, `instanceBlocks()`).
     pub public: InstanceLayout,
+    /// The keys come from the development SRS (public secret): the contract says so (`DEV_SRS()`).
+    pub dev_srs: bool,
     pub transcript_repr: Fr,
     pub num_advice: usize,
     pub queries: Queries,
@@ -320,6 +322,7 @@ impl VerifierPlan {
             blinding_factors,
             num_instances,
             public: public.clone(),
+            dev_srs: crate::proof::srs::is_dev_srs(params),
             transcript_repr: vk.transcript_repr(),
             num_advice,
             queries,

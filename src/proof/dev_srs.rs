@@ -83,6 +83,11 @@ fn powers(x: Fr, n: usize) -> Vec<Fr> {
     out
 }
 
+/// `[s]G2` for the seeded secret: what identifies the development SRS at any `k`.
+pub fn dev_s_g2(seed: u64) -> G2Affine {
+    (G2Affine::generator() * Fr::random(ChaCha20Rng::seed_from_u64(seed))).to_affine()
+}
+
 /// The development parameters for `k` from the seeded secret.
 pub fn dev_params(k: u32, seed: u64) -> ParamsKZG<Bn256> {
     assert!(k <= Fr::S, "k above the field's two-adicity");

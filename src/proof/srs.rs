@@ -33,6 +33,13 @@ fn dev_path(dir: &Path, k: u32) -> PathBuf {
     dir.join(format!("dev-insecure-k{k}.srs"))
 }
 
+/// Whether `params` are the development SRS (for any `k`): its `[s]G2` is the development secret's.
+/// Decided from the parameters themselves, so a verifier made from them says so whatever file they
+/// were read from.
+pub fn is_dev_srs(params: &ParamsKZG<Bn256>) -> bool {
+    params.s_g2() == super::dev_srs::dev_s_g2(DEV_SRS_SEED)
+}
+
 /// Generates the development SRS for `k` (no cache).
 pub fn generate_dev_srs(k: u32) -> ParamsKZG<Bn256> {
     super::dev_srs::dev_params(k, DEV_SRS_SEED)

@@ -88,6 +88,11 @@ abstract contract MockCircuitInfo is IZkinferCircuitInfo {
     }
 
     /// @inheritdoc IZkinferCircuitInfo
+    function DEV_SRS() external view stated returns (bool) {
+        return false;
+    }
+
+    /// @inheritdoc IZkinferCircuitInfo
     function SCALE() external view stated returns (uint256) {
         return _scale;
     }

@@ -59,6 +59,12 @@ pub fn solidity(a: SolidityArgs, json: bool) -> Result<Outcome, ZkError> {
     if let Some(reason) = &v.split_reason {
         eprintln!("note: {reason}");
     }
+    if build.setup_info()?.insecure_srs() {
+        eprintln!(
+            "WARNING: these keys come from the INSECURE development SRS: anyone can forge proofs this verifier \
+             accepts (it says so: DEV_SRS() returns true). For a real chain, set up with --srs FILE."
+        );
+    }
     emit(
         json,
         json!({"ok": true, "verifier": a.out, "verifying_key": vk_path, "runtime_bytes": v.runtime_code.len(),

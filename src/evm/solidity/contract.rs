@@ -78,6 +78,16 @@ pub(super) fn verifier_contract(
     for (sig, selector, name) in ERRORS {
         constant(name, format!("0x{}", hex::encode(selector)), &format!("Selector of {sig}."));
     }
+    let _ = writeln!(
+        c,
+        "    /// @notice {}\n    bool public constant DEV_SRS = {};",
+        if plan.dev_srs {
+            "INSECURE: the verifying key comes from zkinfer's development SRS, whose secret is public; anyone can forge proofs this contract accepts."
+        } else {
+            "False: the verifying key does not come from zkinfer's development SRS."
+        },
+        plan.dev_srs
+    );
     let _ = writeln!(c, "    // Memory: 0x00-0x1ff precompile scratch (0x80-0xbf: MSM accumulator), then named slots.");
     for name in &slots.order {
         let _ = writeln!(c, "    uint256 internal constant {name} = {:#x};", slots.names[name]);
