@@ -24,7 +24,7 @@ interface IZkinferConsumer {
     error InvalidVerifier(address verifier);
     /// @notice An instance count must be in [1, 2^32) and equal the verifier's `NUM_INSTANCES()` if it states one.
     error InvalidInstanceCount(uint256 instanceCount);
-    /// @notice A rotation delay must be at most {MAX_ROTATION_DELAY}.
+    /// @notice A rotation delay must be at least {MIN_ROTATION_DELAY} and at most {MAX_ROTATION_DELAY}.
     error InvalidRotationDelay(uint256 rotationDelay);
     /// @notice A rotation to `verifier` is already pending; cancel it first.
     error RotationPending(address verifier);
@@ -82,6 +82,11 @@ interface IZkinferConsumer {
     /// @notice The longest rotation delay the constructor accepts.
     /// @return The delay in seconds.
     function MAX_ROTATION_DELAY() external view returns (uint256);
+
+    /// @notice The shortest rotation delay the constructor accepts: users must have time to see a
+    /// proposed model and leave before it takes effect.
+    /// @return The delay in seconds.
+    function MIN_ROTATION_DELAY() external view returns (uint256);
 
     /// @notice The pinned verifier.
     /// @return The verifier proofs are checked with.

@@ -39,6 +39,9 @@ abstract contract ZkinferConsumer is IZkinferConsumer, Ownable2Step {
     /// @inheritdoc IZkinferConsumer
     uint256 public constant MAX_ROTATION_DELAY = 365 days;
 
+    /// @inheritdoc IZkinferConsumer
+    uint256 public constant MIN_ROTATION_DELAY = 1 days;
+
     /// @notice The pinned model.
     /// @dev Slot 0 (`verifier`, `instanceCount`, `hasVerifyingKey`) and slot 1 (`codehash`) are read
     /// on every verification; slots 2 and 3 only for separate-verifying-key verifiers.
@@ -76,7 +79,8 @@ abstract contract ZkinferConsumer is IZkinferConsumer, Ownable2Step {
     /// @param codehash_ The keccak256 of its runtime code (`address(verifier_).codehash`, or
     /// `cast keccak $(cast code <verifier>)`); must match.
     /// @param instanceCount_ The number of public instances of the model's proofs.
-    /// @param rotationDelay_ The timelock of later rotations, in seconds (at most {MAX_ROTATION_DELAY}).
+    /// @param rotationDelay_ The timelock of later rotations, in seconds (in [{MIN_ROTATION_DELAY},
+    /// {MAX_ROTATION_DELAY}]).
     /// @param initialOwner The owner (OpenZeppelin {Ownable}: must not be zero).
     constructor(
         IZkinferVerifier verifier_,
@@ -85,7 +89,9 @@ abstract contract ZkinferConsumer is IZkinferConsumer, Ownable2Step {
         uint256 rotationDelay_,
         address initialOwner
     ) Ownable(initialOwner) {
-        if (rotationDelay_ > MAX_ROTATION_DELAY) revert InvalidRotationDelay(rotationDelay_);
+        if (rotationDelay_ < MIN_ROTATION_DELAY || rotationDelay_ > MAX_ROTATION_DELAY) {
+            revert InvalidRotationDelay(rotationDelay_);
+        }
         _ROTATION_DELAY = rotationDelay_;
         _model = _loadModel(verifier_, codehash_, instanceCount_);
         _checkVerifier(verifier_, IZkinferVerifier(address(0)));

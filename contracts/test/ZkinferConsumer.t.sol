@@ -252,6 +252,12 @@ contract ZkinferConsumerTest {
         new GemmReluOracle(IZkinferVerifier(STRANGER), h, DELAY, address(this));
         VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidRotationDelay.selector, 366 days));
         new GemmReluOracle(gemm, h, 366 days, address(this));
+        // A timelock too short to react to a proposed model is no timelock.
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidRotationDelay.selector, 1 days - 1));
+        new GemmReluOracle(gemm, h, 1 days - 1, address(this));
+        VM.expectRevert(abi.encodeWithSelector(IZkinferConsumer.InvalidRotationDelay.selector, 0));
+        new GemmReluOracle(gemm, h, 0, address(this));
+        new GemmReluOracle(gemm, h, 1 days, address(this));
         VM.expectRevert(abi.encodeWithSelector(Ownable.OwnableInvalidOwner.selector, address(0)));
         new GemmReluOracle(gemm, h, DELAY, address(0));
     }
