@@ -407,6 +407,48 @@ fn a_stuck_update_is_replaced_at_the_same_nonce() {
     });
 }
 
+/// An update proved in one epoch and mined in the next (the chain's clock set on purpose, not the
+/// wall clock's top of the hour): the vault applies it as the next epoch, and the keeper's log and
+/// journal say the epoch the vault recorded, not the one it proved in, and it sends nothing more.
+#[test]
+fn an_update_mined_after_the_epoch_boundary_is_the_next_epochs() {
+    let VaultStack { work, anvil, vault, build, key, state, .. } = VaultStack::deploy(false);
+    let log = work.path().join("keeper.jsonl");
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        let _: Value = chain.provider.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+        let mut keeper =
+            spawn_keeper_with(&anvil.url, vault, &build.dir, &key, &state, &log, &["--receipt-timeout", "1"]);
+        let submitted = wait_event(&log, "submitted", &mut keeper).await;
+        let signed_in = submitted["epoch"].as_u64().unwrap();
+        // The next block is the first second of the next epoch.
+        let length: u64 =
+            IAIRiskVault::new(vault, &chain.provider).EPOCH_LENGTH().call().await.unwrap().try_into().unwrap();
+        let boundary = (signed_in + 1) * length;
+        let _: Value = chain.provider.raw_request("evm_setNextBlockTimestamp".into(), (boundary,)).await.unwrap();
+        let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+        let applied = wait_event(&log, "applied", &mut keeper).await;
+        assert_eq!(
+            applied["epoch"].as_u64().unwrap(),
+            signed_in + 1,
+            "the epoch the vault recorded:\n{}",
+            read_log(&log)
+        );
+        assert_eq!(applied["tx"], submitted["tx"]);
+        assert_eq!(epochs(&chain, vault).await.1, signed_in + 1);
+        assert_eq!(update_event(&chain, vault, signed_in + 1).await.len(), 1);
+        // The keeper sees its epoch applied and signs nothing more for it.
+        let _: Value = chain.provider.raw_request("evm_setAutomine".into(), (true,)).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(keeper.stop_with("INT", Duration::from_secs(20)), Some(0));
+        let ev = events(&log);
+        assert_eq!(ev.iter().filter(|e| e["event"] == "submitted").count(), 1, "{}", read_log(&log));
+        let journal: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        assert_eq!(journal["epochs"][(signed_in + 1).to_string()]["status"], "applied");
+        assert!(journal["epochs"][signed_in.to_string()].is_null(), "no record left under the epoch it was signed in");
+    });
+}
+
 /// Runs the keeper with `--once` and returns (exit code, stderr).
 fn keeper_once(url: &str, vault: Address, build: &Path, key: &Path) -> (Option<i32>, String) {
     let start = Instant::now();

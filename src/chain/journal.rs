@@ -142,6 +142,30 @@ impl Journal {
         Ok(())
     }
 
+    /// Records a mined update under the epoch the vault applied it as, which is later than the
+    /// epoch it was signed in when it was proved at the end of one epoch and mined in the next (the
+    /// vault accepts it if its inputs did not change). The signed-for entry moves; it is not left
+    /// behind as a second record of one transaction. Persisted once, like [`Self::put`].
+    pub fn put_applied_as(&mut self, signed_in: u64, applied_as: u64, mut record: EpochRecord) -> Result<(), ZkError> {
+        if signed_in == applied_as {
+            return self.put(applied_as, record);
+        }
+        record.note = Some(format!("signed in epoch {signed_in}, applied by the vault as epoch {applied_as}"));
+        let old_signed = self.epochs.remove(&signed_in);
+        let old_applied = self.epochs.insert(applied_as, record);
+        if let Err(e) = self.save() {
+            match old_applied {
+                Some(r) => self.epochs.insert(applied_as, r),
+                None => self.epochs.remove(&applied_as),
+            };
+            if let Some(r) = old_signed {
+                self.epochs.insert(signed_in, r);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
     fn save(&self) -> Result<(), ZkError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| ZkError::internal(e.to_string()))?;
         let tmp = self.path.with_extension(format!("json.{}.tmp", std::process::id()));
@@ -191,5 +215,32 @@ mod tests {
         drop(j);
         let err = Journal::open(&path, 1, vault).unwrap_err();
         assert!(err.message.contains("belongs to vault"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_update_applied_in_a_later_epoch_is_recorded_there_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut j = Journal::open(&path, 31337, Address::repeat_byte(7)).unwrap();
+        let rec = |status| EpochRecord {
+            status,
+            tx_hash: Some(TxHash::repeat_byte(1)),
+            nonce: Some(4),
+            raw: None,
+            block: None,
+            gas_used: None,
+            attempts: 1,
+            note: None,
+            replaced: vec![],
+            sent_at: None,
+        };
+        j.put(12, rec(EpochStatus::Submitted)).unwrap();
+        j.put_applied_as(12, 13, rec(EpochStatus::Applied)).unwrap();
+        drop(j);
+        let j = Journal::open(&path, 31337, Address::repeat_byte(7)).unwrap();
+        assert!(j.get(12).is_none(), "the signed-in epoch keeps no record of the transaction");
+        assert_eq!(j.get(13).unwrap().status, EpochStatus::Applied);
+        assert!(j.get(13).unwrap().note.as_deref().unwrap().contains("epoch 12"));
+        assert!(j.in_flight().is_none());
     }
 }

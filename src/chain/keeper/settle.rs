@@ -79,13 +79,21 @@ impl Keeper {
         rec.gas_used = Some(receipt.gas_used);
         if receipt.status() {
             rec.status = EpochStatus::Applied;
-            self.journal.put(epoch, rec)?;
             let update = receipt
                 .inner
                 .logs()
                 .iter()
                 .find_map(|l| l.log_decode::<IAIRiskVault::RiskParametersUpdated>().ok())
                 .map(|l| l.inner.data);
+            // The epoch the vault recorded, not the one we proved in: an update proved at the end
+            // of an epoch and mined in the next is applied as the next.
+            let signed_in = epoch;
+            let epoch = update.as_ref().and_then(|u| u64::try_from(u.epoch).ok()).unwrap_or(epoch);
+            if epoch != signed_in {
+                warn!(event = "applied_later", signed_in, epoch, tx = %hash,
+                    "the update signed in epoch {signed_in} was mined in epoch {epoch}; the vault applied it as {epoch}");
+            }
+            self.journal.put_applied_as(signed_in, epoch, rec)?;
             match update {
                 Some(u) => info!(event = "applied", epoch, tx = %hash, gas_used = receipt.gas_used,
                     block = receipt.block_number, old_ltv = %u.oldLtv, new_ltv = %u.newLtv,
