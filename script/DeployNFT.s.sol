@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
 import {ZkinferAIGCNFT} from "../contracts/nft/ZkinferAIGCNFT.sol";
 import {AigcVerifier} from "../contracts/test/fixtures/AigcVerifier.sol";
 import {VM} from "../contracts/test/utils/Vm.sol";
@@ -24,6 +24,11 @@ contract DeployNFT {
         address deployer = msg.sender;
         VM.startBroadcast();
         verifier = address(new AigcVerifier());
+        // The fixture verifier's keys come from the development SRS: fine on a local chain only.
+        require(
+            !IZkinferCircuitInfo(verifier).DEV_SRS() || block.chainid == 31337 || block.chainid == 1337,
+            "development-SRS verifier: local chains only"
+        );
         nft = new ZkinferAIGCNFT(IZkinferVerifier(verifier), verifier.codehash, ROTATION_DELAY, deployer);
         VM.stopBroadcast();
     }

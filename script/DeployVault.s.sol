@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
+import {IZkinferCircuitInfo, IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
 import {AIRiskVault} from "../contracts/vault/AIRiskVault.sol";
 import {MockPriceSource} from "../contracts/vault/MockPriceSource.sol";
 import {VaultRiskVerifier} from "../contracts/test/fixtures/VaultRiskVerifier.sol";
@@ -51,6 +51,11 @@ contract DeployVault {
         }
 
         verifier = address(new VaultRiskVerifier());
+        // The fixture verifier's keys come from the development SRS: fine on a local chain only.
+        require(
+            !IZkinferCircuitInfo(verifier).DEV_SRS() || block.chainid == 31337 || block.chainid == 1337,
+            "development-SRS verifier: local chains only"
+        );
         vault = new AIRiskVault(
             collateral,
             asset,

@@ -428,6 +428,23 @@ fn hashed_params_family_shares_one_verifier() {
         &dir("b"),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Other visibility options are another circuit, whatever the rows say.
+    let o = zkinfer(&[
+        "compile",
+        &b,
+        "--calibrate",
+        &input,
+        "--param-visibility",
+        "hashed",
+        "--output-visibility",
+        "private",
+        "--like",
+        &dir("a"),
+        "-o",
+        &dir("c"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not compile to the same circuit"), "{}", stderr(&o));
     let digest = |d: &str| {
         let o = zkinfer(&["setup", d, "--dev-srs", "--json"]);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -483,7 +500,8 @@ fn edited_settings_are_refused_when_the_build_is_loaded() {
     assert!(prove().status.success(), "the untouched build proves");
 
     type Edit = fn(&mut serde_json::Value);
-    let edits: [(&str, Edit); 3] = [
+    let edits: [(&str, Edit); 4] = [
+        ("the weight commitment", |s| s["param_commitment"] = "0x01".into()),
         ("a block's length", |s| s["instances"][0]["len"] = (s["instances"][0]["len"].as_u64().unwrap() + 1).into()),
         ("the scale", |s| s["scale"] = (s["scale"].as_u64().unwrap() + 1).into()),
         ("the visibility", |s| s["visibility"]["input"] = "private".into()),
@@ -552,6 +570,8 @@ fn bad_srs_files_exit_2_naming_the_file() {
         assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
         assert!(stderr(&o).contains(name) && stderr(&o).contains(why), "{name}: {}", stderr(&o));
     }
-    let o = zkinfer(&["setup", &build, "--srs", good.to_str().unwrap()]);
+    let o = zkinfer(&["setup", &build, "--srs", good.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "the real file: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["setup"]["srs"], "dev-insecure", "the development SRS is recognised by its content, not its name");
 }

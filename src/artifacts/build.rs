@@ -12,6 +12,7 @@ use super::files::*;
 use super::settings::{Settings, SetupInfo};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::model_circuit::ModelCircuit;
+use crate::encoding::commitment::commit_params;
 use crate::encoding::{InstanceLayout, Scale, Side, Tensor};
 use crate::error::ZkError;
 use crate::proof::{keys, srs};
@@ -68,6 +69,19 @@ impl Build {
     /// The settings must be what compiling this model with these options produces.
     fn check_settings(&self) -> Result<(), String> {
         let (s, q) = (&self.settings, &self.qgraph);
+        // Ranges first: everything after computes with them.
+        let bits = s.layout.table.range_bits;
+        if !(4..=crate::circuit::tables::MAX_RANGE_BITS).contains(&bits) {
+            return Err(format!("its activation range of {bits} bits is outside 4..=20"));
+        }
+        if let Some(p) = s.public.packing {
+            if p != crate::encoding::Packing::for_range_bits(bits) {
+                return Err(format!(
+                    "its packing ({} bits, {} per word) does not match the {bits}-bit activation range",
+                    p.bits, p.per_word
+                ));
+            }
+        }
         let expected = InstanceLayout::plan(
             q.scale,
             s.public.visibility,
@@ -79,13 +93,10 @@ impl Build {
         if s.public != expected {
             return Err("its instance layout (scale, visibility, packing, instance blocks) is not the model's".into());
         }
-        if let Some(p) = s.public.packing {
-            if p != crate::encoding::Packing::for_range_bits(s.layout.table.range_bits) {
-                return Err(format!(
-                    "its packing ({} bits, {} per word) does not match the {}-bit activation range",
-                    p.bits, p.per_word, s.layout.table.range_bits
-                ));
-            }
+        // With hashed parameters the commitment is what `verify` accepts as "this model".
+        let params = s.public.visibility.hashed_params().then(|| fr_hex(&commit_params(&q.param_values())));
+        if s.param_commitment != params {
+            return Err("its param_commitment is not the commitment to model.json's weights".into());
         }
         let names_shapes = |t: Vec<Tensor>| -> (Vec<String>, Vec<Vec<usize>>) {
             (t.iter().map(|t| t.name.clone()).collect(), t.into_iter().map(|t| t.shape).collect())

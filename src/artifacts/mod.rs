@@ -1,6 +1,7 @@
 //! What zkinfer writes to disk: the build directory (`settings.json`, `model.json`, keys, SRS) and
-//! proof files. All JSON (keys and SRS aside), so scripts and other languages can read them; hex
-//! appears here and nowhere below: in memory a proof is bytes and field elements.
+//! proof files. All JSON (keys and SRS aside), so scripts and other languages can read them. A
+//! proof's and a field element's hex is written and parsed here only: in memory a proof is bytes
+//! and field elements (an input file's salt and a key file are parsed where those files are read).
 
 mod build;
 mod files;

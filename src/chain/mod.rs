@@ -58,6 +58,13 @@ pub(crate) async fn check_stated_circuit(
     let pack = to_u64(call("PACK_BITS()", info.PACK_BITS().call()).await?)?;
     let count = to_u64(call("NUM_INSTANCES()", info.NUM_INSTANCES().call()).await?)?;
     let blocks = call("instanceBlocks()", info.instanceBlocks().call()).await?;
+    if call("DEV_SRS()", info.DEV_SRS().call()).await? && !deploy::LOCAL_CHAIN_IDS.contains(&chain.chain_id) {
+        return Err(ZkError::input(format!(
+            "its verifier {verifier} was made from the INSECURE development SRS (DEV_SRS() is true) on chain {}: \
+             anyone can forge the proofs it accepts",
+            chain.chain_id
+        )));
+    }
     let ours_pack = public.packing.map_or(0, |p| p.bits as u64);
     if scale != u64::from(public.scale.bits()) || pack != ours_pack || count != public.num_instances as u64 {
         return Err(ZkError::input(format!(

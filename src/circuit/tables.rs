@@ -16,6 +16,9 @@ pub const TAG_PAD: u8 = 0;
 /// `(1, r, 0)` for `0 <= r < 2^scale`: the remainder of a rescale.
 pub const TAG_REMAINDER: u8 = 1;
 
+/// The largest activation table we build (rows per function): `2^20`.
+pub const MAX_RANGE_BITS: u32 = 20;
+
 /// A function the table can hold over the signed activation domain `[-2^(bits-1), 2^(bits-1))`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

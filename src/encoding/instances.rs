@@ -214,6 +214,15 @@ impl InstanceLayout {
         }
         let mut words = Vec::new();
         for (block, values) in blocks.iter().zip(tensors) {
+            if let Some(p) = block.packing {
+                let half = p.offset();
+                if let Some(v) = values.iter().find(|&&v| !(-half..half).contains(&v)) {
+                    return Err(LayoutError(format!(
+                        "{side} '{}' has the value {v}, outside the {}-bit range the circuit packs",
+                        block.name, p.bits
+                    )));
+                }
+            }
             if values.len() != block.values {
                 return Err(LayoutError(format!(
                     "{side} '{}' has {} values, not {}",
@@ -287,6 +296,10 @@ mod tests {
         assert_eq!(l.decode(Side::Output, &words).unwrap(), outputs);
         assert!(l.decode(Side::Output, &words[..3]).is_err(), "a short instance list is an error");
         assert!(l.encode(Side::Input, &inputs[..1]).is_err());
+        let mut huge = inputs.clone();
+        huge[1][0] = i128::MAX;
+        let e = l.encode(Side::Input, &huge).unwrap_err();
+        assert!(e.0.contains("outside the 12-bit range"), "{e}");
     }
 
     #[test]

@@ -11,14 +11,12 @@ use crate::artifacts::{CalibrationReport, OutputError, RowCounts};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::layout::LayoutParams;
 use crate::circuit::model_circuit::k_for_rows;
-use crate::circuit::tables::{TableFn, TableSpec};
+use crate::circuit::tables::{TableFn, TableSpec, MAX_RANGE_BITS};
 use crate::encoding::{InstanceLayout, Packing, Scale, Visibilities};
 use crate::error::ZkError;
 use crate::model::graph::Graph;
 use crate::quantise::qgraph::{quantise_graph, QGraph};
 
-/// The largest activation table we build (rows per function).
-pub const MAX_RANGE_BITS: u32 = 20;
 const LANE_CHOICES: [usize; 7] = [2, 3, 4, 6, 8, 12, 16];
 const DEFAULT_MIN_SCALE: u32 = 7;
 /// Domains up to 2^12 rows prove in well under a second on two cores.

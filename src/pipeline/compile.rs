@@ -119,10 +119,16 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
 /// `--like`: the new settings must describe the reference's circuit exactly.
 fn check_same_circuit(reference: &Build, settings: &Settings, model: &Path) -> Result<(), ZkError> {
     let r = &reference.settings;
+    // Block names come from each model's own tensor names; everything else must agree.
+    let shape = |p: &crate::encoding::InstanceLayout| {
+        let blocks: Vec<_> =
+            p.blocks.iter().map(|b| (b.side, b.offset, b.len, b.values, b.packing, b.commitment)).collect();
+        (p.scale, p.visibility, p.packing, p.num_instances, blocks)
+    };
     let same = r.k == settings.k
         && r.layout == settings.layout
         && r.rows == settings.rows
-        && r.public.num_instances == settings.public.num_instances;
+        && shape(&r.public) == shape(&settings.public);
     if !same {
         return Err(ZkError::input(format!(
             "{} does not compile to the same circuit as {} (k {} vs {}, rows {:?} vs {:?}): \

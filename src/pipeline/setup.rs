@@ -20,6 +20,9 @@ pub fn setup(build: &Build, source: &SrsSource) -> Result<SetupInfo, ZkError> {
         SrsSource::Dev => (srs::dev_srs(k)?, SrsOrigin::DevInsecure),
         SrsSource::File(p) => (srs::srs_from_file(p, k)?, SrsOrigin::File(p.display().to_string())),
     };
+    // Decided by the parameters, not by how they were passed: the development SRS written to a
+    // file and given with --srs is still the development SRS.
+    let origin = if srs::is_dev_srs(&params) { SrsOrigin::DevInsecure } else { origin };
     let circuit = build.blank_circuit()?;
     let start = Instant::now();
     let (vk, pk) = keys::generate_keys(&params, &circuit)?;

@@ -135,7 +135,7 @@ impl QGraph {
 
 /// Rounds `x * 2^bits` to the nearest integer (weights are stored at 64 bits).
 fn to_fixed(x: f64, bits: u32) -> i64 {
-    (x * (1u64 << bits) as f64).round() as i64
+    (x * 2f64.powi(bits as i32)).round() as i64
 }
 
 /// Quantises `graph` with `scale` fractional bits for activations and weights.

@@ -196,6 +196,9 @@ fn circuit_info(plan: &VerifierPlan) -> String {
             Side::Params => "Params",
         };
         let what = if commitment.is_some() { "commitment to".to_string() } else { format!("shape {shape:?}:") };
+        // Names come from the ONNX file: only printable ASCII reaches the source, so no name can end
+        // the comment.
+        let name: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
         let _ = writeln!(s, "        // {side} '{name}', {what} {values} values");
         let _ = writeln!(
             s,
