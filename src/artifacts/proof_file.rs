@@ -97,10 +97,6 @@ impl ProofFile {
     pub fn claimed_outputs(&self) -> Vec<Vec<i128>> {
         self.outputs_fixed.iter().map(|o| o.iter().map(|&v| v as i128).collect()).collect()
     }
-
-    pub fn proof_bytes(&self) -> usize {
-        self.proof.len().saturating_sub(2) / 2
-    }
 }
 
 /// `PROOF.private.json`: with hashed outputs, the values behind the proof's output commitment and
