@@ -16,7 +16,7 @@ use alloy::sol_types::{SolCall, SolValue};
 use serde::Serialize;
 
 use super::rpc::{read_key_file, Chain};
-use super::{build_vk_digest, call, check_stated_circuit, packed_words, public_packing, stated_vk_digest, to_u64};
+use super::{call, check_verifier_states_build, packed_words, public_packing, to_u64};
 use crate::encoding::field::to_word;
 use crate::encoding::Scale;
 use crate::error::ZkError;
@@ -111,20 +111,12 @@ pub async fn mint_aigc(cfg: &MintConfig) -> Result<MintOutcome, ZkError> {
         )));
     }
     let verifier = call("verifier()", nft.verifier().call()).await?;
-    let ours_digest = build_vk_digest(&setup)?;
-    match stated_vk_digest(&chain, verifier).await {
-        Ok(digest) if digest != ours_digest => {
-            return Err(ZkError::input(format!(
-                "wrong model for this NFT: its verifier {verifier} checks verifying key {digest:#066x}, {} has {}",
-                cfg.build_dir.display(),
-                setup.vk_digest
-            )))
-        }
-        Ok(_) => check_stated_circuit(&chain, verifier, build.public())
-            .await
-            .map_err(|e| ZkError::input(format!("wrong model for this NFT: {}", e.message)))?,
-        Err(e) => tracing::warn!(event = "unchecked_verifier", %verifier, error = %e.message,
-            "the NFT's verifier does not state its VK digest; a wrong model shows only when addAigcData reverts"),
+    let unstated = check_verifier_states_build(&chain, verifier, &setup, build.public()).await.map_err(|e| {
+        ZkError::input(format!("wrong model for this NFT: {} ({})", e.message, cfg.build_dir.display()))
+    })?;
+    if let Some(why) = unstated {
+        tracing::warn!(event = "unchecked_verifier", %verifier, error = %why,
+            "the NFT's verifier does not state its VK digest; a wrong model shows only when addAigcData reverts");
     }
     let packing = match public_packing(build.public()) {
         Some(p) => p,

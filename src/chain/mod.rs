@@ -45,14 +45,27 @@ pub(crate) async fn stated_vk_digest(
     call("VK_DIGEST()", IZkinferCircuitInfo::new(verifier, &chain.provider).VK_DIGEST().call()).await
 }
 
-/// Checks that a verifier which states its VK digest (every generated verifier does) also states
-/// this build's public values: scale, packing, instance count and blocks. `Err` names the first
-/// difference.
-pub(crate) async fn check_stated_circuit(
+/// Checks that `verifier` states this build's circuit: its VK digest, then its public values (scale,
+/// packing, instance count, blocks), and no development SRS off a local chain. `Err` names the first
+/// difference. `Ok(Some(why))`: the verifier states nothing (it is no generated verifier, e.g. a
+/// mock), so nothing could be checked; the caller decides what that means.
+pub(crate) async fn check_verifier_states_build(
     chain: &rpc::Chain,
     verifier: alloy::primitives::Address,
+    setup: &crate::artifacts::SetupInfo,
     public: &InstanceLayout,
-) -> Result<(), ZkError> {
+) -> Result<Option<String>, ZkError> {
+    let digest = match stated_vk_digest(chain, verifier).await {
+        Ok(d) => d,
+        Err(e) => return Ok(Some(e.message)),
+    };
+    if digest != build_vk_digest(setup)? {
+        return Err(ZkError::input(format!(
+            "its verifier {verifier} checks proofs for verifying key {digest:#066x}, but the build has keys for {} \
+             (another model, calibration or SRS)",
+            setup.vk_digest
+        )));
+    }
     let info = IZkinferCircuitInfo::new(verifier, &chain.provider);
     let scale = to_u64(call("SCALE()", info.SCALE().call()).await?)?;
     let pack = to_u64(call("PACK_BITS()", info.PACK_BITS().call()).await?)?;
@@ -79,7 +92,7 @@ pub(crate) async fn check_stated_circuit(
             "its verifier {verifier} states another instance layout than the build's: {blocks:?}"
         )));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The packing of a build whose inputs and outputs are public and packed (what the vault and the

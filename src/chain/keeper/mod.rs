@@ -20,7 +20,7 @@ use tracing::{error, info, warn};
 use super::journal::{EpochRecord, EpochStatus, Journal};
 use super::rpc::{read_key_file, Chain, SignedTx};
 use super::vault_features::{features, VaultSnapshot};
-use super::{build_vk_digest, call, check_stated_circuit, packed_words, public_packing, stated_vk_digest, to_u64};
+use super::{call, check_verifier_states_build, packed_words, public_packing, to_u64};
 use crate::encoding::field::to_word;
 use crate::error::ZkError;
 use crate::evm::abi::{IAIRiskVault, IPriceHistory};
@@ -124,7 +124,8 @@ impl Keeper {
             }
         };
         let setup = build.setup_info().map_err(|e| e.context("run `zkinfer setup` on the build first"))?;
-        let build_digest = build_vk_digest(&setup)?;
+        // A malformed setup.json fails here, before any RPC.
+        setup.vk_digest_fr()?;
 
         let chain = Chain::connect(&cfg.rpc, Some(key)).await?;
         chain.require_code(cfg.vault, "--vault").await?;
@@ -143,20 +144,12 @@ impl Keeper {
                 public.num_instances
             )));
         }
-        match stated_vk_digest(&chain, verifier).await {
-            Ok(digest) => {
-                if digest != build_digest {
-                    return Err(wrong_model(format!(
-                        "the vault's verifier {verifier} checks proofs for verifying key {digest:#066x}, but {} has keys for {} \
-                         (another model, calibration or SRS)",
-                        cfg.build_dir.display(),
-                        setup.vk_digest
-                    )));
-                }
-                check_stated_circuit(&chain, verifier, build.public()).await.map_err(|e| wrong_model(e.message))?;
-            }
-            Err(e) => warn!(event = "unchecked_verifier", %verifier, error = %e.message,
-                "the vault's verifier does not state its VK digest; a wrong model will show as a rejected simulation"),
+        let unstated = check_verifier_states_build(&chain, verifier, &setup, build.public())
+            .await
+            .map_err(|e| wrong_model(format!("{} ({})", e.message, cfg.build_dir.display())))?;
+        if let Some(why) = unstated {
+            warn!(event = "unchecked_verifier", %verifier, error = %why,
+                "the vault's verifier does not state its VK digest; a wrong model will show as a rejected simulation");
         }
         let constants = VaultConstants {
             price_source: call("PRICE_SOURCE()", vault.PRICE_SOURCE().call()).await?,
