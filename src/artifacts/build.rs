@@ -82,27 +82,22 @@ impl Build {
                 ));
             }
         }
-        let expected = InstanceLayout::plan(
-            q.scale,
-            s.public.visibility,
-            s.public.packing,
-            &q.input_tensors(),
-            &q.output_tensors(),
-            q.param_values().len(),
-        );
+        let (inputs, outputs, weights) = (q.input_tensors(), q.output_tensors(), q.param_values());
+        let expected =
+            InstanceLayout::plan(q.scale, s.public.visibility, s.public.packing, &inputs, &outputs, weights.len());
         if s.public != expected {
             return Err("its instance layout (scale, visibility, packing, instance blocks) is not the model's".into());
         }
         // With hashed parameters the commitment is what `verify` accepts as "this model".
-        let params = s.public.visibility.hashed_params().then(|| fr_hex(&commit_params(&q.param_values())));
+        let params = s.public.visibility.hashed_params().then(|| fr_hex(&commit_params(&weights)));
         if s.param_commitment != params {
             return Err("its param_commitment is not the commitment to model.json's weights".into());
         }
         let names_shapes = |t: Vec<Tensor>| -> (Vec<String>, Vec<Vec<usize>>) {
             (t.iter().map(|t| t.name.clone()).collect(), t.into_iter().map(|t| t.shape).collect())
         };
-        if (s.input_names.clone(), s.input_shapes.clone()) != names_shapes(q.input_tensors())
-            || (s.output_names.clone(), s.output_shapes.clone()) != names_shapes(q.output_tensors())
+        if (s.input_names.clone(), s.input_shapes.clone()) != names_shapes(inputs)
+            || (s.output_names.clone(), s.output_shapes.clone()) != names_shapes(outputs)
         {
             return Err("its input or output names and shapes are not the model's".into());
         }
