@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use zkinfer::artifacts::FORMAT_VERSION;
 
 fn zkinfer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkinfer"))
@@ -67,13 +68,16 @@ fn bad_inputs_exit_with_the_documented_code() {
     let bad_salt = write(t, "salt.json", r#"{"input_data": [[0.1, 0.2, 0.3, 0.4]], "salt": "zz"}"#);
     let huge = write(t, "huge.json", r#"{"input_data": [[900.0, -900.0, 900.0, -900.0]]}"#);
     let other = write(t, "other.json", r#"{"input_data": [[0.5, 0.5, 0.5, 0.5]]}"#);
-    let broken_settings = build_with(t, "b1", Path::new(&build), "settings.json", "{\"format_version\": 2,");
+    let broken_settings = build_with(t, "b1", Path::new(&build), "settings.json", "{\"format_version\": 3,");
     let old_format = build_with(
         t,
         "b2",
         Path::new(&build),
         "settings.json",
-        settings.replace("\"format_version\": 2", "\"format_version\": 1"),
+        settings.replace(
+            &format!("\"format_version\": {FORMAT_VERSION}"),
+            &format!("\"format_version\": {}", FORMAT_VERSION - 1),
+        ),
     );
     let edited_model = build_with(t, "b3", Path::new(&build), "model.json", "{}");
     let proof_not_json = write(t, "p1.json", "{not json");

@@ -490,7 +490,7 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         calibration: &zkinfer::testing::evm_fixtures::vault_calibration(),
         options: zkinfer::pipeline::CalibrationOptions {
             lanes: Some(build.settings.layout.lanes + 2),
-            ..Default::default()
+            ..zkinfer::testing::evm_fixtures::fixture_options()
         },
         out_dir: &other,
         like: None,

@@ -70,9 +70,23 @@ impl Build {
     fn check_settings(&self) -> Result<(), String> {
         let (s, q) = (&self.settings, &self.qgraph);
         // Ranges first: everything after computes with them.
-        let bits = s.layout.table.range_bits;
-        if !(4..=crate::circuit::tables::MAX_RANGE_BITS).contains(&bits) {
-            return Err(format!("its activation range of {bits} bits is outside 4..=20"));
+        use crate::circuit::tables::{MAX_LIMB_BITS, MAX_RANGE_BITS, MIN_LIMB_BITS};
+        let table = &s.layout.table;
+        let bits = table.range_bits;
+        if !(4..=MAX_RANGE_BITS).contains(&bits) {
+            return Err(format!("its activation range of {bits} bits is outside 4..={MAX_RANGE_BITS}"));
+        }
+        if !(MIN_LIMB_BITS..=MAX_LIMB_BITS).contains(&table.limb_bits) {
+            return Err(format!(
+                "its limb width of {} bits is outside {MIN_LIMB_BITS}..={MAX_LIMB_BITS}",
+                table.limb_bits
+            ));
+        }
+        if let Some(f) = table.functions.iter().find(|f| f.segment_bits >= bits || bits - f.segment_bits > 24) {
+            return Err(format!(
+                "its {:?} segments of {} bits do not fit the {bits}-bit range",
+                f.function, f.segment_bits
+            ));
         }
         if let Some(p) = s.public.packing {
             if p != crate::encoding::Packing::for_range_bits(bits) {
@@ -101,8 +115,8 @@ impl Build {
         {
             return Err("its input or output names and shapes are not the model's".into());
         }
-        if s.layout.table.functions.is_empty() || !(2..=32).contains(&s.layout.lanes) || s.k > 28 {
-            return Err(format!("lanes {}, k {} or its table is out of range", s.layout.lanes, s.k));
+        if !(2..=32).contains(&s.layout.lanes) || s.k > 28 {
+            return Err(format!("lanes {} or k {} is out of range", s.layout.lanes, s.k));
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ pub const PK_FILE: &str = "pk.bin";
 pub const VK_FILE: &str = "vk.bin";
 pub const SRS_FILE: &str = "kzg.srs";
 /// Bumped whenever a file layout changes incompatibly.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 pub fn path(dir: &Path, file: &str) -> PathBuf {
     dir.join(file)

@@ -14,6 +14,9 @@ pub struct OutputError {
     pub mean_abs_error: f64,
     /// Largest float magnitude of this output, to read the error against.
     pub max_abs_value: f64,
+    /// `max_abs_error` over the output's range (`max_abs_value`, floored at
+    /// [`EvalReport::RANGE_FLOOR`]): what the error budget bounds.
+    pub max_rel_error: f64,
     /// First sample: float outputs and the quantised outputs decoded back to floats.
     pub float_sample: Vec<f64>,
     pub quantised_sample: Vec<f64>,
@@ -24,7 +27,21 @@ pub struct CalibrationReport {
     pub samples: usize,
     /// Largest magnitude of any intermediate value seen.
     pub max_abs_activation: f64,
+    /// The error budget: the largest allowed `max_rel_error` of any output.
+    pub max_error: f64,
+    /// Whether every output is within the budget.
+    pub budget_met: bool,
+    /// When the budget is not met: the layer that loses the most precision, and what would help.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
     pub outputs: Vec<OutputError>,
+}
+
+impl CalibrationReport {
+    /// The worst output's error relative to its range.
+    pub fn max_rel_error(&self) -> f64 {
+        self.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
+    }
 }
 
 /// Float model against the circuit's integer semantics on many samples (`zkinfer eval`,

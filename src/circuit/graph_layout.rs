@@ -3,8 +3,7 @@
 
 use halo2_proofs::halo2curves::bn256::Fr;
 
-use super::layout::{ArithRow, FieldWire, LaneInput, Layout, LayoutBuilder, LayoutParams, Wire};
-use super::tables::TableFn;
+use super::layout::{ArithRow, FieldWire, Layout, LayoutBuilder, LayoutParams, Wire};
 use crate::encoding::commitment::side_tag;
 use crate::encoding::{InstanceLayout, Packing, Side, Visibility};
 use crate::error::ZkError;
@@ -58,11 +57,11 @@ pub fn lay_out(
                     }
                     None => vec![0; n],
                 };
-                let tag = params.table.range_check_fn().tag();
-                values
-                    .into_iter()
-                    .map(|v| b.lookup(tag, LaneInput::Fresh(v)).map(|(lin, _)| lin))
-                    .collect::<Result<_, _>>()?
+                if only_activations_read(graph, wires.len()) {
+                    b.unchecked_inputs(&values)
+                } else {
+                    values.into_iter().map(|v| b.range_checked_input(v)).collect::<Result<_, _>>()?
+                }
             }
             QOp::Affine { inputs: ins, rows, shift, activation } => {
                 let mut out = Vec::with_capacity(rows.len());
@@ -92,8 +91,7 @@ pub fn lay_out(
                 out
             }
             QOp::Activation { input, function } => {
-                let f = TableFn::from_activation(*function);
-                wires[*input].iter().map(|&x| b.activation(f, x)).collect::<Result<_, _>>()?
+                wires[*input].iter().map(|&x| b.activation(*function, x)).collect::<Result<_, _>>()?
             }
             QOp::Max { input, windows } => windows
                 .iter()
@@ -158,7 +156,24 @@ pub fn lay_out(
         )));
     }
     layout.outputs = graph.outputs.iter().map(|&o| wires[o].iter().map(|w| w.value).collect()).collect();
+    layout.node_values = wires.iter().map(|ws| ws.iter().map(|w| w.value).collect()).collect();
     Ok(layout)
+}
+
+/// True when every reader of node `i` is an activation of all of it: each decomposes its input and
+/// so proves its range, and a range check of `i` would prove it twice.
+fn only_activations_read(graph: &QGraph, i: usize) -> bool {
+    let mut readers = graph.nodes.iter().filter(|n| reads(&n.op, i)).peekable();
+    readers.peek().is_some() && readers.all(|n| matches!(n.op, QOp::Activation { input, .. } if input == i))
+}
+
+fn reads(op: &QOp, i: usize) -> bool {
+    match op {
+        QOp::Input { .. } => false,
+        QOp::Affine { inputs, .. } => inputs.contains(&i),
+        QOp::Product { a, b, .. } => *a == i || *b == i,
+        QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => *input == i,
+    }
 }
 
 /// Exposes one tensor's values, packed or one per instance.
@@ -194,7 +209,7 @@ fn finish_value(
 ) -> Result<Wire, ZkError> {
     let value = if shift > 0 { b.rescale_previous(acc, shift)? } else { acc };
     match activation {
-        Some(a) => b.activation(TableFn::from_activation(a), value),
+        Some(a) => b.activation(a, value),
         None => {
             if shift > 0 {
                 b.range_check(value)?;

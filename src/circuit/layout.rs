@@ -13,7 +13,9 @@
 use halo2_proofs::halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 
-use super::tables::{TableSpec, TAG_REMAINDER};
+use std::collections::{BTreeSet, HashSet};
+
+use super::tables::{range_tag, TableSpec, MAX_LIMB_BITS};
 use crate::encoding::field::fe;
 use crate::encoding::Scale;
 use crate::error::ZkError;
@@ -102,6 +104,8 @@ pub struct Layout {
     pub instance_values: Vec<Fr>,
     /// Quantised model outputs, one flat vector per output.
     pub outputs: Vec<Vec<i128>>,
+    /// Every node's quantised values, in graph order (calibration reads where precision is lost).
+    pub node_values: Vec<Vec<i128>>,
 }
 
 impl Layout {
@@ -133,20 +137,18 @@ pub struct LayoutBuilder {
     overflow: Option<ZkError>,
     /// Integer value of the last row's accumulator, for chains (`None` after a packing row).
     last_acc: Option<i128>,
-    /// Start of each function's block in the table, to read outputs from the table itself.
-    table_offsets: Vec<(u8, usize)>,
+    /// Widths of the range blocks used so far: the table holds exactly these.
+    widths: BTreeSet<u32>,
+    /// Cells already proved to lie in the activation range: a second range check of them would
+    /// prove nothing new.
+    pub(crate) in_range: HashSet<CellRef>,
 }
 
 impl LayoutBuilder {
     pub fn new(lanes: usize, table: TableSpec, scale: Scale, witness: bool) -> Self {
         assert!(lanes >= 2, "the rescale row needs two lanes");
-        let layout = Layout { lanes, table: table.entries(scale), ..Layout::default() };
-        let mut table_offsets = Vec::new();
-        let mut offset = 1 + (1usize << scale.bits());
-        for f in &table.functions {
-            table_offsets.push((f.tag(), offset));
-            offset += 1usize << table.range_bits;
-        }
+        assert!((1..=MAX_LIMB_BITS).contains(&table.limb_bits), "limb width {}", table.limb_bits);
+        let layout = Layout { lanes, ..Layout::default() };
         let mut b = LayoutBuilder {
             layout,
             table,
@@ -155,7 +157,8 @@ impl LayoutBuilder {
             context: (String::new(), String::new()),
             overflow: None,
             last_acc: Some(0),
-            table_offsets,
+            widths: BTreeSet::new(),
+            in_range: HashSet::new(),
         };
         // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
         b.arith_row_int(false, false, false, 0, &[]);
@@ -166,7 +169,11 @@ impl LayoutBuilder {
         self.context = (name.to_string(), op_type.to_string());
     }
 
-    pub fn finish(self) -> Layout {
+    /// The finished layout, its table holding the range blocks the rows used. The blocks depend
+    /// only on the graph's structure, never on witness values, so keygen and proving build the
+    /// same table.
+    pub fn finish(mut self) -> Layout {
+        self.layout.table = self.table.entries(self.scale, &self.widths);
         self.layout
     }
 
@@ -251,8 +258,9 @@ impl LayoutBuilder {
         (lane_wires, Wire { cell: CellRef::Acc { row }, value: acc })
     }
 
-    /// Appends one lookup row `(tag, input, f(input))`; returns `(lin wire, lout wire)`.
-    pub fn lookup(&mut self, tag: u8, input: LaneInput) -> Result<(Wire, Wire), ZkError> {
+    /// Appends one lookup row `(tag, input, out)`; returns `(lin wire, lout wire)`. The caller
+    /// computes `out` with the same code that builds the table block, so the two cannot differ.
+    pub fn lookup_row(&mut self, tag: u8, input: LaneInput, out: i128) -> (Wire, Wire) {
         let row = self.layout.lookup_tags.len() as u32;
         let lin = CellRef::Lin { row };
         let value = match input {
@@ -263,61 +271,44 @@ impl LayoutBuilder {
             LaneInput::Fresh(v) => v,
             LaneInput::Empty => 0,
         };
-        let out = if tag == TAG_REMAINDER {
-            if self.witness && !(0..self.scale.one()).contains(&value) {
-                return Err(self.internal_range_error(value));
-            }
-            0
-        } else {
-            let (lo, hi) = self.table.domain();
-            if !(lo..hi).contains(&value) {
-                if self.witness {
-                    return Err(self.range_error(value));
-                }
-                0 // keygen placeholder: the value is never used
-            } else {
-                // Read the output from the table the circuit holds, so witness and table cannot differ.
-                self.layout.table[self.table_offset(tag) + (value - lo) as usize].2
-            }
-        };
         self.layout.lookup_tags.push(tag);
         self.layout.lin_values.push(value);
         self.layout.lout_values.push(out);
-        Ok((Wire { cell: lin, value }, Wire { cell: CellRef::Lout { row }, value: out }))
+        (Wire { cell: lin, value }, Wire { cell: CellRef::Lout { row }, value: out })
     }
 
-    /// Proves `wire` lies in the activation domain (through whichever function the table holds).
-    pub fn range_check(&mut self, wire: Wire) -> Result<(), ZkError> {
-        let tag = self.table.range_check_fn().tag();
-        self.lookup(tag, LaneInput::Copy(wire)).map(|_| ())
+    /// Homes `value` in a lookup row of the `width`-bit range block.
+    pub fn range_lookup(&mut self, width: u32, value: i128) -> Wire {
+        debug_assert!(!self.witness || (0..1i128 << width).contains(&value), "limb {value} exceeds {width} bits");
+        self.widths.insert(width);
+        self.lookup_row(range_tag(width), LaneInput::Fresh(value), 0).0
     }
 
-    fn table_offset(&self, tag: u8) -> usize {
-        self.table_offsets
-            .iter()
-            .find(|(t, _)| *t == tag)
-            .map(|(_, o)| *o)
-            .unwrap_or_else(|| panic!("table has no function with tag {tag}"))
+    /// In witness mode, `value` must lie in `[-2^(bits-1), 2^(bits-1))` or the layer's inputs have
+    /// left the circuit's range (an error naming the layer, never a proof). At keygen the value
+    /// is a placeholder: 0 stands in.
+    pub fn checked_signed(&self, value: i128, bits: u32) -> Result<i128, ZkError> {
+        let half = 1i128 << (bits - 1);
+        if (-half..half).contains(&value) {
+            Ok(value)
+        } else if self.witness {
+            Err(self.range_error(value, bits))
+        } else {
+            Ok(0)
+        }
     }
 
-    fn range_error(&self, value: i128) -> ZkError {
+    fn range_error(&self, value: i128, bits: u32) -> ZkError {
         let s = self.scale;
-        let (lo, hi) = self.table.domain();
+        let half = 1i128 << (bits - 1);
         ZkError::input(format!(
             "layer '{}' ({}): value {:.4} (fixed point {value}) is outside the circuit's range [{}, {}); \
              recompile with calibration data that covers this input, or more --headroom",
             self.context.0,
             self.context.1,
             s.to_float(value),
-            s.to_float(lo),
-            s.to_float(hi),
-        ))
-    }
-
-    fn internal_range_error(&self, value: i128) -> ZkError {
-        ZkError::internal(format!(
-            "layer '{}' ({}): rescale remainder {value} out of range (a zkinfer bug)",
-            self.context.0, self.context.1
+            s.to_float(-half),
+            s.to_float(half),
         ))
     }
 

@@ -1,9 +1,17 @@
-//! The lookup table: every non-linear function and range the circuit proves, as rows
+//! The lookup table: every range and every smooth function the circuit proves, as rows
 //! `(tag, input, output)` in three fixed columns.
 //!
-//! One lookup argument serves every function because the tag column tells them apart: adding an
-//! activation costs table rows, not another lookup argument (three more commitments in the proof
-//! and in the on-chain verifier).
+//! Nothing in the table spans the activation range. Ranges are proved by limbs of at most
+//! `limb_bits` bits, so a value of any width costs a few lookups of a `2^limb_bits`-row block, and
+//! the table no longer grows with the scale. Smooth functions are tabulated per segment: the high
+//! bits of the input index `(f(x_i), f(x_{i+1}) - f(x_i))`, and the low bits interpolate, so their
+//! blocks grow with the number of segments the error budget needs, not with `2^range_bits`.
+//!
+//! One lookup argument serves every block because the tag column tells them apart: a new block
+//! costs table rows, not another lookup argument (three more commitments in the proof and in the
+//! on-chain verifier).
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,94 +21,151 @@ use crate::model::graph::Activation;
 /// Tag 0 is the padding entry `(0, 0, 0)`: unused lookup rows hold it, so the lookup needs no
 /// selector (which keeps the circuit at degree 4).
 pub const TAG_PAD: u8 = 0;
-/// `(1, r, 0)` for `0 <= r < 2^scale`: the remainder of a rescale.
-pub const TAG_REMAINDER: u8 = 1;
+/// `(RANGE_TAG_BASE + w, x, 0)` for `0 <= x < 2^w`: the range block of width `w`.
+const RANGE_TAG_BASE: u8 = 64;
 
-/// The largest activation table we build (rows per function): `2^20`.
-pub const MAX_RANGE_BITS: u32 = 20;
+/// Widest limb a range block may have (a `2^16`-row block).
+pub const MAX_LIMB_BITS: u32 = 16;
+/// Narrowest limb width calibration considers.
+pub const MIN_LIMB_BITS: u32 = 4;
+/// Widest activation range: far below the field (values, products and rescale sums stay below
+/// 2^128, so the integer witness and the field agree and nothing wraps).
+pub const MAX_RANGE_BITS: u32 = 40;
 
-/// A function the table can hold over the signed activation domain `[-2^(bits-1), 2^(bits-1))`.
+/// Tag of the range block of width `w`.
+pub fn range_tag(w: u32) -> u8 {
+    debug_assert!((1..=MAX_LIMB_BITS).contains(&w));
+    RANGE_TAG_BASE + w as u8
+}
+
+/// A smooth function the table holds by segments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TableFn {
-    Relu,
     Sigmoid,
     Tanh,
-    /// `(x, x)`: a pure range check, used only when the model has no activation to carry it.
-    Identity,
 }
 
 impl TableFn {
-    pub fn tag(self) -> u8 {
-        match self {
-            TableFn::Relu => 2,
-            TableFn::Sigmoid => 3,
-            TableFn::Tanh => 4,
-            TableFn::Identity => 5,
-        }
-    }
-
-    pub fn from_activation(a: Activation) -> TableFn {
+    /// The tabulated function for an activation; ReLU needs no table (it is proved from the sign).
+    pub fn from_activation(a: Activation) -> Option<TableFn> {
         match a {
-            Activation::Relu => TableFn::Relu,
-            Activation::Sigmoid => TableFn::Sigmoid,
-            Activation::Tanh => TableFn::Tanh,
+            Activation::Relu => None,
+            Activation::Sigmoid => Some(TableFn::Sigmoid),
+            Activation::Tanh => Some(TableFn::Tanh),
         }
     }
 
-    /// The fixed-point function: `round(f(x / 2^scale) * 2^scale)`; exact for ReLU and identity.
-    pub fn eval(self, x: i128, scale: Scale) -> i128 {
+    /// Tags of the segment values `f(x_i)` and the slopes `f(x_{i+1}) - f(x_i)`.
+    pub fn tags(self) -> (u8, u8) {
         match self {
-            TableFn::Relu => x.max(0),
-            TableFn::Identity => x,
-            TableFn::Sigmoid | TableFn::Tanh => {
-                let unit = scale.unit();
-                let real = scale.to_float(x);
-                // libm (a pure-Rust port of musl) gives the same bits on every platform, so keygen
-                // and proving on different machines build identical tables.
-                let y = if self == TableFn::Sigmoid { 1.0 / (1.0 + libm::exp(-real)) } else { libm::tanh(real) };
-                (y * unit).round() as i128
-            }
+            TableFn::Sigmoid => (2, 3),
+            TableFn::Tanh => (4, 5),
         }
+    }
+
+    /// `max |f''|`: the linear interpolation error on a segment of width `h` is at most
+    /// `h^2 / 8 * max |f''|`.
+    fn max_second_derivative(self) -> f64 {
+        match self {
+            TableFn::Sigmoid => 0.0963,
+            TableFn::Tanh => 0.770,
+        }
+    }
+
+    /// `max |f'|`: bounds a segment's slope `|d_i| <= max|f'| * 2^m + 1` (one rounding per end).
+    fn max_slope(self) -> f64 {
+        match self {
+            TableFn::Sigmoid => 0.25,
+            TableFn::Tanh => 1.0,
+        }
+    }
+
+    /// Bits `w` of the shifted interpolation step `e + 2^(w-1)`: `2^(w-1)` exceeds every
+    /// `|round(d_i * lo / 2^m)| <= |d_i|`.
+    pub fn rounding_bits(self, segment_bits: u32) -> u32 {
+        let bound = (self.max_slope() * 2f64.powi(segment_bits as i32)).floor() as i128 + 1;
+        (128 - bound.leading_zeros()) + 1
+    }
+
+    /// Segment width (in bits of the fixed-point input) whose interpolation error stays within one
+    /// quantum `2^-scale`: `h^2 / 8 * max|f''| <= 2^-scale` with `h = 2^(m - scale)`.
+    pub fn segment_bits(self, scale: Scale, range_bits: u32) -> u32 {
+        let s = scale.bits() as f64;
+        let m = ((s + 3.0 - self.max_second_derivative().log2()) / 2.0).floor();
+        (m.max(0.0) as u32).min(scale.bits()).min(range_bits - 1)
+    }
+
+    /// The fixed-point function: `round(f(x / 2^scale) * 2^scale)`.
+    pub fn eval(self, x: i128, scale: Scale) -> i128 {
+        let real = scale.to_float(x);
+        // libm (a pure-Rust port of musl) gives the same bits on every platform, so keygen and
+        // proving on different machines build identical tables.
+        let y = match self {
+            TableFn::Sigmoid => 1.0 / (1.0 + libm::exp(-real)),
+            TableFn::Tanh => libm::tanh(real),
+        };
+        (y * scale.unit()).round() as i128
     }
 }
 
-/// Which functions a circuit's table holds and over what domain.
+/// A smooth function and the width of its segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentedFn {
+    pub function: TableFn,
+    /// Low bits of the (offset) input interpolated within a segment; the high `range_bits -
+    /// segment_bits` bits index the segment.
+    pub segment_bits: u32,
+}
+
+impl SegmentedFn {
+    pub fn segments(&self, range_bits: u32) -> usize {
+        1usize << (range_bits - self.segment_bits)
+    }
+
+    /// `(f(x_i), f(x_{i+1}) - f(x_i))` for segment `i`, whose first input is
+    /// `x_i = i * 2^segment_bits - 2^(range_bits-1)`.
+    pub fn segment(&self, i: i128, range_bits: u32, scale: Scale) -> (i128, i128) {
+        let start = |i: i128| (i << self.segment_bits) - (1i128 << (range_bits - 1));
+        let y0 = self.function.eval(start(i), scale);
+        (y0, self.function.eval(start(i + 1), scale) - y0)
+    }
+}
+
+/// What the table holds, besides the range blocks (which the layout adds as it uses them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableSpec {
     /// Activations live in `[-2^(range_bits-1), 2^(range_bits-1))`.
     pub range_bits: u32,
-    /// Functions present, sorted; the first one also serves as the range check.
-    pub functions: Vec<TableFn>,
+    /// Width of a full limb in range proofs.
+    pub limb_bits: u32,
+    /// Smooth functions present, sorted.
+    pub functions: Vec<SegmentedFn>,
 }
 
 impl TableSpec {
-    pub fn range_check_fn(&self) -> TableFn {
-        self.functions[0]
-    }
-
     pub fn domain(&self) -> (i128, i128) {
         let half = 1i128 << (self.range_bits - 1);
         (-half, half)
     }
 
-    /// Rows of the table for a model at `scale` (the remainder block spans `[0, 2^scale)`).
-    pub fn rows(&self, scale: Scale) -> usize {
-        1 + (1usize << scale.bits()) + self.functions.len() * (1usize << self.range_bits)
+    pub fn function(&self, f: TableFn) -> Option<&SegmentedFn> {
+        self.functions.iter().find(|s| s.function == f)
     }
 
-    /// Every table entry, padding first.
-    pub fn entries(&self, scale: Scale) -> Vec<(u8, i128, i128)> {
-        let mut rows = Vec::with_capacity(self.rows(scale));
-        rows.push((TAG_PAD, 0, 0));
-        for r in 0..scale.one() {
-            rows.push((TAG_REMAINDER, r, 0));
+    /// Every table entry for the range blocks of `widths`, padding first.
+    pub fn entries(&self, scale: Scale, widths: &BTreeSet<u32>) -> Vec<(u8, i128, i128)> {
+        let mut rows = vec![(TAG_PAD, 0, 0)];
+        for &w in widths {
+            let tag = range_tag(w);
+            rows.extend((0..1i128 << w).map(|x| (tag, x, 0)));
         }
-        let (lo, hi) = self.domain();
         for f in &self.functions {
-            for x in lo..hi {
-                rows.push((f.tag(), x, f.eval(x, scale)));
-            }
+            let (value_tag, slope_tag) = f.function.tags();
+            let segments = f.segments(self.range_bits) as i128;
+            let values: Vec<(i128, i128)> = (0..segments).map(|i| f.segment(i, self.range_bits, scale)).collect();
+            rows.extend(values.iter().enumerate().map(|(i, v)| (value_tag, i as i128, v.0)));
+            rows.extend(values.iter().enumerate().map(|(i, v)| (slope_tag, i as i128, v.1)));
         }
         rows
     }
@@ -112,22 +177,39 @@ mod tests {
 
     #[test]
     fn fixed_point_functions() {
-        let (s4, s8) = (Scale::new(4).unwrap(), Scale::new(8).unwrap());
-        assert_eq!(TableFn::Relu.eval(-5, s4), 0);
-        assert_eq!(TableFn::Relu.eval(7, s4), 7);
+        let s8 = Scale::new(8).unwrap();
         assert_eq!(TableFn::Sigmoid.eval(0, s8), 128);
         assert_eq!(TableFn::Tanh.eval(0, s8), 0);
         assert_eq!(TableFn::Tanh.eval(1 << 12, s8), 256);
     }
 
     #[test]
-    fn entries_match_row_count() {
-        let spec = TableSpec { range_bits: 5, functions: vec![TableFn::Relu, TableFn::Sigmoid] };
+    fn entries_hold_each_block_once() {
+        let spec = TableSpec {
+            range_bits: 8,
+            limb_bits: 3,
+            functions: vec![SegmentedFn { function: TableFn::Sigmoid, segment_bits: 2 }],
+        };
         let scale = Scale::new(3).unwrap();
-        let e = spec.entries(scale);
-        assert_eq!(e.len(), spec.rows(scale));
+        let e = spec.entries(scale, &BTreeSet::from([1, 3]));
+        assert_eq!(e.len(), 1 + 2 + 8 + 2 * 64);
         assert_eq!(e[0], (TAG_PAD, 0, 0));
-        assert!(e.contains(&(TableFn::Relu.tag(), -16, 0)));
-        assert!(!e.iter().any(|&(t, x, _)| t == TableFn::Relu.tag() && x == 16));
+        assert!(e.contains(&(range_tag(3), 7, 0)));
+        assert!(!e.contains(&(range_tag(3), 8, 0)));
+        assert!(!e.contains(&(range_tag(1), 2, 0)));
+        // segment 32 starts at x = 32 * 4 - 128 = 0: sigmoid(0) = 0.5 = 4/8
+        assert!(e.contains(&(2, 32, 4)));
+    }
+
+    #[test]
+    fn segments_keep_interpolation_within_a_quantum() {
+        for f in [TableFn::Sigmoid, TableFn::Tanh] {
+            for s in [8u32, 12, 16] {
+                let scale = Scale::new(s).unwrap();
+                let m = f.segment_bits(scale, s + 6);
+                let h = 2f64.powi(m as i32 - s as i32);
+                assert!(h * h / 8.0 * f.max_second_derivative() <= scale.to_float(1) * 1.0001, "{f:?} at {s}");
+            }
+        }
     }
 }

@@ -1,27 +1,37 @@
 //! Calibration: run the float model on sample inputs, pick the fixed-point scale, the activation
-//! range and the lane count, and measure how far the quantised outputs land from the float ones.
+//! range, the limb width and the lane count, and measure how far the quantised outputs land from
+//! the float ones.
 //!
-//! The scale trades precision against circuit size: the table holds `2^scale` remainder rows plus
-//! `2^range_bits` rows per activation, and for small models the table, not the layers, sets `k`.
-//! By default we take the largest scale that does not grow `k` beyond what scale 7 needs.
+//! An error budget drives it: the scale is the smallest whose largest error on the calibration
+//! samples is within `max_error` of every output's range. Precision no longer costs table rows
+//! (ranges are proved by limbs, smooth functions by segments), so the smallest scale that meets the
+//! budget also gives the smallest circuit. The error does not depend on lanes or limbs (they only
+//! arrange the same integer arithmetic in rows), so the scale is searched first, on one
+//! arrangement, and the arrangement is chosen for it afterwards.
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::{CalibrationReport, OutputError, RowCounts};
+use crate::artifacts::{CalibrationReport, EvalReport, OutputError, RowCounts};
 use crate::circuit::graph_layout::lay_out;
-use crate::circuit::layout::LayoutParams;
+use crate::circuit::layout::{Layout, LayoutParams};
 use crate::circuit::model_circuit::k_for_rows;
-use crate::circuit::tables::{TableFn, TableSpec, MAX_RANGE_BITS};
+use crate::circuit::tables::{SegmentedFn, TableFn, TableSpec, MAX_LIMB_BITS, MAX_RANGE_BITS, MIN_LIMB_BITS};
 use crate::encoding::{InstanceLayout, Packing, Scale, Visibilities};
 use crate::error::ZkError;
-use crate::model::graph::Graph;
-use crate::quantise::qgraph::{quantise_graph, QGraph};
+use crate::model::graph::{Graph, Op};
+use crate::quantise::qgraph::{quantise_graph, QGraph, QOp};
 
 const LANE_CHOICES: [usize; 7] = [2, 3, 4, 6, 8, 12, 16];
-const DEFAULT_MIN_SCALE: u32 = 7;
+const LIMB_CHOICES: [u32; 7] = [5, 6, 7, 8, 10, 12, 16];
+/// The limb width used while searching the scale (any width gives the same values).
+const SEARCH_LIMB_BITS: u32 = 8;
+const SEARCH_LANES: usize = 8;
 /// Domains up to 2^12 rows prove in well under a second on two cores.
 const SMALL_CIRCUIT_K: u32 = 12;
-const MAX_AUTO_SCALE: u32 = 12;
+pub const MIN_AUTO_SCALE: u32 = 6;
+pub const MAX_AUTO_SCALE: u32 = 20;
+/// The default budget: 0.05% of each output's range.
+pub const DEFAULT_MAX_ERROR: f64 = 5e-4;
 
 /// What the lane count (multiply-accumulates per row) is chosen for. Each lane adds an advice and a
 /// fixed column: prover work per row, and about 3.5 more ecMul terms (~22k gas) in the verifier.
@@ -41,15 +51,20 @@ pub enum Optimize {
 
 #[derive(Clone, Debug)]
 pub struct CalibrationOptions {
-    /// Fixed scale (fractional bits); `None` chooses automatically.
+    /// Fixed scale (fractional bits); `None` chooses the smallest that meets `max_error`.
     pub scale: Option<u32>,
     /// Fixed lane count; `None` chooses automatically.
     pub lanes: Option<usize>,
-    /// Fixed activation range in bits; `None` sizes it from the calibration data. With `scale` and
-    /// `lanes` fixed too, models of one architecture compile to one circuit (hashed parameters).
+    /// Fixed activation range in bits; `None` sizes it from the calibration data. With `scale`,
+    /// `lanes` and `limb_bits` fixed too, models of one architecture compile to one circuit
+    /// (hashed parameters).
     pub range_bits: Option<u32>,
+    /// Fixed limb width of range proofs; `None` chooses the one giving the smallest circuit.
+    pub limb_bits: Option<u32>,
     /// Multiplier on the largest calibrated magnitude when sizing the activation range.
     pub headroom: f64,
+    /// Largest error on the calibration samples, as a fraction of each output's range.
+    pub max_error: f64,
     /// What the proof reveals of inputs, outputs and weights.
     pub visibility: Visibilities,
     /// Pack public values several to a field element (see [`crate::encoding::packing`]).
@@ -63,7 +78,9 @@ impl Default for CalibrationOptions {
             scale: None,
             lanes: None,
             range_bits: None,
+            limb_bits: None,
             headroom: 2.0,
+            max_error: DEFAULT_MAX_ERROR,
             visibility: Visibilities::default(),
             pack_instances: true,
             optimize: Optimize::Balanced,
@@ -86,15 +103,43 @@ fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
     (magnitude_bits + 1).max(scale + 2)
 }
 
-struct Candidate {
-    qgraph: QGraph,
-    params: LayoutParams,
-    public: InstanceLayout,
-    k: u32,
-    rows: RowCounts,
+/// The float run of every calibration sample: all node values and the largest magnitude.
+struct FloatRuns {
+    values: Vec<Vec<Vec<f64>>>,
+    max_abs: f64,
 }
 
-fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions) -> Result<Candidate, ZkError> {
+impl FloatRuns {
+    fn new(graph: &Graph, samples: &[Vec<Vec<f64>>]) -> Result<FloatRuns, ZkError> {
+        let mut max_abs: f64 = 0.0;
+        let mut values = Vec::with_capacity(samples.len());
+        for sample in samples {
+            let v = graph.eval_f64(sample);
+            for x in v.iter().flatten() {
+                if !x.is_finite() {
+                    return Err(ZkError::input("the float model produced NaN or infinity on a calibration input"));
+                }
+                max_abs = max_abs.max(x.abs());
+            }
+            values.push(v);
+        }
+        Ok(FloatRuns { values, max_abs })
+    }
+}
+
+/// One scale's quantised model and table, before lanes and limbs are chosen.
+struct ScaleCandidate {
+    qgraph: QGraph,
+    table: TableSpec,
+}
+
+fn scale_candidate(
+    graph: &Graph,
+    scale: u32,
+    max_abs: f64,
+    limb_bits: u32,
+    opts: &CalibrationOptions,
+) -> Result<ScaleCandidate, ZkError> {
     let needed = range_bits_for(max_abs, scale, opts.headroom);
     let range_bits = match opts.range_bits {
         Some(bits) if bits < needed => {
@@ -113,92 +158,61 @@ fn candidate(graph: &Graph, scale: u32, max_abs: f64, opts: &CalibrationOptions)
              {MAX_RANGE_BITS}-bit limit; lower --scale or normalise the model's inputs"
         )));
     }
-    let qgraph =
-        quantise_graph(graph, Scale::new(scale).ok_or_else(|| ZkError::input(format!("scale {scale} is too large")))?);
-    let mut functions: Vec<TableFn> = qgraph.activations().into_iter().map(TableFn::from_activation).collect();
-    if functions.is_empty() {
-        functions.push(TableFn::Identity);
-    }
-    let table = TableSpec { range_bits, functions };
-    let public = InstanceLayout::plan(
-        qgraph.scale,
-        opts.visibility,
-        opts.pack_instances.then(|| Packing::for_range_bits(range_bits)),
-        &qgraph.input_tensors(),
-        &qgraph.output_tensors(),
-        qgraph.param_values().len(),
-    );
-    let lane_options: Vec<usize> = match opts.lanes {
-        Some(l) => vec![l],
-        None => LANE_CHOICES.to_vec(),
-    };
-    // Take the fewest lanes whose k fits the budget of the chosen optimisation (domains up to 2^12
-    // rows always fit: they prove in well under a second).
-    let mut options: Vec<(LayoutParams, u32, RowCounts)> = Vec::new();
-    for lanes in lane_options {
-        let params = LayoutParams { lanes, table: table.clone() };
-        let layout = lay_out(&qgraph, &params, &public, None, Default::default())?;
-        let k = k_for_rows(layout.rows(), lanes);
-        let rows = RowCounts {
-            arithmetic: layout.arith.len(),
-            lookup: layout.lookup_tags.len(),
-            table: layout.table.len(),
-            instances: layout.instance_cells.len(),
-        };
-        options.push((params, k, rows));
-    }
-    let k_min = options.iter().map(|o| o.1).min().unwrap();
-    let budget = match opts.optimize {
-        Optimize::Prove => k_min.max(SMALL_CIRCUIT_K),
-        Optimize::Balanced => (k_min + 2).max(SMALL_CIRCUIT_K),
-        Optimize::Gas => u32::MAX,
-    };
-    let best = options.into_iter().find(|o| o.1 <= budget).map(|(p, k, r)| (0u64, p, k, r));
-    let (_, params, k, rows) = best.unwrap();
-    Ok(Candidate { qgraph, params, public, k, rows })
+    let scale = Scale::new(scale).ok_or_else(|| ZkError::input(format!("scale {scale} is too large")))?;
+    let qgraph = quantise_graph(graph, scale);
+    let functions = qgraph
+        .smooth_activations()
+        .into_iter()
+        .filter_map(TableFn::from_activation)
+        .map(|function| SegmentedFn { function, segment_bits: function.segment_bits(scale, range_bits) })
+        .collect();
+    Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits, functions } })
 }
 
-/// Chooses scale, range and lanes for `graph` from float runs on `samples`, then checks the
-/// quantised circuit's outputs against the float ones.
-pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOptions) -> Result<Calibrated, ZkError> {
-    if samples.is_empty() {
-        return Err(ZkError::input("calibration needs at least one input sample"));
-    }
-    if !(opts.headroom.is_finite() && opts.headroom >= 1.0) {
-        return Err(ZkError::input(format!("headroom must be a number >= 1, got {}", opts.headroom)));
-    }
-    let mut max_abs: f64 = 0.0;
-    let mut float_outputs = Vec::with_capacity(samples.len());
-    for sample in samples {
-        let values = graph.eval_f64(sample);
-        for v in values.iter().flatten() {
-            if !v.is_finite() {
-                return Err(ZkError::input("the float model produced NaN or infinity on a calibration input"));
-            }
-            max_abs = max_abs.max(v.abs());
-        }
-        float_outputs.push(graph.outputs.iter().map(|&o| values[o].clone()).collect::<Vec<_>>());
-    }
-    // Max pooling range-checks differences of two values, which can reach twice the largest one.
-    let has_max = graph.nodes.iter().any(|n| matches!(n.op, crate::model::graph::Op::Max { .. }));
-    let range_magnitude = if has_max { 2.0 * max_abs } else { max_abs };
+fn public_layout(c: &ScaleCandidate, opts: &CalibrationOptions) -> InstanceLayout {
+    let q = &c.qgraph;
+    InstanceLayout::plan(
+        q.scale,
+        opts.visibility,
+        opts.pack_instances.then(|| Packing::for_range_bits(c.table.range_bits)),
+        &q.input_tensors(),
+        &q.output_tensors(),
+        q.param_values().len(),
+    )
+}
 
-    let chosen = match opts.scale {
-        Some(s) => candidate(graph, s, range_magnitude, opts)?,
-        None => {
-            let floor = candidate(graph, DEFAULT_MIN_SCALE, range_magnitude, opts)?;
-            let mut chosen = floor;
-            for s in DEFAULT_MIN_SCALE + 1..=MAX_AUTO_SCALE {
-                match candidate(graph, s, range_magnitude, opts) {
-                    Ok(c) if c.k <= chosen.k => chosen = c,
-                    _ => break,
-                }
-            }
-            chosen
-        }
-    };
+fn row_counts(layout: &Layout) -> RowCounts {
+    RowCounts {
+        arithmetic: layout.arith.len(),
+        lookup: layout.lookup_tags.len(),
+        table: layout.table.len(),
+        instances: layout.instance_cells.len(),
+    }
+}
 
-    let scale = chosen.qgraph.scale;
+/// The quantised circuit against the float model on every calibration sample.
+struct Measured {
+    outputs: Vec<OutputError>,
+    /// Per node: the largest error relative to the node's float range.
+    node_rel_errors: Vec<f64>,
+}
+
+impl Measured {
+    fn max_rel_error(&self) -> f64 {
+        self.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
+    }
+}
+
+fn measure(
+    graph: &Graph,
+    c: &ScaleCandidate,
+    public: &InstanceLayout,
+    samples: &[Vec<Vec<f64>>],
+    floats: &FloatRuns,
+) -> Result<Measured, ZkError> {
+    let scale = c.qgraph.scale;
+    let params =
+        LayoutParams { lanes: SEARCH_LANES, table: TableSpec { limb_bits: SEARCH_LIMB_BITS, ..c.table.clone() } };
     let mut outputs: Vec<OutputError> = graph
         .output_names
         .iter()
@@ -207,16 +221,21 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
             max_abs_error: 0.0,
             mean_abs_error: 0.0,
             max_abs_value: 0.0,
+            max_rel_error: 0.0,
             float_sample: vec![],
             quantised_sample: vec![],
         })
         .collect();
     let mut counts = vec![0usize; outputs.len()];
+    let mut node_err = vec![0f64; graph.nodes.len()];
+    let mut node_range = vec![0f64; graph.nodes.len()];
     for (si, sample) in samples.iter().enumerate() {
         let q_inputs = scale.quantise(sample);
-        let layout = lay_out(&chosen.qgraph, &chosen.params, &chosen.public, Some(&q_inputs), Default::default())
+        let layout = lay_out(&c.qgraph, &params, public, Some(&q_inputs), Default::default())
             .map_err(|e| e.context(format!("calibration sample {si}")))?;
-        for (oi, (q, f)) in layout.outputs.iter().zip(&float_outputs[si]).enumerate() {
+        let float = &floats.values[si];
+        for (oi, (q, &node)) in layout.outputs.iter().zip(&graph.outputs).enumerate() {
+            let f = &float[node];
             let decoded: Vec<f64> = q.iter().map(|&v| scale.to_float(v)).collect();
             let e = &mut outputs[oi];
             for (d, x) in decoded.iter().zip(f) {
@@ -231,16 +250,187 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
                 e.quantised_sample = decoded;
             }
         }
+        for (ni, (qn, q)) in c.qgraph.nodes.iter().zip(&layout.node_values).enumerate() {
+            // A fused activation makes the quantised node hold the activated values.
+            let fused = match &qn.op {
+                QOp::Affine { activation, .. } | QOp::Product { activation, .. } => *activation,
+                _ => None,
+            };
+            for (&v, &x) in q.iter().zip(&float[ni]) {
+                let x = fused.map_or(x, |a| a.apply(x));
+                node_err[ni] = node_err[ni].max((scale.to_float(v) - x).abs());
+                node_range[ni] = node_range[ni].max(x.abs());
+            }
+        }
     }
     for (e, n) in outputs.iter_mut().zip(counts) {
         e.mean_abs_error /= n.max(1) as f64;
+        e.max_rel_error = e.max_abs_error / e.max_abs_value.max(EvalReport::RANGE_FLOOR);
     }
+    let node_rel_errors = node_err.iter().zip(&node_range).map(|(e, r)| e / r.max(EvalReport::RANGE_FLOOR)).collect();
+    Ok(Measured { outputs, node_rel_errors })
+}
+
+/// The smallest scale whose error meets the budget (binary search: the error falls as the scale
+/// grows), or the most precise one tried when none does.
+fn choose_scale(
+    graph: &Graph,
+    samples: &[Vec<Vec<f64>>],
+    floats: &FloatRuns,
+    opts: &CalibrationOptions,
+) -> Result<(ScaleCandidate, Measured), ZkError> {
+    let try_scale = |s: u32| -> Result<(ScaleCandidate, Measured), ZkError> {
+        let c = scale_candidate(graph, s, floats.max_abs, SEARCH_LIMB_BITS, opts)?;
+        let m = measure(graph, &c, &public_layout(&c, opts), samples, floats)?;
+        Ok((c, m))
+    };
+    if let Some(s) = opts.scale {
+        return try_scale(s);
+    }
+    // The largest scale whose range fits: beyond it nothing can be tried.
+    let mut hi = MAX_AUTO_SCALE;
+    while hi > MIN_AUTO_SCALE && range_bits_for(floats.max_abs, hi, opts.headroom) > MAX_RANGE_BITS {
+        hi -= 1;
+    }
+    let best = try_scale(hi)?;
+    if best.1.max_rel_error() > opts.max_error {
+        return Ok(best);
+    }
+    let mut lo = MIN_AUTO_SCALE;
+    let low = try_scale(lo)?;
+    if low.1.max_rel_error() <= opts.max_error {
+        return Ok(low);
+    }
+    // Invariant: `lo` misses the budget, `hi` (held in `best`) meets it.
+    let mut best = best;
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        let cand = try_scale(mid)?;
+        if cand.1.max_rel_error() <= opts.max_error {
+            hi = mid;
+            best = cand;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(best)
+}
+
+/// Lanes and limb width for the chosen scale: the fewest lanes within the optimisation's k budget,
+/// then the limb width giving the smallest k (and, at equal k, the fewest rows).
+fn arrange(
+    c: &ScaleCandidate,
+    public: &InstanceLayout,
+    opts: &CalibrationOptions,
+) -> Result<(LayoutParams, u32, RowCounts), ZkError> {
+    let lay = |lanes: usize, limb_bits: u32| -> Result<(LayoutParams, u32, RowCounts), ZkError> {
+        let params = LayoutParams { lanes, table: TableSpec { limb_bits, ..c.table.clone() } };
+        let layout = lay_out(&c.qgraph, &params, public, None, Default::default())?;
+        Ok((params, k_for_rows(layout.rows(), lanes), row_counts(&layout)))
+    };
+    let first_limb = opts.limb_bits.unwrap_or(SEARCH_LIMB_BITS);
+    let lane_options: Vec<usize> = match opts.lanes {
+        Some(l) => vec![l],
+        None => LANE_CHOICES.to_vec(),
+    };
+    let options: Vec<_> = lane_options.into_iter().map(|l| lay(l, first_limb)).collect::<Result<_, _>>()?;
+    let k_min = options.iter().map(|o| o.1).min().unwrap();
+    let budget = match opts.optimize {
+        Optimize::Prove => k_min.max(SMALL_CIRCUIT_K),
+        Optimize::Balanced => (k_min + 2).max(SMALL_CIRCUIT_K),
+        Optimize::Gas => u32::MAX,
+    };
+    let mut best = options.into_iter().find(|o| o.1 <= budget).unwrap();
+    if opts.limb_bits.is_none() {
+        let lanes = best.0.lanes;
+        // Widths that split the sign-free part of a value (`range_bits - 1`) or a remainder
+        // (`scale`) into whole limbs waste no lookups on a short top limb.
+        let (value_bits, scale) = (c.table.range_bits - 1, c.qgraph.scale.bits());
+        let mut widths: Vec<u32> = LIMB_CHOICES.to_vec();
+        widths.extend([1, 2, 3].iter().flat_map(|n| [value_bits.div_ceil(*n), scale.div_ceil(*n)]));
+        widths.retain(|&b| b != first_limb && (MIN_LIMB_BITS..=MAX_LIMB_BITS).contains(&b));
+        widths.sort();
+        widths.dedup();
+        for limb_bits in widths {
+            let cand = lay(lanes, limb_bits)?;
+            if (cand.1, cand.2.max()) < (best.1, best.2.max()) {
+                best = cand;
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// When the budget is missed: the layer that loses the most precision, and what would help.
+fn advice(graph: &Graph, c: &ScaleCandidate, m: &Measured, opts: &CalibrationOptions, max_abs: f64) -> String {
+    let worst = m
+        .node_rel_errors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(graph.nodes[*i].op, Op::Input { .. }))
+        .max_by(|a, b| a.1.total_cmp(b.1));
+    let scale = c.qgraph.scale.bits();
+    let layer = match worst {
+        Some((i, e)) => format!(
+            "the layer losing the most precision is '{}' ({}), {:.3}% of its range",
+            graph.nodes[i].name,
+            graph.nodes[i].op_type,
+            100.0 * e
+        ),
+        None => "no layer stands out".into(),
+    };
+    let fix = if opts.scale.is_some() {
+        format!("raise --scale above {scale}")
+    } else if scale < MAX_AUTO_SCALE {
+        format!(
+            "a larger scale needs more than the {MAX_RANGE_BITS}-bit range (activations reach {max_abs:.3e}): \
+             normalise the model's inputs or lower --headroom"
+        )
+    } else {
+        format!(
+            "the error at the largest automatic scale (2^-{MAX_AUTO_SCALE}) comes from the model itself \
+             (e.g. a near-cancelling sum); allow it with --max-error {:.2}%",
+            100.0 * m.max_rel_error() * 1.1
+        )
+    };
+    format!(
+        "the largest error is {:.3}% of an output's range, over the {:.3}% budget at scale 2^-{scale}; {layer}; to fix: {fix}",
+        100.0 * m.max_rel_error(),
+        100.0 * opts.max_error
+    )
+}
+
+/// Chooses scale, range, limbs and lanes for `graph` from float runs on `samples`, within the error
+/// budget, and reports how far the quantised outputs land from the float ones.
+pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOptions) -> Result<Calibrated, ZkError> {
+    if samples.is_empty() {
+        return Err(ZkError::input("calibration needs at least one input sample"));
+    }
+    if !(opts.headroom.is_finite() && opts.headroom >= 1.0) {
+        return Err(ZkError::input(format!("headroom must be a number >= 1, got {}", opts.headroom)));
+    }
+    if !(opts.max_error.is_finite() && opts.max_error > 0.0) {
+        return Err(ZkError::input(format!("the error budget must be a positive number, got {}", opts.max_error)));
+    }
+    let floats = FloatRuns::new(graph, samples)?;
+    let (chosen, measured) = choose_scale(graph, samples, &floats, opts)?;
+    let public = public_layout(&chosen, opts);
+    let (params, k, rows) = arrange(&chosen, &public, opts)?;
+    let budget_met = measured.max_rel_error() <= opts.max_error;
+    let advice = (!budget_met).then(|| advice(graph, &chosen, &measured, opts, floats.max_abs));
     Ok(Calibrated {
         qgraph: chosen.qgraph,
-        params: chosen.params,
-        public: chosen.public,
-        k: chosen.k,
-        rows: chosen.rows,
-        report: CalibrationReport { samples: samples.len(), max_abs_activation: max_abs, outputs },
+        params,
+        public,
+        k,
+        rows,
+        report: CalibrationReport {
+            samples: samples.len(),
+            max_abs_activation: floats.max_abs,
+            max_error: opts.max_error,
+            budget_met,
+            advice,
+            outputs: measured.outputs,
+        },
     })
 }

@@ -27,7 +27,7 @@ pub struct CompileRequest<'a> {
     pub calibration: &'a [PathBuf],
     pub options: CalibrationOptions,
     pub out_dir: &'a Path,
-    /// Compile to the same circuit as this build (its scale, lanes and range), or fail: with hashed
+    /// Compile to the same circuit as this build (its scale, lanes, range and limbs), or fail: with hashed
     /// parameters a model of the same architecture then shares its verifier.
     pub like: Option<&'a Build>,
     /// Held-out samples (input.json rows or JSON Lines): the float model against the compiled
@@ -56,11 +56,12 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
 
     let mut options = req.options.clone();
     if let Some(r) = req.like {
-        // The reference build's scale, lanes and range, so a model of the same architecture
+        // The reference build's scale, lanes, range and limbs, so a model of the same architecture
         // compiles to the same circuit (and, set up on the same SRS, the same verifying key).
         options.scale = Some(r.scale().bits());
         options.lanes = Some(r.settings.layout.lanes);
         options.range_bits = Some(r.settings.layout.table.range_bits);
+        options.limb_bits = Some(r.settings.layout.table.limb_bits);
     }
     let graph = simplify(graph);
     let calibrated = calibrate(&graph, &values, &options)?;

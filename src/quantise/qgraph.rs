@@ -114,22 +114,22 @@ impl QGraph {
         values
     }
 
-    /// Activations the table must hold.
-    pub fn activations(&self) -> Vec<Activation> {
-        let mut acts: Vec<Activation> = self
+    /// Smooth functions the table must hold segments of (ReLU and max need none: they come from
+    /// the sign of a range decomposition).
+    pub fn smooth_activations(&self) -> Vec<Activation> {
+        let mut fns: Vec<Activation> = self
             .nodes
             .iter()
             .filter_map(|n| match &n.op {
                 QOp::Affine { activation, .. } | QOp::Product { activation, .. } => *activation,
                 QOp::Activation { function, .. } => Some(*function),
-                // max(a, b) = b + relu(a - b)
-                QOp::Max { .. } => Some(Activation::Relu),
                 _ => None,
             })
+            .filter(|&a| a != Activation::Relu)
             .collect();
-        acts.sort();
-        acts.dedup();
-        acts
+        fns.sort();
+        fns.dedup();
+        fns
     }
 }
 

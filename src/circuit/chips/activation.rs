@@ -1,73 +1,196 @@
-//! Lookup-table activations (ReLU, sigmoid, tanh): `(tag, x, f(x))` must be a table row, which also
-//! proves `x` lies in the activation domain.
+//! Activations. ReLU is the sign bit times the value (see [`super::range`]). Smooth functions
+//! (sigmoid, tanh) are interpolated between segment points: with `t = x + 2^(B-1)` split as
+//! `t = i * 2^m + lo`, the table gives `f_i = f(x_i)` and `d_i = f(x_{i+1}) - f(x_i)` for segment
+//! `i`, and `y = f_i + e` with `e = round(d_i * lo / 2^m)`.
+//!
+//! Every cell is pinned: the segment index by the lookups themselves (only `2^(B-m)` indices
+//! exist), `lo` by limbs, and the rounding by `d_i * lo + 2^(m-1) + 2^(m+w-1) = 2^m e' + r` with
+//! `r` in `[0, 2^m)` and `e' = e + 2^(w-1)` in the `w`-bit block. `|d_i|` is at most
+//! `max|f'| * 2^m + 1`, so `w` bits hold every `e`, the left side lies in `[0, 2^(m+w))`, and the
+//! split into `e'` and `r` is unique. `y` is then in range by construction: no range check.
 
 use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
 use crate::circuit::tables::TableFn;
 use crate::error::ZkError;
+use crate::model::graph::Activation;
 
 impl LayoutBuilder {
-    /// `f(x)`; `f` must be one of the table's functions.
-    pub fn activation(&mut self, f: TableFn, x: Wire) -> Result<Wire, ZkError> {
-        Ok(self.lookup(f.tag(), LaneInput::Copy(x))?.1)
+    /// `f(x)` for any activation.
+    pub fn activation(&mut self, f: Activation, x: Wire) -> Result<Wire, ZkError> {
+        match TableFn::from_activation(f) {
+            None => self.relu(x),
+            Some(t) => self.smooth(t, x),
+        }
+    }
+
+    /// `f(x)` by segment lookup and linear interpolation; `f` must be in the table.
+    pub fn smooth(&mut self, f: TableFn, x: Wire) -> Result<Wire, ZkError> {
+        let bits = self.table.range_bits;
+        let seg =
+            *self.table.function(f).ok_or_else(|| ZkError::internal(format!("the table holds no {f:?} segments")))?;
+        let m = seg.segment_bits;
+        let half = 1i128 << (bits - 1);
+        let t = self.checked_signed(x.value, bits)? + half;
+        let (index, lo) = (t >> m, t & ((1i128 << m) - 1));
+        let (value_tag, slope_tag) = f.tags();
+        let (f_i, d_i) = seg.segment(index, bits, self.scale);
+        let (index_wire, value) = self.lookup_row(value_tag, LaneInput::Fresh(index), f_i);
+        let (_, slope) = self.lookup_row(slope_tag, LaneInput::Copy(index_wire), d_i);
+        // x is defined by its segment index and lo (copy-constrained, so x needs no lane here).
+        let lo_limbs = self.limbs(lo, m);
+        let mut terms = vec![(index_wire, 1i128 << m)];
+        terms.extend(lo_limbs.iter().copied());
+        let defined = self.dot(&terms, -half);
+        self.layout.copies.push((x.cell, defined.cell));
+        self.in_range.insert(x.cell);
+        if m == 0 {
+            self.in_range.insert(value.cell);
+            return Ok(value); // every input is a segment point: the table value is f(x)
+        }
+        let lo_wire = match lo_limbs.as_slice() {
+            [(w, _)] => *w,
+            _ => self.dot(&lo_limbs, 0),
+        };
+        // e' = e + 2^(w-1) with e = round(d_i * lo / 2^m), in [0, 2^w).
+        let w = f.rounding_bits(m);
+        let (unit, e_offset) = (1i128 << m, 1i128 << (w - 1));
+        let lhs = d_i * lo + (unit >> 1) + unit * e_offset;
+        let (e_shifted, r) = (lhs.div_euclid(unit), lhs.rem_euclid(unit));
+        self.arith_row_int(true, false, true, 0, &[(LaneInput::Copy(slope), 0), (LaneInput::Copy(lo_wire), 0)]);
+        let e_limbs = self.limbs(e_shifted, w);
+        let r_limbs = self.limbs(r, m);
+        let mut split: Vec<(LaneInput, i128)> = e_limbs.iter().map(|&(l, p)| (LaneInput::Copy(l), -unit * p)).collect();
+        split.extend(r_limbs.iter().map(|&(l, p)| (LaneInput::Copy(l), -p)));
+        self.assert_zero(true, (unit >> 1) + unit * e_offset, &split);
+        let mut sum = vec![(value, 1)];
+        sum.extend(e_limbs.iter().copied());
+        let y = self.dot(&sum, -e_offset);
+        self.in_range.insert(y.cell); // |f_i| <= 2^scale and |e| < 2^m <= 2^scale: far inside the range
+        Ok(y)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
+    use crate::circuit::layout::{CellRef, Layout};
     use crate::circuit::tables::TableFn;
     use crate::encoding::field::fe;
 
-    fn layout(f: TableFn, x: i128) -> crate::circuit::layout::Layout {
-        build(2, |b| {
+    /// Lookup rows after the input's decomposition (3 rows): segment value, segment slope, the
+    /// 2-bit `lo` limb, then the limbs of `e'` (one for sigmoid: 3 bits) and of the remainder.
+    const VALUE: usize = 3;
+    const SLOPE: usize = 4;
+    const LO: usize = 5;
+    const E_SHIFTED: usize = 6;
+    const REMAINDER: usize = 7;
+
+    fn layout(lanes: usize, f: TableFn, x: i128) -> (Layout, CellRef) {
+        build(lanes, |b| {
             let w = fresh_input(b, x);
-            let y = b.activation(f, w).unwrap();
+            let y = b.smooth(f, w).unwrap();
             b.expose(y);
+            y.cell
         })
-        .0
+    }
+
+    /// The interpolation the circuit proves, computed directly from the function.
+    fn expected(f: TableFn, x: i128) -> i128 {
+        let seg = spec().function(f).copied().unwrap();
+        let t = x + 128;
+        let (i, lo) = (t >> 2, t & 3);
+        let (v, d) = seg.segment(i, 8, SCALE);
+        v + (d * lo + 2).div_euclid(4)
     }
 
     #[test]
-    fn valid_activations_pass() {
-        for f in [TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] {
-            for x in [-50, -1, 0, 3, 60] {
-                let l = layout(f, x);
-                assert_eq!(l.instance_values[0], fe(f.eval(x, SCALE)));
-                assert_accepts(&l);
+    fn interpolated_activations_pass_and_stay_close() {
+        for lanes in [2, 3] {
+            for f in [TableFn::Sigmoid, TableFn::Tanh] {
+                for x in [-128, -50, -7, -1, 0, 3, 5, 60, 127] {
+                    let (l, _) = layout(lanes, f, x);
+                    assert_eq!(l.instance_values[0], fe(expected(f, x)), "{f:?}({x})");
+                    assert!((expected(f, x) - f.eval(x, SCALE)).abs() <= 1, "{f:?}({x}) off by more than a quantum");
+                    assert_accepts(&l);
+                }
             }
         }
     }
 
     #[test]
-    fn tampered_output_fails() {
-        for f in [TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] {
-            let mut l = layout(f, -7);
-            let last = l.lout_values.len() - 1;
-            l.lout_values[last] += 1;
-            l.instance_values[0] += fe(1);
+    fn a_tampered_output_fails() {
+        for f in [TableFn::Sigmoid, TableFn::Tanh] {
+            let (mut l, y) = layout(2, f, -7);
+            let v = expected(f, -7);
+            set_cell(&mut l, y, fe(v + 1));
             assert_rejects(&l);
         }
     }
 
     #[test]
-    fn tampered_lookup_input_fails() {
-        let mut l = layout(TableFn::Relu, 9);
-        let last = l.lin_values.len() - 1;
-        l.lin_values[last] += 1; // breaks the copy from the input cell
-        l.lout_values[last] += 1;
-        l.instance_values[0] += fe(1);
+    fn a_tampered_segment_index_fails() {
+        // x = 5: t = 133 = 33 * 4 + 1. Claim segment 32 with lo = 5: the decomposition holds,
+        // the segment lookups too (with that segment's values), but lo is not in the 2-bit block.
+        let (mut l, _) = layout(2, TableFn::Tanh, 5);
+        let seg = spec().function(TableFn::Tanh).copied().unwrap();
+        let (v, d) = seg.segment(32, 8, SCALE);
+        set_lookup(&mut l, VALUE, 32);
+        set_lookup_out(&mut l, VALUE, v);
+        set_lookup_out(&mut l, SLOPE, d);
+        set_lookup(&mut l, LO, 5);
+        assert_rejected_by(&l, Why::Lookup);
+        // The index alone: the decomposition no longer adds up.
+        let (mut l, _) = layout(2, TableFn::Tanh, 5);
+        set_lookup(&mut l, VALUE, 32);
+        set_lookup_out(&mut l, VALUE, v);
+        set_lookup_out(&mut l, SLOPE, d);
+        assert_rejected_by(&l, Why::Gate);
+    }
+
+    #[test]
+    fn a_tampered_interpolation_cell_fails() {
+        // A segment value or slope not in the table (its copy in the interpolation row follows).
+        for (row, delta) in [(VALUE, 1), (SLOPE, 1), (SLOPE, -1)] {
+            let (mut l, _) = layout(2, TableFn::Sigmoid, 5);
+            let out = l.lout_values[row];
+            set_lookup_out(&mut l, row, out + delta);
+            assert_rejected_by(&l, Why::Lookup);
+        }
+        // The interpolation's lo cell changed in the product row only: caught by its copy.
+        let (mut l, _) = layout(2, TableFn::Sigmoid, 5);
+        let lo = l.lin_values[LO];
+        let product_row = l.arith.iter().rposition(|r| r.prod).unwrap();
+        l.lane_values[product_row * l.lanes + 1] = fe(lo + 1);
         assert_rejects(&l);
     }
 
     #[test]
-    fn out_of_domain_input_is_an_error_not_a_proof() {
+    fn a_tampered_rounding_fails() {
+        // e' one higher and the remainder 4 lower: the split still adds up, but the remainder
+        // leaves its 2-bit block (or e' its own when it was at the top).
+        let (mut l, y) = layout(2, TableFn::Sigmoid, 5);
+        let (e, r) = (l.lin_values[E_SHIFTED], l.lin_values[REMAINDER]);
+        set_lookup(&mut l, E_SHIFTED, e + 1);
+        set_lookup(&mut l, REMAINDER, r - 4);
+        set_cell(&mut l, y, fe(expected(TableFn::Sigmoid, 5) + 1));
+        assert_rejected_by(&l, Why::Lookup);
+        // e' alone, the output following it: the split no longer adds up.
+        let (mut l, y) = layout(2, TableFn::Sigmoid, 5);
+        let e = l.lin_values[E_SHIFTED];
+        set_lookup(&mut l, E_SHIFTED, (e + 1) % 8);
+        set_cell(&mut l, y, fe(expected(TableFn::Sigmoid, 5) + (e + 1) % 8 - e));
+        assert_rejected_by(&l, Why::Gate);
+    }
+
+    #[test]
+    fn out_of_range_input_is_an_error_not_a_proof() {
         let err = build(2, |b| {
-            b.set_context("relu_7", "Relu");
+            b.set_context("sigmoid_3", "Sigmoid");
             let w = fresh_input_unchecked(b, 1 << 12);
-            b.activation(TableFn::Relu, w).unwrap_err()
+            b.smooth(TableFn::Sigmoid, w).unwrap_err()
         })
         .1;
-        assert!(err.message.contains("relu_7"), "{}", err.message);
+        assert!(err.message.contains("sigmoid_3"), "{}", err.message);
         assert!(err.message.contains("outside the circuit's range"), "{}", err.message);
     }
 }

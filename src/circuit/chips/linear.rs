@@ -107,7 +107,8 @@ mod private_tests {
 
     /// `11 + 2*3 + 3*(-2) - 5` with witness weights, the weights and bias exposed as instances
     /// (standing in for the commitment that binds them).
-    fn layout() -> (Layout, u32) {
+    /// Returns the output's row and the row of the first product (whose lane 0 homes a weight).
+    fn layout() -> (Layout, (u32, u32)) {
         build(2, |b| {
             let xs: Vec<_> = [3i128, -2, 5].iter().map(|&v| fresh_input(b, v)).collect();
             let terms: Vec<_> = xs.iter().zip([2i128, 3, -1]).map(|(&x, w)| (x, w)).collect();
@@ -116,8 +117,8 @@ mod private_tests {
             assert_eq!(params.iter().map(|p| p.value).collect::<Vec<_>>(), vec![11, 2, 3, -1]);
             b.expose(out);
             params.iter().for_each(|&p| b.expose(p));
-            match out.cell {
-                CellRef::Acc { row } => row,
+            match (out.cell, params[1].cell) {
+                (CellRef::Acc { row }, CellRef::Lane { row: first, lane: 0 }) => (row, first),
                 _ => unreachable!(),
             }
         })
@@ -130,15 +131,16 @@ mod private_tests {
 
     #[test]
     fn a_tampered_private_weight_or_partial_sum_fails() {
-        let (base, row) = layout();
-        // The weight in the first product row (row 2: row 0 empty, row 1 the bias), changed where
-        // it is homed: the instance that binds it no longer matches.
+        let (base, (row, first)) = layout();
+        let first = first as usize;
+        // The weight in the first product row, changed where it is homed: the instance that
+        // binds it no longer matches.
         let mut l = base.clone();
-        l.lane_values[2 * l.lanes] += fe(1);
+        l.lane_values[first * l.lanes] += fe(1);
         assert_rejects(&l);
         // The weight changed together with its instance: the product no longer adds up.
         let mut l = base.clone();
-        l.lane_values[2 * l.lanes] += fe(1);
+        l.lane_values[first * l.lanes] += fe(1);
         l.instance_values[1] += fe(1);
         assert_rejects(&l);
         // The output changed.
@@ -148,7 +150,7 @@ mod private_tests {
         assert_rejects(&l);
         // The input copy in a product row.
         let mut l = base;
-        l.lane_values[2 * l.lanes + 1] += fe(1);
+        l.lane_values[first * l.lanes + 1] += fe(1);
         assert_rejects(&l);
     }
 }

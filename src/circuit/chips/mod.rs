@@ -7,6 +7,7 @@ pub mod max;
 pub mod packing;
 pub mod poseidon;
 pub mod product;
+pub mod range;
 pub mod rescale;
 
 #[cfg(test)]

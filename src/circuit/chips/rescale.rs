@@ -1,47 +1,47 @@
 //! Rescaling: after a product of two fixed-point values the result carries twice the fractional
-//! bits. `acc + 2^(s-1) = q * 2^s + r` with `0 <= r < 2^s` (a table lookup) makes `q` the rounded
-//! quotient; `q` itself must then be range-checked (by its activation's lookup or a range lookup),
-//! otherwise a wrong `r` could pair with a wrapped-around `q`.
+//! bits. `acc + 2^(s-1) = q * 2^s + r` with `0 <= r < 2^s` (limbs in the range blocks) makes `q`
+//! the rounded quotient; `q` itself must then be range-checked (by its activation's sign or segment
+//! decomposition, or a range check), otherwise a wrong `r` could pair with a wrapped-around `q`.
 
 use crate::circuit::layout::{CellRef, LaneInput, LayoutBuilder, Wire};
-use crate::circuit::tables::TAG_REMAINDER;
 use crate::error::ZkError;
 
 impl LayoutBuilder {
     /// Divides the `acc` of the row just laid out by `2^shift`, rounding half up. Returns the
     /// quotient wire, not yet range-checked.
     pub fn rescale_previous(&mut self, acc: Wire, shift: u32) -> Result<Wire, ZkError> {
-        // The remainder table covers exactly [0, 2^scale): any other shift would let r overflow
-        // into q. And the row reads `acc_prev`, which must be this chain's defined accumulator.
-        if shift != self.scale.bits() {
-            return Err(ZkError::internal(format!(
-                "rescale by 2^{shift} with a 2^{} remainder table",
-                self.scale.bits()
-            )));
-        }
+        // The row reads `acc_prev`, which must be this chain's defined accumulator.
         let last = self.layout.arith.len() as u32 - 1;
         if acc.cell != (CellRef::Acc { row: last }) || !self.layout.arith[last as usize].o {
             return Err(ZkError::internal("rescale must directly follow the row that defines its accumulator"));
+        }
+        if shift == 0 || shift > 64 {
+            return Err(ZkError::internal(format!("rescale by 2^{shift}")));
         }
         let unit = 1i128 << shift;
         let half = unit >> 1;
         let q = (acc.value + half).div_euclid(unit);
         let r = (acc.value + half).rem_euclid(unit);
-        let (lanes, _) =
-            self.arith_row_int(false, true, false, half, &[(LaneInput::Fresh(q), -unit), (LaneInput::Fresh(r), -1)]);
-        self.lookup(TAG_REMAINDER, LaneInput::Copy(lanes[1]))?;
-        Ok(lanes[0])
+        let limbs = self.limbs(r, shift);
+        let mut terms = vec![(LaneInput::Fresh(q), -unit)];
+        terms.extend(limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), -p)));
+        Ok(self.assert_zero(true, half, &terms)[0])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::circuit::chips::test_support::*;
-    use crate::circuit::layout::CellRef;
+    use crate::circuit::layout::{CellRef, Layout};
     use crate::encoding::field::fe;
 
-    /// `(3*50 + (-2)*(-21)) / 2^4` = 192/16 = 12 exactly; with +7: 199/16 -> 12.4375 -> 12
-    fn layout(bias: i128) -> (crate::circuit::layout::Layout, (u32, u32, u32)) {
+    /// Lookup rows: each input's decomposition takes 3 (limbs of 3, 3, 2 bits at range 8, limb 3),
+    /// then the remainder's limbs (3 and 1 bits for a shift of 4), then q's limbs.
+    const R_LIMB0: usize = 6;
+    const Q_LIMB0: usize = 8;
+
+    /// `(3*50 + (-2)*(-21) + bias) / 2^4`.
+    fn layout(bias: i128) -> (Layout, CellRef) {
         build(2, |b| {
             let x = fresh_input(b, 50);
             let y = fresh_input(b, -21);
@@ -49,21 +49,18 @@ mod tests {
             let q = b.rescale_previous(acc, 4).unwrap();
             b.range_check(q).unwrap();
             b.expose(q);
-            let row = match q.cell {
-                CellRef::Lane { row, .. } => row,
-                _ => unreachable!(),
-            };
-            // lookup rows: 2 inputs, remainder, range check of q
-            (row, 2, 3)
+            q.cell
         })
     }
 
     #[test]
     fn rounds_half_up() {
-        let (l, _) = layout(7);
+        let (l, _) = layout(7); // 199/16 = 12.4375 -> 12
         assert_eq!(l.instance_values[0], fe(12));
+        assert_accepts(&l);
         let (l, _) = layout(8); // 200/16 = 12.5 -> 13
         assert_eq!(l.instance_values[0], fe(13));
+        assert_accepts(&l);
         let (l, _) = layout(-400); // -208/16 = -13
         assert_eq!(l.instance_values[0], fe(-13));
         assert_accepts(&l);
@@ -71,34 +68,31 @@ mod tests {
 
     #[test]
     fn tampered_quotient_fails() {
-        let (mut l, (row, _, q_lookup)) = layout(7);
-        l.lane_values[row as usize * l.lanes] += fe(1);
-        l.lin_values[q_lookup as usize] += 1;
-        l.lout_values[q_lookup as usize] += 1;
-        l.instance_values[0] += fe(1);
-        assert_rejects(&l);
+        // q = 12 -> 13 everywhere it is copied, with its range decomposition following (the
+        // first limb of q + 128 goes 4 -> 5): only the rescale row can object.
+        let (mut l, q) = layout(7);
+        set_cell(&mut l, q, fe(13));
+        set_lookup(&mut l, Q_LIMB0, 5);
+        assert_rejected_by(&l, Why::Gate);
     }
 
     #[test]
     fn remainder_out_of_range_fails() {
-        // Shift the remainder by 2^s and the quotient down by one: the gate still holds, only the
-        // remainder's lookup catches it.
-        let (mut l, (row, r_lookup, q_lookup)) = layout(7);
-        let lanes = l.lanes;
-        l.lane_values[row as usize * lanes] -= fe(1);
-        l.lane_values[row as usize * lanes + 1] += fe(16);
-        l.lin_values[r_lookup as usize] += 16;
-        l.lin_values[q_lookup as usize] -= 1;
-        l.lout_values[q_lookup as usize] -= 1;
-        l.instance_values[0] -= fe(1);
-        assert_rejects(&l);
+        // q one lower and the remainder 16 higher: the rescale row still holds; the remainder's
+        // top limb (1 bit) would have to hold 2.
+        let (mut l, q) = layout(7);
+        set_cell(&mut l, q, fe(11));
+        set_lookup(&mut l, Q_LIMB0, 3);
+        let top = l.lin_values[R_LIMB0 + 1];
+        set_lookup(&mut l, R_LIMB0 + 1, top + 2);
+        assert_rejected_by(&l, Why::Lookup);
     }
 
     #[test]
     fn tampered_remainder_fails() {
-        let (mut l, (row, r_lookup, _)) = layout(7);
-        l.lane_values[row as usize * l.lanes + 1] += fe(1);
-        l.lin_values[r_lookup as usize] += 1;
-        assert_rejects(&l);
+        let (mut l, _) = layout(7);
+        let r0 = l.lin_values[R_LIMB0];
+        set_lookup(&mut l, R_LIMB0, (r0 + 1) % 8);
+        assert_rejected_by(&l, Why::Gate);
     }
 }

@@ -1,10 +1,16 @@
 //! MockProver harness shared by the chip tests.
+//!
+//! A tamper test changes one witness value *and everything copied from it* (`set_cell`,
+//! `set_lookup`), so the copy constraints hold and the rejection must come from the constraint
+//! under test; `assert_rejected_by` names which kind of constraint that is.
 
-use halo2_proofs::dev::MockProver;
+use halo2_proofs::dev::{MockProver, VerifyFailure};
+use halo2_proofs::halo2curves::bn256::Fr;
 
-use crate::circuit::layout::{LaneInput, Layout, LayoutBuilder, Wire};
+use crate::circuit::layout::{CellRef, Layout, LayoutBuilder, Wire};
 use crate::circuit::model_circuit::{k_for_rows, ModelCircuit};
-use crate::circuit::tables::{TableFn, TableSpec};
+use crate::circuit::tables::{SegmentedFn, TableFn, TableSpec};
+use crate::encoding::field::{fe, to_i128};
 use crate::encoding::Scale;
 
 pub const SCALE: Scale = match Scale::new(4) {
@@ -12,8 +18,17 @@ pub const SCALE: Scale = match Scale::new(4) {
     None => unreachable!(),
 };
 
+/// Range 8 bits, limbs of 3 bits (so values have full and partial limbs), both smooth functions
+/// with 2-bit segments.
 pub fn spec() -> TableSpec {
-    TableSpec { range_bits: 8, functions: vec![TableFn::Relu, TableFn::Sigmoid, TableFn::Tanh] }
+    TableSpec {
+        range_bits: 8,
+        limb_bits: 3,
+        functions: vec![
+            SegmentedFn { function: TableFn::Sigmoid, segment_bits: 2 },
+            SegmentedFn { function: TableFn::Tanh, segment_bits: 2 },
+        ],
+    }
 }
 
 /// Runs `f` on a fresh witness-mode builder and returns the finished layout.
@@ -23,19 +38,12 @@ pub fn build<R>(lanes: usize, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layou
     (b.finish(), r)
 }
 
-/// A range-checked input value homed in the lookup track (as model inputs are).
+/// A range-checked input value homed in a lane (as model inputs are).
 pub fn fresh_input(b: &mut LayoutBuilder, v: i128) -> Wire {
-    let tag = b.table.range_check_fn().tag();
-    b.lookup(tag, LaneInput::Fresh(v)).unwrap().0
+    b.range_checked_input(v).unwrap()
 }
 
-/// A value homed in an arithmetic lane with no range check.
-pub fn fresh_input_unchecked(b: &mut LayoutBuilder, v: i128) -> Wire {
-    let (lanes, _) = b.arith_row_int(false, false, false, 0, &[(LaneInput::Fresh(v), 0)]);
-    lanes[0]
-}
-
-fn run(layout: &Layout) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
+fn run(layout: &Layout) -> Result<(), Vec<VerifyFailure>> {
     let k = k_for_rows(layout.rows(), layout.lanes);
     let circuit = ModelCircuit::new(layout.clone(), true);
     let instances = circuit.instances();
@@ -50,4 +58,69 @@ pub fn assert_accepts(layout: &Layout) {
 
 pub fn assert_rejects(layout: &Layout) {
     assert!(run(layout).is_err(), "tampered witness accepted");
+}
+
+/// Which kind of constraint must catch a tampered witness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    Gate,
+    Lookup,
+}
+
+/// Rejected, and by a constraint of kind `why` (others may fail too, but not instead).
+pub fn assert_rejected_by(layout: &Layout, why: Why) {
+    let failures = run(layout).expect_err("tampered witness accepted");
+    let hit = failures.iter().any(|f| match why {
+        Why::Gate => matches!(f, VerifyFailure::ConstraintNotSatisfied { .. }),
+        Why::Lookup => matches!(f, VerifyFailure::Lookup { .. }),
+    });
+    assert!(hit, "rejected, but not by a {why:?} constraint: {:?}", &failures[..failures.len().min(3)]);
+    let permutation = failures.iter().any(|f| matches!(f, VerifyFailure::Permutation { .. }));
+    assert!(!permutation, "the tamper broke a copy; the test should keep copies consistent");
+}
+
+/// Sets `cell` to `value`, with every cell copied from or to it and every instance bound to them.
+pub fn set_cell(l: &mut Layout, cell: CellRef, value: Fr) {
+    let mut todo = vec![cell];
+    let mut seen = vec![];
+    while let Some(c) = todo.pop() {
+        if seen.contains(&c) {
+            continue;
+        }
+        seen.push(c);
+        match c {
+            CellRef::Lane { row, lane } => l.lane_values[row as usize * l.lanes + lane as usize] = value,
+            CellRef::Acc { row } => l.acc_values[row as usize] = value,
+            CellRef::Lin { row } => l.lin_values[row as usize] = to_i128(&value).expect("a small value"),
+            CellRef::Lout { row } => l.lout_values[row as usize] = to_i128(&value).expect("a small value"),
+        }
+        for &(a, b) in &l.copies {
+            if a == c {
+                todo.push(b);
+            } else if b == c {
+                todo.push(a);
+            }
+        }
+        for (i, &ic) in l.instance_cells.iter().enumerate() {
+            if ic == c {
+                l.instance_values[i] = value;
+            }
+        }
+    }
+}
+
+/// Sets the input of lookup row `row` (and its copies).
+pub fn set_lookup(l: &mut Layout, row: usize, value: i128) {
+    set_cell(l, CellRef::Lin { row: row as u32 }, fe(value));
+}
+
+/// Sets the output of lookup row `row` (and its copies).
+pub fn set_lookup_out(l: &mut Layout, row: usize, value: i128) {
+    set_cell(l, CellRef::Lout { row: row as u32 }, fe(value));
+}
+
+/// A value homed in an arithmetic lane with no range check.
+pub fn fresh_input_unchecked(b: &mut LayoutBuilder, v: i128) -> Wire {
+    let (lanes, _) = b.arith_row_int(false, false, false, 0, &[(crate::circuit::layout::LaneInput::Fresh(v), 0)]);
+    lanes[0]
 }

@@ -73,16 +73,26 @@ pub struct CompileArgs {
     /// Whether the model outputs are public instances, private witness, or hashed (committed).
     #[arg(long, value_enum, default_value = "public")]
     output_visibility: VisibilityArg,
-    /// Fractional bits of the fixed-point encoding (default: chosen by calibration).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    /// Largest quantisation error allowed on the calibration samples, relative to each output's
+    /// range (its largest |float value|, floored at 0.01): `0.05%` or `5e-4`. Calibration picks
+    /// the smallest scale that meets it; if none does, compile still succeeds and names the layer
+    /// that loses the most precision.
+    #[arg(long, value_name = "E", value_parser = parse_error_budget, default_value = "0.05%")]
+    max_error: f64,
+    /// Fractional bits of the fixed-point encoding (default: the smallest meeting --max-error).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=24))]
     scale: Option<u32>,
     /// Activation range in bits (default: sized from the calibration data with --headroom).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(4..=20))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(4..=40))]
     range_bits: Option<u32>,
+    /// Limb width of range proofs: the range table has 2^bits rows (default: the width giving the
+    /// smallest circuit).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(4..=16))]
+    limb_bits: Option<u32>,
     /// Compile to the same circuit as an existing build (its scale, lanes and range): with
     /// --param-visibility hashed, a model of the same architecture then shares its verifier.
     /// Fails unless the circuits come out identical.
-    #[arg(long, value_name = "BUILD_DIR", conflicts_with_all = ["scale", "lanes", "range_bits"])]
+    #[arg(long, value_name = "BUILD_DIR", conflicts_with_all = ["scale", "lanes", "range_bits", "limb_bits"])]
     like: Option<PathBuf>,
     /// Lanes of the arithmetic gate, i.e. multiply-accumulates per row (default: chosen).
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=32))]
@@ -118,7 +128,9 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         scale: a.scale,
         lanes: a.lanes.map(|l| l as usize),
         range_bits: a.range_bits,
+        limb_bits: a.limb_bits,
         headroom: a.headroom,
+        max_error: a.max_error,
         visibility: Visibilities {
             input: a.input_visibility.into(),
             output: a.output_visibility.into(),
@@ -147,7 +159,7 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
     emit(json, json!({"ok": true, "build_dir": a.out, "compile_s": secs, "settings": settings}), || {
         let public = &settings.public;
         let mut s = format!(
-            "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale {}, range {} bits\n  public instances: {} ({}), {}",
+            "compiled {} -> {}\n  k={} (arithmetic rows {}, lookup rows {}, table rows {}), lanes {}, scale {}, range {} bits in {}-bit limbs\n  {}\n  public instances: {} ({}), {}",
             a.model.display(),
             a.out.display(),
             settings.k,
@@ -157,6 +169,8 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
             settings.layout.lanes,
             public.scale,
             settings.layout.table.range_bits,
+            settings.layout.table.limb_bits,
+            budget_line(&settings.calibration),
             public.num_instances,
             describe_instances(public),
             match &settings.param_commitment {
@@ -172,9 +186,10 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         }
         for o in &settings.calibration.outputs {
             s += &format!(
-                "\n  output '{}': max |float - quantised| = {:.5} (mean {:.5}, output magnitude up to {:.4})\n    float     {}\n    quantised {}",
+                "\n  output '{}': max |float - quantised| = {:.6} ({:.4}% of its range; mean {:.6}, magnitude up to {:.4})\n    float     {}\n    quantised {}",
                 o.name,
                 o.max_abs_error,
+                100.0 * o.max_rel_error,
                 o.mean_abs_error,
                 o.max_abs_value,
                 fmt_vec(&o.float_sample),
@@ -184,4 +199,30 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         s
     });
     Ok(Outcome::Success)
+}
+
+/// `0.05%` (a percentage) or `5e-4` (a fraction).
+fn parse_error_budget(s: &str) -> Result<f64, String> {
+    let (number, factor) = match s.strip_suffix('%') {
+        Some(p) => (p, 0.01),
+        None => (s, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * factor < 1.0 => Ok(v * factor),
+        _ => Err(format!("'{s}' is not an error budget: give a percentage like 0.05% or a fraction like 5e-4")),
+    }
+}
+
+/// How the calibration error compares with the budget, in one line.
+fn budget_line(c: &crate::artifacts::CalibrationReport) -> String {
+    if c.budget_met {
+        format!(
+            "error {:.4}% of the output range on {} calibration sample(s), within the {:.4}% budget",
+            100.0 * c.max_rel_error(),
+            c.samples,
+            100.0 * c.max_error
+        )
+    } else {
+        format!("warning: error budget missed: {}", c.advice.as_deref().unwrap_or("no advice"))
+    }
 }
