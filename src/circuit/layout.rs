@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::tables::{range_tag, TableSpec, MAX_LIMB_BITS};
+use super::tables::{RangeBlock, TableSpec, MAX_LIMB_BITS};
 use crate::encoding::field::fe;
 use crate::encoding::Scale;
 use crate::error::ZkError;
@@ -137,8 +137,8 @@ pub struct LayoutBuilder {
     overflow: Option<ZkError>,
     /// Integer value of the last row's accumulator, for chains (`None` after a packing row).
     last_acc: Option<i128>,
-    /// Widths of the range blocks used so far: the table holds exactly these.
-    widths: BTreeSet<u32>,
+    /// The range blocks used so far: the table holds exactly these.
+    blocks: BTreeSet<RangeBlock>,
     /// Cells already proved to lie in the activation range: a second range check of them would
     /// prove nothing new.
     pub(crate) in_range: HashSet<CellRef>,
@@ -157,7 +157,7 @@ impl LayoutBuilder {
             context: (String::new(), String::new()),
             overflow: None,
             last_acc: Some(0),
-            widths: BTreeSet::new(),
+            blocks: BTreeSet::new(),
             in_range: HashSet::new(),
         };
         // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
@@ -173,7 +173,7 @@ impl LayoutBuilder {
     /// only on the graph's structure, never on witness values, so keygen and proving build the
     /// same table.
     pub fn finish(mut self) -> Layout {
-        self.layout.table = self.table.entries(self.scale, &self.widths);
+        self.layout.table = self.table.entries(self.scale, &self.blocks);
         self.layout
     }
 
@@ -277,11 +277,11 @@ impl LayoutBuilder {
         (Wire { cell: lin, value }, Wire { cell: CellRef::Lout { row }, value: out })
     }
 
-    /// Homes `value` in a lookup row of the `width`-bit range block.
-    pub fn range_lookup(&mut self, width: u32, value: i128) -> Wire {
-        debug_assert!(!self.witness || (0..1i128 << width).contains(&value), "limb {value} exceeds {width} bits");
-        self.widths.insert(width);
-        self.lookup_row(range_tag(width), LaneInput::Fresh(value), 0).0
+    /// Homes `value` in a lookup row of `block`; returns the input wire and the block's output.
+    pub fn range_lookup(&mut self, block: RangeBlock, value: i128) -> (Wire, Wire) {
+        debug_assert!(!self.witness || (0..1i128 << block.width).contains(&value), "limb {value} exceeds {block:?}");
+        self.blocks.insert(block);
+        self.lookup_row(block.tag(), LaneInput::Fresh(value), block.output(value))
     }
 
     /// In witness mode, `value` must lie in `[-2^(bits-1), 2^(bits-1))` or the layer's inputs have

@@ -23,6 +23,9 @@ use crate::model::graph::Activation;
 pub const TAG_PAD: u8 = 0;
 /// `(RANGE_TAG_BASE + w, x, 0)` for `0 <= x < 2^w`: the range block of width `w`.
 const RANGE_TAG_BASE: u8 = 64;
+/// `(TOP_TAG_BASE + w, x, x >> (w-1))`: the block of a value's top limb, which also yields the
+/// value's top bit (its sign, for an offset signed value) with no lookup of its own.
+const TOP_TAG_BASE: u8 = 96;
 
 /// Widest limb a range block may have (a `2^16`-row block).
 pub const MAX_LIMB_BITS: u32 = 16;
@@ -32,10 +35,28 @@ pub const MIN_LIMB_BITS: u32 = 4;
 /// 2^128, so the integer witness and the field agree and nothing wraps).
 pub const MAX_RANGE_BITS: u32 = 40;
 
-/// Tag of the range block of width `w`.
-pub fn range_tag(w: u32) -> u8 {
-    debug_assert!((1..=MAX_LIMB_BITS).contains(&w));
-    RANGE_TAG_BASE + w as u8
+/// A block of the range table: every `x` in `[0, 2^width)`, with output 0 or (for a top limb)
+/// the top bit of `x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RangeBlock {
+    pub width: u32,
+    pub top: bool,
+}
+
+impl RangeBlock {
+    pub fn tag(self) -> u8 {
+        debug_assert!((1..=MAX_LIMB_BITS).contains(&self.width));
+        (if self.top { TOP_TAG_BASE } else { RANGE_TAG_BASE }) + self.width as u8
+    }
+
+    /// The block's output for `x`.
+    pub fn output(self, x: i128) -> i128 {
+        if self.top {
+            x >> (self.width - 1)
+        } else {
+            0
+        }
+    }
 }
 
 /// A smooth function the table holds by segments.
@@ -153,12 +174,12 @@ impl TableSpec {
         self.functions.iter().find(|s| s.function == f)
     }
 
-    /// Every table entry for the range blocks of `widths`, padding first.
-    pub fn entries(&self, scale: Scale, widths: &BTreeSet<u32>) -> Vec<(u8, i128, i128)> {
+    /// Every table entry for the range `blocks`, padding first.
+    pub fn entries(&self, scale: Scale, blocks: &BTreeSet<RangeBlock>) -> Vec<(u8, i128, i128)> {
         let mut rows = vec![(TAG_PAD, 0, 0)];
-        for &w in widths {
-            let tag = range_tag(w);
-            rows.extend((0..1i128 << w).map(|x| (tag, x, 0)));
+        for &b in blocks {
+            let tag = b.tag();
+            rows.extend((0..1i128 << b.width).map(|x| (tag, x, b.output(x))));
         }
         for f in &self.functions {
             let (value_tag, slope_tag) = f.function.tags();
@@ -191,12 +212,14 @@ mod tests {
             functions: vec![SegmentedFn { function: TableFn::Sigmoid, segment_bits: 2 }],
         };
         let scale = Scale::new(3).unwrap();
-        let e = spec.entries(scale, &BTreeSet::from([1, 3]));
-        assert_eq!(e.len(), 1 + 2 + 8 + 2 * 64);
+        let (plain, top) = (RangeBlock { width: 3, top: false }, RangeBlock { width: 2, top: true });
+        let e = spec.entries(scale, &BTreeSet::from([plain, top]));
+        assert_eq!(e.len(), 1 + 8 + 4 + 2 * 64);
         assert_eq!(e[0], (TAG_PAD, 0, 0));
-        assert!(e.contains(&(range_tag(3), 7, 0)));
-        assert!(!e.contains(&(range_tag(3), 8, 0)));
-        assert!(!e.contains(&(range_tag(1), 2, 0)));
+        assert!(e.contains(&(plain.tag(), 7, 0)));
+        assert!(!e.contains(&(plain.tag(), 8, 0)));
+        assert!(e.contains(&(top.tag(), 1, 0)) && e.contains(&(top.tag(), 3, 1)));
+        assert!(!e.contains(&(top.tag(), 4, 1)));
         // segment 32 starts at x = 32 * 4 - 128 = 0: sigmoid(0) = 0.5 = 4/8
         assert!(e.contains(&(2, 32, 4)));
     }

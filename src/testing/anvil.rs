@@ -71,9 +71,22 @@ impl Drop for Guarded {
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the OS does not reserve it).
+///
+/// A port is never handed out twice in one process: a test that stops its anvil and restarts it on
+/// the same port (to simulate a node restart) must not find another test's anvil there, which
+/// would answer the connection check in its place.
 pub fn free_port() -> Result<u16, ZkError> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| ZkError::internal(format!("no free port: {e}")))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| ZkError::internal(e.to_string()))
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..100 {
+        let l = TcpListener::bind("127.0.0.1:0").map_err(|e| ZkError::internal(format!("no free port: {e}")))?;
+        let port = l.local_addr().map(|a| a.port()).map_err(|e| ZkError::internal(e.to_string()))?;
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return Ok(port);
+        }
+    }
+    Err(ZkError::internal("no port that this process has not used already"))
 }
 
 /// A running anvil.

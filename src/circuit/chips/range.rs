@@ -1,13 +1,15 @@
 //! Range proofs by limbs, and the sign they yield.
 //!
-//! A value `v` with `bits` bits of range is written `v + 2^(bits-1) = b * 2^(bits-1) + u`, with the
-//! sign bit `b` in the 1-bit block and `u` split into limbs of at most `limb_bits` bits, each in its
-//! width's range block; one arithmetic assertion recomposes them. Since every limb is bounded and
-//! the total stays far below the field, the decomposition is unique: `v` is in range, and `b` is 1
-//! exactly when `v >= 0`. ReLU and max come from `b` with one product, so no table spans the
-//! activation range.
+//! A value `v` with `bits` bits of range is written `v + 2^(bits-1) = sum(limb_i * 2^(p_i))`, each
+//! limb of at most `limb_bits` bits in its width's range block, the top limb in a block whose
+//! output is the limb's top bit: bit `bits - 1` of `v + 2^(bits-1)`, which is 1 exactly when
+//! `v >= 0`. The limbs define an accumulator that is copy-constrained to `v`. Since every limb is
+//! bounded and the total stays far below the field, the decomposition is unique: `v` is in range
+//! and the sign is right. ReLU and max come from the sign with one product, so no table spans the
+//! activation range and the sign costs no lookup of its own.
 
 use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
+use crate::circuit::tables::RangeBlock;
 use crate::error::ZkError;
 
 /// Limb wires with their weights `2^position`, summing to a decomposed value.
@@ -15,18 +17,30 @@ pub type Limbs = Vec<(Wire, i128)>;
 
 impl LayoutBuilder {
     /// Homes the limbs of `value` (in `[0, 2^bits)`) in range lookups, least significant first;
-    /// returns each limb's wire and its weight `2^position`.
-    pub fn limbs(&mut self, value: i128, bits: u32) -> Limbs {
+    /// returns each limb's wire and its weight `2^position`, and the output of the top limb's
+    /// block: with `top`, a block that yields the limb's top bit (`value`'s bit `bits - 1`).
+    fn limbs_with_top(&mut self, value: i128, bits: u32, top: bool) -> (Limbs, Wire) {
         let width = self.table.limb_bits;
         let mut out = Vec::with_capacity(bits.div_ceil(width) as usize);
         let mut pos = 0;
+        let mut top_output = None;
         while pos < bits {
             let w = width.min(bits - pos);
             let limb = (value >> pos) & ((1i128 << w) - 1);
-            out.push((self.range_lookup(w, limb), 1i128 << pos));
+            let last = pos + w == bits;
+            let (wire, output) = self.range_lookup(RangeBlock { width: w, top: top && last }, limb);
+            if last {
+                top_output = Some(output);
+            }
+            out.push((wire, 1i128 << pos));
             pos += w;
         }
-        out
+        (out, top_output.expect("at least one limb"))
+    }
+
+    /// The limbs of `value` (in `[0, 2^bits)`), all in plain range blocks.
+    pub fn limbs(&mut self, value: i128, bits: u32) -> Limbs {
+        self.limbs_with_top(value, bits, false).0
     }
 
     /// Asserts `[acc_prev +] bias + sum(w * x) = 0` over as many rows as the lanes need: every row
@@ -47,25 +61,18 @@ impl LayoutBuilder {
         wires
     }
 
-    /// The limbs of `value + 2^(bits-1)` (in `[0, 2^bits)`) as weighted terms summing to it; with
-    /// `signed`, the top bit is its own 1-bit limb and is also returned (1 iff `value >= 0`).
-    fn decomposition(&mut self, value: i128, bits: u32, signed: bool) -> Result<(Limbs, Option<Wire>), ZkError> {
-        let half = 1i128 << (bits - 1);
-        let t = self.checked_signed(value, bits)? + half;
-        if !signed {
-            return Ok((self.limbs(t, bits), None));
-        }
-        let bit = self.range_lookup(1, t >> (bits - 1));
-        let mut terms = vec![(bit, half)];
-        terms.extend(self.limbs(t & (half - 1), bits - 1));
-        Ok((terms, Some(bit)))
+    /// The limbs of `value + 2^(bits-1)` (in `[0, 2^bits)`) as weighted terms summing to it, and
+    /// its top bit: 1 iff `value >= 0`.
+    fn decomposition(&mut self, value: i128, bits: u32) -> Result<(Limbs, Wire), ZkError> {
+        let t = self.checked_signed(value, bits)? + (1i128 << (bits - 1));
+        Ok(self.limbs_with_top(t, bits, true))
     }
 
     /// Proves `x` lies in `[-2^(bits-1), 2^(bits-1))`: an accumulator defined from its limbs
     /// (`sum - 2^(bits-1)`) and copy-constrained to `x`, which costs no lane for `x` itself.
-    /// Returns the sign bit when `signed`.
-    fn bind_decomposition(&mut self, x: Wire, bits: u32, signed: bool) -> Result<Option<Wire>, ZkError> {
-        let (terms, bit) = self.decomposition(x.value, bits, signed)?;
+    /// Returns the sign bit (1 iff `x >= 0`).
+    fn bind_decomposition(&mut self, x: Wire, bits: u32) -> Result<Wire, ZkError> {
+        let (terms, bit) = self.decomposition(x.value, bits)?;
         let defined = self.dot(&terms, -(1i128 << (bits - 1)));
         self.layout.copies.push((x.cell, defined.cell));
         if bits == self.table.range_bits {
@@ -76,7 +83,7 @@ impl LayoutBuilder {
 
     /// Proves `v` lies in `[-2^(bits-1), 2^(bits-1))`; returns its sign bit (1 iff `v >= 0`).
     pub fn sign(&mut self, v: Wire, bits: u32) -> Result<Wire, ZkError> {
-        Ok(self.bind_decomposition(v, bits, true)?.expect("a signed decomposition has a sign bit"))
+        self.bind_decomposition(v, bits)
     }
 
     /// Proves `wire` lies in the activation range (once: a wire already proved is left alone).
@@ -84,13 +91,13 @@ impl LayoutBuilder {
         if self.in_range.contains(&wire.cell) {
             return Ok(());
         }
-        self.bind_decomposition(wire, self.table.range_bits, false).map(|_| ())
+        self.bind_decomposition(wire, self.table.range_bits).map(|_| ())
     }
 
     /// A new value in the activation range, defined from its limbs (model inputs).
     pub fn range_checked_input(&mut self, value: i128) -> Result<Wire, ZkError> {
         let bits = self.table.range_bits;
-        let (terms, _) = self.decomposition(value, bits, false)?;
+        let (terms, _) = self.decomposition(value, bits)?;
         let wire = self.dot(&terms, -(1i128 << (bits - 1)));
         self.in_range.insert(wire.cell);
         Ok(wire)
@@ -133,9 +140,10 @@ mod tests {
         })
     }
 
-    /// Lookup row of the relu's sign bit, after the input's own decomposition (limbs of 3, 3, 2
-    /// bits at range 8, limb 3); its limbs (3, 3, 1 bits) follow.
-    const RELU_BIT: usize = 3;
+    /// Lookup rows of the relu's decomposition of `x + 128`, after the input's own (3 rows):
+    /// limbs of 3, 3 and 2 bits; the top one's output is the sign bit.
+    const RELU_LIMB0: usize = 3;
+    const RELU_TOP: usize = 5;
 
     #[test]
     fn relu_from_the_sign() {
@@ -148,40 +156,42 @@ mod tests {
 
     #[test]
     fn a_tampered_sign_bit_fails() {
-        // x = 5: t = 133 = 1*128 + 5. Claim b = 0 (relu = 0) and u = 133: the recomposition and
-        // the product hold; u's top limb would have to be 2 in the 1-bit block.
+        // x = 5: t = 133, limbs [5, 0, 2]; the top limb 2 = 0b10 gives sign 1. Claim sign 0 (relu
+        // = 0): the product holds, the top block has no (2, 0) entry.
         let (mut l, y) = relu_layout(5);
-        set_lookup(&mut l, RELU_BIT, 0);
-        set_lookup(&mut l, RELU_BIT + 3, 2);
+        assert_eq!(l.lout_values[RELU_TOP], 1);
+        set_lookup_out(&mut l, RELU_TOP, 0);
         set_cell(&mut l, y, fe(0));
         assert_rejected_by(&l, Why::Lookup);
-        // The bit alone, the output following: the recomposition fails.
-        let (mut l, y) = relu_layout(5);
-        set_lookup(&mut l, RELU_BIT, 0);
-        set_cell(&mut l, y, fe(0));
-        assert_rejected_by(&l, Why::Gate);
-        // A bit of 2 (doubling the output) is not in the 1-bit block.
+        // x = -5: t = 123, limbs [3, 7, 1], sign 0. Claim sign 1 (relu = -5, a negative output).
         let (mut l, y) = relu_layout(-5);
-        set_lookup(&mut l, RELU_BIT, 2);
-        set_lookup(&mut l, RELU_BIT + 3, 0);
-        set_cell(&mut l, y, fe(-10));
-        assert_rejects(&l);
+        set_lookup_out(&mut l, RELU_TOP, 1);
+        set_cell(&mut l, y, fe(-5));
+        assert_rejected_by(&l, Why::Lookup);
+        // A top limb of 1 (sign 0) with the low limbs making up the difference: 133 = 69 + 64,
+        // 69 = 5 + 8 * 8, but 8 does not fit the 3-bit block.
+        let (mut l, y) = relu_layout(5);
+        set_lookup(&mut l, RELU_TOP, 1);
+        set_lookup_out(&mut l, RELU_TOP, 0);
+        set_lookup(&mut l, RELU_LIMB0 + 1, 8);
+        set_cell(&mut l, y, fe(0));
+        assert_rejected_by(&l, Why::Lookup);
     }
 
     #[test]
     fn a_limb_out_of_its_block_fails() {
-        // x = 9: u = 9 = 1 + 1*8. Rewrite as limb0 = 9, limb1 = 0: the sum holds, limb0 is not in
-        // the 3-bit block.
+        // x = 9: t = 137 = 1 + 1*8 + 2*64. Rewrite as limb0 = 9, limb1 = 0: the sum holds, limb0
+        // is not in the 3-bit block.
         let (mut l, _) = relu_layout(9);
-        set_lookup(&mut l, RELU_BIT + 1, 9);
-        set_lookup(&mut l, RELU_BIT + 2, 0);
+        set_lookup(&mut l, RELU_LIMB0, 9);
+        set_lookup(&mut l, RELU_LIMB0 + 1, 0);
         assert_rejected_by(&l, Why::Lookup);
     }
 
     #[test]
     fn a_tampered_limb_fails() {
         let (mut l, _) = relu_layout(9);
-        set_lookup(&mut l, RELU_BIT + 1, 2);
+        set_lookup(&mut l, RELU_LIMB0, 2);
         assert_rejected_by(&l, Why::Gate);
     }
 
