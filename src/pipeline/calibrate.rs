@@ -372,10 +372,10 @@ fn advice(graph: &Graph, c: &ScaleCandidate, m: &Measured, opts: &CalibrationOpt
     let scale = c.qgraph.scale.bits();
     let layer = match worst {
         Some((i, e)) => format!(
-            "the layer losing the most precision is '{}' ({}), {:.3}% of its range",
+            "the layer losing the most precision is '{}' ({}), {} of its range",
             graph.nodes[i].name,
             graph.nodes[i].op_type,
-            100.0 * e
+            percent(*e)
         ),
         None => "no layer stands out".into(),
     };
@@ -389,15 +389,25 @@ fn advice(graph: &Graph, c: &ScaleCandidate, m: &Measured, opts: &CalibrationOpt
     } else {
         format!(
             "the error at the largest automatic scale (2^-{MAX_AUTO_SCALE}) comes from the model itself \
-             (e.g. a near-cancelling sum); allow it with --max-error {:.2}%",
-            100.0 * m.max_rel_error() * 1.1
+             (e.g. a near-cancelling sum); allow it with --max-error {:.3e}",
+            m.max_rel_error() * 1.1
         )
     };
     format!(
-        "the largest error is {:.3}% of an output's range, over the {:.3}% budget at scale 2^-{scale}; {layer}; to fix: {fix}",
-        100.0 * m.max_rel_error(),
-        100.0 * opts.max_error
+        "the largest error is {} of an output's range, over the {} budget at scale 2^-{scale}; {layer}; to fix: {fix}",
+        percent(m.max_rel_error()),
+        percent(opts.max_error)
     )
+}
+
+/// A fraction as a percentage with four significant digits, however small.
+pub fn percent(fraction: f64) -> String {
+    let p = 100.0 * fraction;
+    if p == 0.0 || p.abs() >= 0.001 {
+        format!("{p:.4}%")
+    } else {
+        format!("{p:.3e}%")
+    }
 }
 
 /// Chooses scale, range, limbs and lanes for `graph` from float runs on `samples`, within the error
@@ -433,4 +443,68 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
             outputs: measured.outputs,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::graph::{Activation, AffineRow, Node, Term};
+
+    /// `y = tanh(0.37 x0 - 1.21 x1 + 0.05)`: a weight and a bias that no coarse scale holds exactly.
+    fn model() -> Graph {
+        let node = |name: &str, op: Op, shape: Vec<usize>| Node { name: name.into(), op_type: name.into(), op, shape };
+        let row = AffineRow {
+            terms: vec![Term { input: 0, index: 0, weight: 0.37 }, Term { input: 0, index: 1, weight: -1.21 }],
+            bias: 0.05,
+        };
+        Graph {
+            nodes: vec![
+                node("x", Op::Input { index: 0 }, vec![2]),
+                node("gemm", Op::Affine { inputs: vec![0], rows: vec![row] }, vec![1]),
+                node("tanh", Op::Activation { input: 1, function: Activation::Tanh }, vec![1]),
+            ],
+            inputs: vec![0],
+            outputs: vec![2],
+            input_names: vec!["x".into()],
+            output_names: vec!["y".into()],
+        }
+    }
+
+    fn samples() -> Vec<Vec<Vec<f64>>> {
+        (0..8).map(|i| vec![vec![0.3 * i as f64 - 1.0, 0.77 - 0.2 * i as f64]]).collect()
+    }
+
+    #[test]
+    fn the_smallest_scale_within_the_budget_is_chosen() {
+        let tight = calibrate(&model(), &samples(), &CalibrationOptions::default()).unwrap();
+        let r = &tight.report;
+        assert!(r.budget_met && r.max_rel_error() <= DEFAULT_MAX_ERROR, "{:?}", r.outputs);
+        let s = tight.qgraph.scale.bits();
+        // One bit less misses the budget (the search found the smallest scale).
+        let opts = CalibrationOptions { scale: Some(s - 1), ..CalibrationOptions::default() };
+        let coarser = calibrate(&model(), &samples(), &opts).unwrap();
+        assert!(coarser.report.max_rel_error() > DEFAULT_MAX_ERROR);
+        assert!(!coarser.report.budget_met);
+        // A looser budget takes a coarser scale and still meets it.
+        let loose = CalibrationOptions { max_error: 1e-2, ..CalibrationOptions::default() };
+        let loose = calibrate(&model(), &samples(), &loose).unwrap();
+        assert!(loose.qgraph.scale.bits() < s && loose.report.budget_met);
+    }
+
+    #[test]
+    fn a_missed_budget_names_the_layer_and_the_fix() {
+        let opts = CalibrationOptions { scale: Some(4), ..CalibrationOptions::default() };
+        let c = calibrate(&model(), &samples(), &opts).unwrap();
+        let advice = c.report.advice.expect("advice when the budget is missed");
+        assert!(advice.contains("'tanh'") || advice.contains("'gemm'"), "{advice}");
+        assert!(advice.contains("raise --scale above 4"), "{advice}");
+        let bad = CalibrationOptions { max_error: 0.0, ..CalibrationOptions::default() };
+        assert!(calibrate(&model(), &samples(), &bad).is_err());
+    }
+
+    #[test]
+    fn percentages_keep_their_digits() {
+        assert_eq!(percent(5e-4), "0.0500%");
+        assert_eq!(percent(2.5e-9), "2.500e-7%");
+    }
 }

@@ -186,10 +186,10 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         }
         for o in &settings.calibration.outputs {
             s += &format!(
-                "\n  output '{}': max |float - quantised| = {:.6} ({:.4}% of its range; mean {:.6}, magnitude up to {:.4})\n    float     {}\n    quantised {}",
+                "\n  output '{}': max |float - quantised| = {:.3e} ({} of its range; mean {:.3e}, magnitude up to {:.4})\n    float     {}\n    quantised {}",
                 o.name,
                 o.max_abs_error,
-                100.0 * o.max_rel_error,
+                crate::pipeline::calibrate::percent(o.max_rel_error),
                 o.mean_abs_error,
                 o.max_abs_value,
                 fmt_vec(&o.float_sample),
@@ -215,12 +215,13 @@ fn parse_error_budget(s: &str) -> Result<f64, String> {
 
 /// How the calibration error compares with the budget, in one line.
 fn budget_line(c: &crate::artifacts::CalibrationReport) -> String {
+    use crate::pipeline::calibrate::percent;
     if c.budget_met {
         format!(
-            "error {:.4}% of the output range on {} calibration sample(s), within the {:.4}% budget",
-            100.0 * c.max_rel_error(),
+            "error {} of the output range on {} calibration sample(s), within the {} budget",
+            percent(c.max_rel_error()),
             c.samples,
-            100.0 * c.max_error
+            percent(c.max_error)
         )
     } else {
         format!("warning: error budget missed: {}", c.advice.as_deref().unwrap_or("no advice"))
