@@ -575,3 +575,38 @@ fn bad_srs_files_exit_2_naming_the_file() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["setup"]["srs"], "dev-insecure", "the development SRS is recognised by its content, not its name");
 }
+
+/// The error budget from the command line: the default is met and said so; a scale fixed too
+/// coarse still compiles but warns, naming the layer; a budget that is not one is a usage error.
+#[test]
+fn compile_reports_the_error_budget() {
+    let t = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let out = t.path().join(out).display().to_string();
+        let (onnx, input) = (model("matmul_sigmoid", "network.onnx"), model("matmul_sigmoid", "input.json"));
+        let mut args = vec!["compile", &onnx, "--calibrate", &input, "-o", &out];
+        args.extend_from_slice(extra);
+        zkinfer(&args)
+    };
+    let o = run(&[], "default");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success() && text.contains("within the 0.0500% budget"), "{text}{}", stderr(&o));
+
+    let o = run(&["--scale", "3", "--json"], "coarse");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &j["settings"]["calibration"];
+    assert_eq!(c["budget_met"], false);
+    let advice = c["advice"].as_str().unwrap();
+    assert!(advice.contains("layer losing the most precision") && advice.contains("raise --scale above 3"), "{advice}");
+
+    let o = run(&["--max-error", "0.01%"], "tight");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success() && text.contains("within the 0.0100% budget"), "{text}{}", stderr(&o));
+
+    for bad in ["2", "0%", "none"] {
+        let o = run(&["--max-error", bad], "bad");
+        assert_eq!(o.status.code(), Some(2), "--max-error {bad}");
+        assert!(stderr(&o).contains("is not an error budget"), "{}", stderr(&o));
+    }
+}
