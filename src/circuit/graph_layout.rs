@@ -163,17 +163,8 @@ pub fn lay_out(
 /// True when every reader of node `i` is an activation of all of it: each decomposes its input and
 /// so proves its range, and a range check of `i` would prove it twice.
 fn only_activations_read(graph: &QGraph, i: usize) -> bool {
-    let mut readers = graph.nodes.iter().filter(|n| reads(&n.op, i)).peekable();
+    let mut readers = graph.nodes.iter().filter(|n| n.op.operands().contains(&i)).peekable();
     readers.peek().is_some() && readers.all(|n| matches!(n.op, QOp::Activation { input, .. } if input == i))
-}
-
-fn reads(op: &QOp, i: usize) -> bool {
-    match op {
-        QOp::Input { .. } => false,
-        QOp::Affine { inputs, .. } => inputs.contains(&i),
-        QOp::Product { a, b, .. } => *a == i || *b == i,
-        QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => *input == i,
-    }
 }
 
 /// Exposes one tensor's values, packed or one per instance.

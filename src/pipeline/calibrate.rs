@@ -127,7 +127,8 @@ impl FloatRuns {
     }
 }
 
-/// One scale's quantised model and table, before lanes and limbs are chosen.
+/// One scale's quantised model and table, before lanes and limbs are chosen (the table holds the
+/// search's limb width until [`arrange`] picks one).
 struct ScaleCandidate {
     qgraph: QGraph,
     table: TableSpec,
@@ -137,7 +138,6 @@ fn scale_candidate(
     graph: &Graph,
     scale: u32,
     max_abs: f64,
-    limb_bits: u32,
     opts: &CalibrationOptions,
 ) -> Result<ScaleCandidate, ZkError> {
     let needed = range_bits_for(max_abs, scale, opts.headroom);
@@ -166,7 +166,7 @@ fn scale_candidate(
         .filter_map(TableFn::from_activation)
         .map(|function| SegmentedFn { function, segment_bits: function.segment_bits(scale, range_bits) })
         .collect();
-    Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits, functions } })
+    Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits: SEARCH_LIMB_BITS, functions } })
 }
 
 fn public_layout(c: &ScaleCandidate, opts: &CalibrationOptions) -> InstanceLayout {
@@ -211,8 +211,7 @@ fn measure(
     floats: &FloatRuns,
 ) -> Result<Measured, ZkError> {
     let scale = c.qgraph.scale;
-    let params =
-        LayoutParams { lanes: SEARCH_LANES, table: TableSpec { limb_bits: SEARCH_LIMB_BITS, ..c.table.clone() } };
+    let params = LayoutParams { lanes: SEARCH_LANES, table: c.table.clone() };
     let mut outputs: Vec<OutputError> = graph
         .output_names
         .iter()
@@ -280,7 +279,7 @@ fn choose_scale(
     opts: &CalibrationOptions,
 ) -> Result<(ScaleCandidate, Measured), ZkError> {
     let try_scale = |s: u32| -> Result<(ScaleCandidate, Measured), ZkError> {
-        let c = scale_candidate(graph, s, floats.max_abs, SEARCH_LIMB_BITS, opts)?;
+        let c = scale_candidate(graph, s, floats.max_abs, opts)?;
         let m = measure(graph, &c, &public_layout(&c, opts), samples, floats)?;
         Ok((c, m))
     };

@@ -47,6 +47,18 @@ pub enum QOp {
     },
 }
 
+impl QOp {
+    /// Tensors this op reads (as [`crate::model::graph::Op::operands`] for the float graph).
+    pub fn operands(&self) -> Vec<usize> {
+        match self {
+            QOp::Input { .. } => vec![],
+            QOp::Affine { inputs, .. } => inputs.clone(),
+            QOp::Product { a, b, .. } => vec![*a, *b],
+            QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => vec![*input],
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QNode {
     pub name: String,

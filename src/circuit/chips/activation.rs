@@ -40,9 +40,7 @@ impl LayoutBuilder {
         let lo_limbs = self.limbs(lo, m);
         let mut terms = vec![(index_wire, 1i128 << m)];
         terms.extend(lo_limbs.iter().copied());
-        let defined = self.dot(&terms, -half);
-        self.layout.copies.push((x.cell, defined.cell));
-        self.in_range.insert(x.cell);
+        self.bind_to_limbs(x, &terms, bits);
         if m == 0 {
             self.in_range.insert(value.cell);
             return Ok(value); // every input is a segment point: the table value is f(x)

@@ -68,22 +68,22 @@ impl LayoutBuilder {
         Ok(self.limbs_with_top(t, bits, true))
     }
 
-    /// Proves `x` lies in `[-2^(bits-1), 2^(bits-1))`: an accumulator defined from its limbs
-    /// (`sum - 2^(bits-1)`) and copy-constrained to `x`, which costs no lane for `x` itself.
-    /// Returns the sign bit (1 iff `x >= 0`).
-    fn bind_decomposition(&mut self, x: Wire, bits: u32) -> Result<Wire, ZkError> {
-        let (terms, bit) = self.decomposition(x.value, bits)?;
-        let defined = self.dot(&terms, -(1i128 << (bits - 1)));
+    /// Binds `x` to `sum(terms) - 2^(bits-1)`: an accumulator defined from limbs and
+    /// copy-constrained to `x`, which costs no lane for `x` itself. The limbs bound `x` to
+    /// `[-2^(bits-1), 2^(bits-1))`.
+    pub(crate) fn bind_to_limbs(&mut self, x: Wire, terms: &[(Wire, i128)], bits: u32) {
+        let defined = self.dot(terms, -(1i128 << (bits - 1)));
         self.layout.copies.push((x.cell, defined.cell));
         if bits == self.table.range_bits {
             self.in_range.insert(x.cell);
         }
-        Ok(bit)
     }
 
     /// Proves `v` lies in `[-2^(bits-1), 2^(bits-1))`; returns its sign bit (1 iff `v >= 0`).
     pub fn sign(&mut self, v: Wire, bits: u32) -> Result<Wire, ZkError> {
-        self.bind_decomposition(v, bits)
+        let (terms, bit) = self.decomposition(v.value, bits)?;
+        self.bind_to_limbs(v, &terms, bits);
+        Ok(bit)
     }
 
     /// Proves `wire` lies in the activation range (once: a wire already proved is left alone).
@@ -91,7 +91,7 @@ impl LayoutBuilder {
         if self.in_range.contains(&wire.cell) {
             return Ok(());
         }
-        self.bind_decomposition(wire, self.table.range_bits).map(|_| ())
+        self.sign(wire, self.table.range_bits).map(|_| ())
     }
 
     /// A new value in the activation range, defined from its limbs (model inputs).
