@@ -63,3 +63,51 @@ fn ezkl_example_models_prove_and_verify() {
         assert!(!accepts(&proof, &wrong), "{name}: altered instance accepted");
     }
 }
+
+/// The digit classifiers, on hold-out digits they were not calibrated on (scikit-learn's
+/// handwritten digits, `scripts/gen_digits_holdout.py`): the circuit's argmax agrees with the float
+/// model's on every sample, no sample leaves the circuit's range, and tract's float model (the
+/// reference `eval` uses) agrees with onnxruntime's outputs stored beside the samples. The
+/// example models are untrained (their float argmax rarely matches the label), so agreement with
+/// the float model, not accuracy, is what is measured.
+#[test]
+fn digit_classifiers_agree_with_the_float_model_on_every_holdout_sample() {
+    use zkinfer::artifacts::Build;
+    use zkinfer::model::input_file::read_samples;
+    use zkinfer::pipeline::eval::{evaluate, reference_for};
+    use zkinfer::pipeline::CompileRequest;
+
+    let Some(dir) = shared_models() else { return };
+    for name in ["4l_relu_conv_fc", "lenet_5"] {
+        let holdout = common::root().join(format!("tests/models/holdout/digits-{name}.json"));
+        let tmp = tempfile::tempdir().unwrap();
+        let (onnx, calibration) = (dir.join(name).join("network.onnx"), [dir.join(name).join("input.json")]);
+        let req = CompileRequest {
+            model: &onnx,
+            calibration: &calibration,
+            options: CalibrationOptions::default(),
+            out_dir: tmp.path(),
+            like: None,
+            holdout: None,
+        };
+        pipeline::compile(&req).unwrap();
+        let build = Build::open(tmp.path()).unwrap();
+        let reference = reference_for(&build, None).unwrap();
+        let samples = read_samples(&holdout, 1).unwrap();
+        assert_eq!(samples.len(), 40, "{name}");
+
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&holdout).unwrap()).unwrap();
+        for (i, (sample, ort)) in samples.iter().zip(doc["onnxruntime_outputs"].as_array().unwrap()).enumerate() {
+            let float = reference.run(sample).unwrap();
+            for (a, b) in float[0].iter().zip(ort.as_array().unwrap()) {
+                assert!((a - b.as_f64().unwrap()).abs() < 1e-4, "{name} sample {i}: tract {a} vs onnxruntime {b}");
+            }
+        }
+
+        let report = evaluate(&(&build).into(), &reference, &samples).unwrap();
+        assert_eq!(report.out_of_range, 0, "{name}: {:?}", report.first_out_of_range);
+        let o = &report.outputs[0];
+        assert_eq!(o.argmax_agree, Some(40), "{name}: argmax agreement on the hold-out digits");
+        assert!(o.max_rel_error <= 1e-3, "{name}: hold-out error {} of the range", o.max_rel_error);
+    }
+}

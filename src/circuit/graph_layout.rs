@@ -60,7 +60,8 @@ pub fn lay_out(
                 if only_activations_read(graph, wires.len()) {
                     b.unchecked_inputs(&values)
                 } else {
-                    values.into_iter().map(|v| b.range_checked_input(v)).collect::<Result<_, _>>()?
+                    let bits = params.input_bits(*index);
+                    values.into_iter().map(|v| b.range_checked_input(v, bits)).collect::<Result<_, _>>()?
                 }
             }
             QOp::Affine { inputs: ins, rows, shift, activation } => {

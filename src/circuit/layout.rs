@@ -41,6 +41,9 @@ pub struct Wire {
 pub struct ArithRow {
     /// 1: `acc` is defined by this row; 0: the row only asserts the right-hand side is zero.
     pub o: bool,
+    /// With `o`, the row defines `2^o_shift * acc` rather than `acc`: an exact division, so a
+    /// rescale's quotient is its accumulator and needs no lane of its own.
+    pub o_shift: u32,
     /// 1: add the previous row's `acc` (continue a chain).
     pub carry: bool,
     /// 1: add `x_0 * x_1`.
@@ -82,6 +85,22 @@ pub enum LaneInput {
 pub struct LayoutParams {
     pub lanes: usize,
     pub table: TableSpec,
+    /// Range of each model input in bits, in input order; an input not listed has the activation
+    /// range. An input narrow enough for one limb is homed in its range lookup's output and costs
+    /// no arithmetic row, which is why calibration narrows it when its samples allow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_bits: Vec<u32>,
+}
+
+impl LayoutParams {
+    pub fn new(lanes: usize, table: TableSpec) -> LayoutParams {
+        LayoutParams { lanes, table, input_bits: Vec::new() }
+    }
+
+    /// The range of input `index` in bits.
+    pub fn input_bits(&self, index: usize) -> u32 {
+        self.input_bits.get(index).copied().unwrap_or(self.table.range_bits)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -213,7 +232,16 @@ impl LayoutBuilder {
         bias: i128,
         lanes: &[(LaneInput, i128)],
     ) -> (Vec<Wire>, Wire) {
-        let spec = ArithRow { o, carry, prod, bias: fe(bias) };
+        self.int_row(ArithRow { o, carry, prod, bias: fe(bias), o_shift: 0 }, bias, lanes)
+    }
+
+    /// A row defining `acc = (acc_prev + bias + sum(w * x)) / 2^shift`, which must divide exactly.
+    pub fn quotient_row(&mut self, shift: u32, bias: i128, lanes: &[(LaneInput, i128)]) -> Wire {
+        let spec = ArithRow { o: true, carry: true, prod: false, bias: fe(bias), o_shift: shift };
+        self.int_row(spec, bias, lanes).1
+    }
+
+    fn int_row(&mut self, spec: ArithRow, bias: i128, lanes: &[(LaneInput, i128)]) -> (Vec<Wire>, Wire) {
         let width = self.layout.lanes;
         assert!(lanes.len() <= width);
         let row = self.layout.arith.len() as u32;
@@ -250,8 +278,10 @@ impl LayoutBuilder {
         if spec.prod {
             sum = xs[0].checked_mul(xs[1]).and_then(|p| sum.checked_add(p)).unwrap_or_else(|| self.overflowed());
         }
-        let acc = if spec.o { sum } else { 0 };
+        let unit = 1i128 << spec.o_shift;
         debug_assert!(!self.witness || spec.o || sum == 0, "assert row does not hold: {sum}");
+        debug_assert!(!self.witness || sum % unit == 0, "quotient row does not divide: {sum} / {unit}");
+        let acc = if spec.o { sum.div_euclid(unit) } else { 0 };
         self.layout.arith.push(spec);
         self.layout.acc_values.push(fe(acc));
         self.last_acc = Some(acc);

@@ -70,7 +70,8 @@ impl Circuit<Fr> for ModelCircuit {
                 let mut acc_cells: Vec<Cell> = Vec::with_capacity(layout.arith.len());
                 for (row, spec) in layout.arith.iter().enumerate() {
                     let flag = |b: bool| if b { Fr::one() } else { Fr::zero() };
-                    region.assign_fixed(config.o, row, flag(spec.o));
+                    let o = if spec.o { fe(1i128 << spec.o_shift) } else { Fr::zero() };
+                    region.assign_fixed(config.o, row, o);
                     region.assign_fixed(config.carry, row, flag(spec.carry));
                     region.assign_fixed(config.prod, row, flag(spec.prod));
                     region.assign_fixed(config.bias, row, spec.bias);

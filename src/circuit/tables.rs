@@ -21,7 +21,9 @@ use crate::model::graph::Activation;
 /// Tag 0 is the padding entry `(0, 0, 0)`: unused lookup rows hold it, so the lookup needs no
 /// selector (which keeps the circuit at degree 4).
 pub const TAG_PAD: u8 = 0;
-/// `(RANGE_TAG_BASE + w, x, 0)` for `0 <= x < 2^w`: the range block of width `w`.
+/// `(RANGE_TAG_BASE + w, x, x - 2^(w-1))` for `0 <= x < 2^w`: the range block of width `w`. Its
+/// output is the signed value `x` offsets, so a value that fits one limb is read straight from its
+/// lookup, with no row to define it from the limb.
 const RANGE_TAG_BASE: u8 = 64;
 /// `(TOP_TAG_BASE + w, x, x >> (w-1))`: the block of a value's top limb, which also yields the
 /// value's top bit (its sign, for an offset signed value) with no lookup of its own.
@@ -35,8 +37,8 @@ pub const MIN_LIMB_BITS: u32 = 4;
 /// 2^128, so the integer witness and the field agree and nothing wraps).
 pub const MAX_RANGE_BITS: u32 = 40;
 
-/// A block of the range table: every `x` in `[0, 2^width)`, with output 0 or (for a top limb)
-/// the top bit of `x`.
+/// A block of the range table: every `x` in `[0, 2^width)`, with output `x - 2^(width-1)` or
+/// (for a top limb) the top bit of `x`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RangeBlock {
     pub width: u32,
@@ -54,7 +56,7 @@ impl RangeBlock {
         if self.top {
             x >> (self.width - 1)
         } else {
-            0
+            x - (1i128 << (self.width - 1))
         }
     }
 }
@@ -216,8 +218,8 @@ mod tests {
         let e = spec.entries(scale, &BTreeSet::from([plain, top]));
         assert_eq!(e.len(), 1 + 8 + 4 + 2 * 64);
         assert_eq!(e[0], (TAG_PAD, 0, 0));
-        assert!(e.contains(&(plain.tag(), 7, 0)));
-        assert!(!e.contains(&(plain.tag(), 8, 0)));
+        assert!(e.contains(&(plain.tag(), 7, 3)) && e.contains(&(plain.tag(), 0, -4)));
+        assert!(!e.contains(&(plain.tag(), 8, 4)));
         assert!(e.contains(&(top.tag(), 1, 0)) && e.contains(&(top.tag(), 3, 1)));
         assert!(!e.contains(&(top.tag(), 4, 1)));
         // segment 32 starts at x = 32 * 4 - 128 = 0: sigmoid(0) = 0.5 = 4/8

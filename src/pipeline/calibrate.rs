@@ -61,6 +61,9 @@ pub struct CalibrationOptions {
     pub range_bits: Option<u32>,
     /// Fixed limb width of range proofs; `None` chooses the one giving the smallest circuit.
     pub limb_bits: Option<u32>,
+    /// Fixed range of each input in bits (`--like`: the reference build's); `None` narrows an
+    /// input to one limb when its samples allow.
+    pub input_bits: Option<Vec<u32>>,
     /// Multiplier on the largest calibrated magnitude when sizing the activation range.
     pub headroom: f64,
     /// Largest error on the calibration samples, as a fraction of each output's range.
@@ -79,6 +82,7 @@ impl Default for CalibrationOptions {
             lanes: None,
             range_bits: None,
             limb_bits: None,
+            input_bits: None,
             headroom: 2.0,
             max_error: DEFAULT_MAX_ERROR,
             visibility: Visibilities::default(),
@@ -97,16 +101,39 @@ pub struct Calibrated {
     pub report: CalibrationReport,
 }
 
-fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
+/// Bits of a signed range holding `headroom` times `max_abs` at `scale`.
+fn signed_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
     let bound = (max_abs * headroom * (1u64 << scale) as f64).ceil().max(1.0);
-    let magnitude_bits = (bound + 1.0).log2().ceil() as u32;
-    (magnitude_bits + 1).max(scale + 2)
+    (bound + 1.0).log2().ceil() as u32 + 1
+}
+
+/// The activation range: never below `[-2, 2)`, where the smooth functions do their work.
+fn range_bits_for(max_abs: f64, scale: u32, headroom: f64) -> u32 {
+    signed_bits_for(max_abs, scale, headroom).max(scale + 2)
+}
+
+/// Each input's range for a limb width: one full limb when its samples (with headroom) fit one,
+/// since a one-limb input costs no arithmetic row (and a narrower one would save nothing);
+/// otherwise the activation range. A pinned `--range-bits` keeps every input at that range, so
+/// models of one architecture still compile to one circuit.
+fn input_bits(c: &ScaleCandidate, limb_bits: u32, opts: &CalibrationOptions) -> Vec<u32> {
+    if let Some(bits) = &opts.input_bits {
+        return bits.clone();
+    }
+    if opts.range_bits.is_some() {
+        return Vec::new();
+    }
+    let range_bits = c.table.range_bits;
+    let one_limb = limb_bits.min(range_bits);
+    c.input_needed.iter().map(|&needed| if needed <= one_limb { one_limb } else { range_bits }).collect()
 }
 
 /// The float run of every calibration sample: all node values and the largest magnitude.
 struct FloatRuns {
     values: Vec<Vec<Vec<f64>>>,
     max_abs: f64,
+    /// Per model input, its largest magnitude over the samples.
+    input_max_abs: Vec<f64>,
 }
 
 impl FloatRuns {
@@ -123,7 +150,13 @@ impl FloatRuns {
             }
             values.push(v);
         }
-        Ok(FloatRuns { values, max_abs })
+        let mut input_max_abs = vec![0f64; graph.input_names.len()];
+        for sample in samples {
+            for (m, x) in input_max_abs.iter_mut().zip(sample) {
+                *m = x.iter().fold(*m, |m, v| m.max(v.abs()));
+            }
+        }
+        Ok(FloatRuns { values, max_abs, input_max_abs })
     }
 }
 
@@ -132,14 +165,17 @@ impl FloatRuns {
 struct ScaleCandidate {
     qgraph: QGraph,
     table: TableSpec,
+    /// Bits each input's samples need, with headroom.
+    input_needed: Vec<u32>,
 }
 
 fn scale_candidate(
     graph: &Graph,
     scale: u32,
-    max_abs: f64,
+    floats: &FloatRuns,
     opts: &CalibrationOptions,
 ) -> Result<ScaleCandidate, ZkError> {
+    let max_abs = floats.max_abs;
     let needed = range_bits_for(max_abs, scale, opts.headroom);
     let range_bits = match opts.range_bits {
         Some(bits) if bits < needed => {
@@ -166,7 +202,8 @@ fn scale_candidate(
         .filter_map(TableFn::from_activation)
         .map(|function| SegmentedFn { function, segment_bits: function.segment_bits(scale, range_bits) })
         .collect();
-    Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits: SEARCH_LIMB_BITS, functions } })
+    let input_needed = floats.input_max_abs.iter().map(|&m| signed_bits_for(m, scale.bits(), opts.headroom)).collect();
+    Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits: SEARCH_LIMB_BITS, functions }, input_needed })
 }
 
 fn public_layout(c: &ScaleCandidate, opts: &CalibrationOptions) -> InstanceLayout {
@@ -206,12 +243,17 @@ impl Measured {
 fn measure(
     graph: &Graph,
     c: &ScaleCandidate,
+    opts: &CalibrationOptions,
     public: &InstanceLayout,
     samples: &[Vec<Vec<f64>>],
     floats: &FloatRuns,
 ) -> Result<Measured, ZkError> {
     let scale = c.qgraph.scale;
-    let params = LayoutParams { lanes: SEARCH_LANES, table: c.table.clone() };
+    // Pinned input ranges apply here too, so a sample outside them is an error naming the input.
+    let params = LayoutParams {
+        input_bits: opts.input_bits.clone().unwrap_or_default(),
+        ..LayoutParams::new(SEARCH_LANES, c.table.clone())
+    };
     let mut outputs: Vec<OutputError> = graph
         .output_names
         .iter()
@@ -279,8 +321,8 @@ fn choose_scale(
     opts: &CalibrationOptions,
 ) -> Result<(ScaleCandidate, Measured), ZkError> {
     let try_scale = |s: u32| -> Result<(ScaleCandidate, Measured), ZkError> {
-        let c = scale_candidate(graph, s, floats.max_abs, opts)?;
-        let m = measure(graph, &c, &public_layout(&c, opts), samples, floats)?;
+        let c = scale_candidate(graph, s, floats, opts)?;
+        let m = measure(graph, &c, opts, &public_layout(&c, opts), samples, floats)?;
         Ok((c, m))
     };
     if let Some(s) = opts.scale {
@@ -323,7 +365,11 @@ fn arrange(
     opts: &CalibrationOptions,
 ) -> Result<(LayoutParams, u32, RowCounts), ZkError> {
     let lay = |lanes: usize, limb_bits: u32| -> Result<(LayoutParams, u32, RowCounts), ZkError> {
-        let params = LayoutParams { lanes, table: TableSpec { limb_bits, ..c.table.clone() } };
+        let params = LayoutParams {
+            lanes,
+            table: TableSpec { limb_bits, ..c.table.clone() },
+            input_bits: input_bits(c, limb_bits, opts),
+        };
         let layout = lay_out(&c.qgraph, &params, public, None, Default::default())?;
         Ok((params, k_for_rows(layout.rows(), lanes), row_counts(&layout)))
     };
@@ -505,5 +551,29 @@ mod tests {
     fn percentages_keep_their_digits() {
         assert_eq!(percent(5e-4), "0.0500%");
         assert_eq!(percent(2.5e-9), "2.500e-7%");
+    }
+
+    #[test]
+    fn inputs_that_fit_one_limb_get_their_own_range() {
+        // Inputs within 0.05: at scale s, twice that needs far fewer bits than the activation range.
+        let small: Vec<Vec<Vec<f64>>> =
+            samples().iter().map(|x| vec![x[0].iter().map(|v| v / 40.0).collect()]).collect();
+        let opts = CalibrationOptions { scale: Some(12), limb_bits: Some(10), ..CalibrationOptions::default() };
+        let c = calibrate(&model(), &small, &opts).unwrap();
+        let range_bits = c.params.table.range_bits;
+        assert_eq!(c.params.input_bits, vec![10], "one full limb (range {range_bits} bits)");
+        let q = c.qgraph.scale;
+        let public = &c.public;
+        // A sample at the edge of the input's range proves; one past it is an error naming the input.
+        let edge = vec![vec![q.to_float(511), -q.to_float(512)]];
+        let past = vec![vec![q.to_float(512), 0.0]];
+        assert!(lay_out(&c.qgraph, &c.params, public, Some(&q.quantise(&edge)), Default::default()).is_ok());
+        let err = lay_out(&c.qgraph, &c.params, public, Some(&q.quantise(&past)), Default::default()).unwrap_err();
+        assert!(err.message.contains("'x'") && err.message.contains("outside"), "{}", err.message);
+        // Inputs too wide for one limb keep the activation range; a pinned range pins inputs too.
+        let wide = calibrate(&model(), &samples(), &opts).unwrap();
+        assert_eq!(wide.params.input_bits, vec![wide.params.table.range_bits]);
+        let pinned = CalibrationOptions { range_bits: Some(range_bits), ..opts };
+        assert!(calibrate(&model(), &small, &pinned).unwrap().params.input_bits.is_empty());
     }
 }

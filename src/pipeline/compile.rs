@@ -62,6 +62,7 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         options.lanes = Some(r.settings.layout.lanes);
         options.range_bits = Some(r.settings.layout.table.range_bits);
         options.limb_bits = Some(r.settings.layout.table.limb_bits);
+        options.input_bits = Some(r.settings.layout.input_bits.clone());
     }
     let graph = simplify(graph);
     let calibrated = calibrate(&graph, &values, &options)?;

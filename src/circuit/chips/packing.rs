@@ -20,7 +20,12 @@ impl LayoutBuilder {
             let mut cell = None;
             for (r, (ws, ks)) in chunk.chunks(lanes).zip(weights.chunks(lanes)).enumerate() {
                 let inputs: Vec<(LaneInput, Fr)> = ws.iter().zip(ks).map(|(&w, &k)| (LaneInput::Copy(w), k)).collect();
-                let spec = ArithRow { o: true, carry: r > 0, prod: false, bias: if r == 0 { bias } else { Fr::ZERO } };
+                let spec = ArithRow {
+                    o: true,
+                    carry: r > 0,
+                    bias: if r == 0 { bias } else { Fr::ZERO },
+                    ..ArithRow::default()
+                };
                 cell = Some(self.push_field_row(spec, &inputs));
             }
             let values: Vec<i128> = chunk.iter().map(|w| w.value).collect();

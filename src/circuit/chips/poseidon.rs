@@ -41,12 +41,13 @@ impl LayoutBuilder {
     fn combine(&mut self, terms: &[(FieldWire, Fr)], bias: Fr) -> FieldWire {
         let lanes = self.lanes();
         if terms.is_empty() {
-            return self.field_row(ArithRow { o: true, carry: false, prod: false, bias }, &[]);
+            return self.field_row(ArithRow { o: true, bias, ..ArithRow::default() }, &[]);
         }
         let mut out = None;
         for (r, chunk) in terms.chunks(lanes).enumerate() {
             let inputs: Vec<(FieldInput, Fr)> = chunk.iter().map(|&(w, k)| (FieldInput::Copy(w), k)).collect();
-            let spec = ArithRow { o: true, carry: r > 0, prod: false, bias: if r == 0 { bias } else { Fr::ZERO } };
+            let spec =
+                ArithRow { o: true, carry: r > 0, bias: if r == 0 { bias } else { Fr::ZERO }, ..ArithRow::default() };
             out = Some(self.field_row(spec, &inputs));
         }
         out.expect("at least one row")
@@ -59,7 +60,7 @@ impl LayoutBuilder {
             [(w, k)] if *k == Fr::ONE => (*w, word.constant),
             terms => (self.combine(terms, Fr::ZERO), word.constant),
         };
-        let prod = ArithRow { o: true, carry: false, prod: true, bias: Fr::ZERO };
+        let prod = ArithRow { o: true, prod: true, ..ArithRow::default() };
         // t^2 = s*s + 2c*s + c^2
         let t2 = self.field_row(
             ArithRow { bias: c * c, ..prod },

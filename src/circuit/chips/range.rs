@@ -94,11 +94,18 @@ impl LayoutBuilder {
         self.sign(wire, self.table.range_bits).map(|_| ())
     }
 
-    /// A new value in the activation range, defined from its limbs (model inputs).
-    pub fn range_checked_input(&mut self, value: i128) -> Result<Wire, ZkError> {
-        let bits = self.table.range_bits;
-        let (terms, _) = self.decomposition(value, bits)?;
-        let wire = self.dot(&terms, -(1i128 << (bits - 1)));
+    /// A new value in `[-2^(bits-1), 2^(bits-1))` (a model input; `bits` at most the activation
+    /// range). One limb wide, it is its range lookup's output; wider, it is defined from its limbs.
+    pub fn range_checked_input(&mut self, value: i128, bits: u32) -> Result<Wire, ZkError> {
+        debug_assert!(bits <= self.table.range_bits);
+        let offset = 1i128 << (bits - 1);
+        let wire = if bits <= self.table.limb_bits {
+            let t = self.checked_signed(value, bits)? + offset;
+            self.range_lookup(RangeBlock { width: bits, top: false }, t).1
+        } else {
+            let (terms, _) = self.decomposition(value, bits)?;
+            self.dot(&terms, -offset)
+        };
         self.in_range.insert(wire.cell);
         Ok(wire)
     }
@@ -205,5 +212,51 @@ mod tests {
         .1;
         assert!(err.message.contains("relu_7"), "{}", err.message);
         assert!(err.message.contains("outside the circuit's range"), "{}", err.message);
+    }
+
+    /// An input of 3 bits (one limb at limb width 3), read by a dot product and exposed.
+    fn narrow_input_layout(x: i128) -> (Layout, CellRef) {
+        build(2, |b| {
+            let w = b.range_checked_input(x, 3).unwrap();
+            let y = b.dot(&[(w, 5)], 1);
+            b.expose(y);
+            w.cell
+        })
+    }
+
+    #[test]
+    fn a_one_limb_input_is_its_lookup_output() {
+        for x in [-4, -1, 0, 3] {
+            let (l, cell) = narrow_input_layout(x);
+            assert_eq!(cell, CellRef::Lout { row: 0 }, "no arithmetic row defines it");
+            assert_eq!(l.instance_values[0], fe(5 * x + 1));
+            assert_accepts(&l);
+        }
+    }
+
+    #[test]
+    fn a_tampered_one_limb_input_fails() {
+        // x = 3 claimed 4, one past the range: the block has (7, 3) but no (7, 4) or (8, 4).
+        let (mut l, cell) = narrow_input_layout(3);
+        set_cell(&mut l, cell, fe(4));
+        assert_rejected_by(&l, Why::Lookup);
+        let (mut l, cell) = narrow_input_layout(3);
+        set_lookup(&mut l, 0, 8);
+        set_cell(&mut l, cell, fe(4));
+        assert_rejected_by(&l, Why::Lookup);
+        // The offset input and the value disagree (x = -1 read as 0 with the limb left at 3).
+        let (mut l, cell) = narrow_input_layout(-1);
+        set_cell(&mut l, cell, fe(0));
+        assert_rejected_by(&l, Why::Lookup);
+    }
+
+    #[test]
+    fn an_input_outside_its_narrow_range_is_an_error() {
+        let err = build(2, |b| {
+            b.set_context("pixels", "Input");
+            b.range_checked_input(4, 3).unwrap_err()
+        })
+        .1;
+        assert!(err.message.contains("pixels") && err.message.contains("outside"), "{}", err.message);
     }
 }

@@ -20,12 +20,26 @@ impl LayoutBuilder {
         }
         let unit = 1i128 << shift;
         let half = unit >> 1;
-        let q = (acc.value + half).div_euclid(unit);
         let r = (acc.value + half).rem_euclid(unit);
         let limbs = self.limbs(r, shift);
-        let mut terms = vec![(LaneInput::Fresh(q), -unit)];
-        terms.extend(limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), -p)));
-        Ok(self.assert_zero(true, half, &terms)[0])
+        // `2^shift * q = acc + 2^(shift-1) - r`: the last row's accumulator is `q` (an exact
+        // division by a fixed power of two), so `q` takes no lane. Earlier rows, when the limbs
+        // outnumber the lanes, carry partial sums.
+        let terms: Vec<(LaneInput, i128)> = limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), -p)).collect();
+        let chunks: Vec<_> = terms.chunks(self.lanes()).collect();
+        let n = chunks.len();
+        let mut q = None;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let bias = if i == 0 { half } else { 0 };
+            if i + 1 == n {
+                q = Some(self.quotient_row(shift, bias, chunk));
+            } else {
+                self.arith_row_int(true, true, false, bias, chunk);
+            }
+        }
+        let q = q.expect("a remainder has at least one limb");
+        debug_assert!(!self.witness || q.value == (acc.value + half).div_euclid(unit));
+        Ok(q)
     }
 }
 
@@ -93,6 +107,35 @@ mod tests {
         let (mut l, _) = layout(7);
         let r0 = l.lin_values[R_LIMB0];
         set_lookup(&mut l, R_LIMB0, (r0 + 1) % 8);
+        assert_rejected_by(&l, Why::Gate);
+    }
+
+    /// A remainder of 3 limbs (shift 7, limbs of 3 bits) over 2 lanes: two rows, the second
+    /// defining the quotient.
+    fn wide_layout() -> (Layout, CellRef) {
+        build(2, |b| {
+            let x = fresh_input(b, 101);
+            let acc = b.dot(&[(x, 37)], 5); // 3742 / 128 = 29.23 -> 29
+            let q = b.rescale_previous(acc, 7).unwrap();
+            b.range_check(q).unwrap();
+            b.expose(q);
+            q.cell
+        })
+    }
+
+    #[test]
+    fn a_remainder_wider_than_the_lanes_spans_rows() {
+        let (l, q) = wide_layout();
+        assert_eq!(l.instance_values[0], fe(29));
+        assert!(matches!(q, CellRef::Acc { .. }), "the quotient is the last row's accumulator");
+        assert_accepts(&l);
+        // q one higher (the remainder's limbs left alone): only the rescale rows can object.
+        let (mut l, q) = wide_layout();
+        set_cell(&mut l, q, fe(30));
+        // q's range decomposition follows (lookup rows: the input's 3 limbs, the remainder's 3,
+        // then q's; q + 128 = 157 -> 158 moves its first limb 5 -> 6).
+        assert_eq!(l.lin_values[6], 5);
+        set_lookup(&mut l, 6, 6);
         assert_rejected_by(&l, Why::Gate);
     }
 }

@@ -40,7 +40,7 @@ pub fn build<R>(lanes: usize, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layou
 
 /// A range-checked input value homed in a lane (as model inputs are).
 pub fn fresh_input(b: &mut LayoutBuilder, v: i128) -> Wire {
-    b.range_checked_input(v).unwrap()
+    b.range_checked_input(v, b.table.range_bits).unwrap()
 }
 
 fn run(layout: &Layout) -> Result<(), Vec<VerifyFailure>> {

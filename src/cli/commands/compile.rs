@@ -129,6 +129,7 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
         lanes: a.lanes.map(|l| l as usize),
         range_bits: a.range_bits,
         limb_bits: a.limb_bits,
+        input_bits: None,
         headroom: a.headroom,
         max_error: a.max_error,
         visibility: Visibilities {
@@ -181,6 +182,18 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
                 None => "parameters fixed (pinned by the verifying key)".into(),
             },
         );
+        let layout = &settings.layout;
+        for (i, name) in settings.input_names.iter().enumerate() {
+            let bits = layout.input_bits(i);
+            if bits < layout.table.range_bits {
+                let half = public.scale.to_float(1i128 << (bits - 1));
+                s += &format!(
+                    "\n  input '{name}': values in [{:.4}, {half:.4}) ({bits} bits, one lookup each: its samples with \
+                     headroom fit one limb); proving a value outside fails with an error",
+                    -half
+                );
+            }
+        }
         if let Some(h) = &settings.holdout {
             s += &format!("\n  hold-out: {}", summary_line(h));
         }
