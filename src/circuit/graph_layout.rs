@@ -7,6 +7,7 @@ use super::layout::{ArithRow, FieldWire, Layout, LayoutBuilder, LayoutParams, Wi
 use crate::encoding::commitment::side_tag;
 use crate::encoding::{InstanceLayout, Packing, Side, Visibility};
 use crate::error::ZkError;
+use crate::model::graph::Activation;
 use crate::quantise::qgraph::{QGraph, QOp};
 
 /// Lays out `graph`. With `inputs` (fixed-point values, one vector per model input) the witness is
@@ -57,7 +58,7 @@ pub fn lay_out(
                     }
                     None => vec![0; n],
                 };
-                if only_activations_read(graph, wires.len()) {
+                if only_smooth_activations_read(graph, wires.len()) {
                     b.unchecked_inputs(&values)
                 } else {
                     let bits = params.input_bits(*index);
@@ -161,11 +162,15 @@ pub fn lay_out(
     Ok(layout)
 }
 
-/// True when every reader of node `i` is an activation of all of it: each decomposes its input and
-/// so proves its range, and a range check of `i` would prove it twice.
-fn only_activations_read(graph: &QGraph, i: usize) -> bool {
+/// True when every reader of node `i` is a smooth activation of all of it: each decomposes its
+/// input into segment index and offset, which proves its range, so a range check of `i` would
+/// prove it twice. (A ReLU reader is better served by the range check: it reuses the check's
+/// sign bit.)
+fn only_smooth_activations_read(graph: &QGraph, i: usize) -> bool {
     let mut readers = graph.nodes.iter().filter(|n| n.op.operands().contains(&i)).peekable();
-    readers.peek().is_some() && readers.all(|n| matches!(n.op, QOp::Activation { input, .. } if input == i))
+    readers.peek().is_some()
+        && readers
+            .all(|n| matches!(n.op, QOp::Activation { input, function } if input == i && function != Activation::Relu))
 }
 
 /// Exposes one tensor's values, packed or one per instance.

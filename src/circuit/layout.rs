@@ -13,7 +13,7 @@
 use halo2_proofs::halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::tables::{RangeBlock, TableSpec, MAX_LIMB_BITS};
 use crate::encoding::field::fe;
@@ -161,6 +161,9 @@ pub struct LayoutBuilder {
     /// Cells already proved to lie in the activation range: a second range check of them would
     /// prove nothing new.
     pub(crate) in_range: HashSet<CellRef>,
+    /// Sign bits of cells decomposed at the activation range: a ReLU of a range-checked value
+    /// reuses the bit its range proof already yielded.
+    pub(crate) signs: HashMap<CellRef, Wire>,
 }
 
 impl LayoutBuilder {
@@ -178,6 +181,7 @@ impl LayoutBuilder {
             last_acc: Some(0),
             blocks: BTreeSet::new(),
             in_range: HashSet::new(),
+            signs: HashMap::new(),
         };
         // Row 0 stays empty: a chain's `acc_prev` must never wrap around to the last (blinding) row.
         b.arith_row_int(false, false, false, 0, &[]);

@@ -79,10 +79,18 @@ impl LayoutBuilder {
         }
     }
 
-    /// Proves `v` lies in `[-2^(bits-1), 2^(bits-1))`; returns its sign bit (1 iff `v >= 0`).
+    /// Proves `v` lies in `[-2^(bits-1), 2^(bits-1))`; returns its sign bit (1 iff `v >= 0`). At
+    /// the activation range a cell is decomposed once; later calls return the same bit.
     pub fn sign(&mut self, v: Wire, bits: u32) -> Result<Wire, ZkError> {
+        let at_range = bits == self.table.range_bits;
+        if let Some(&bit) = self.signs.get(&v.cell).filter(|_| at_range) {
+            return Ok(bit);
+        }
         let (terms, bit) = self.decomposition(v.value, bits)?;
         self.bind_to_limbs(v, &terms, bits);
+        if at_range {
+            self.signs.insert(v.cell, bit);
+        }
         Ok(bit)
     }
 
@@ -103,8 +111,12 @@ impl LayoutBuilder {
             let t = self.checked_signed(value, bits)? + offset;
             self.range_lookup(RangeBlock { width: bits, top: false }, t).1
         } else {
-            let (terms, _) = self.decomposition(value, bits)?;
-            self.dot(&terms, -offset)
+            let (terms, bit) = self.decomposition(value, bits)?;
+            let wire = self.dot(&terms, -offset);
+            if bits == self.table.range_bits {
+                self.signs.insert(wire.cell, bit);
+            }
+            wire
         };
         self.in_range.insert(wire.cell);
         Ok(wire)
@@ -137,20 +149,21 @@ mod tests {
     use crate::circuit::layout::{CellRef, Layout};
     use crate::encoding::field::fe;
 
-    /// One input, relu of it exposed; returns the output's cell.
+    /// One input (homed with no range check, so the relu decomposes it), relu of it exposed;
+    /// returns the output's cell.
     fn relu_layout(x: i128) -> (Layout, CellRef) {
         build(2, |b| {
-            let w = fresh_input(b, x);
+            let w = fresh_input_unchecked(b, x);
             let y = b.relu(w).unwrap();
             b.expose(y);
             y.cell
         })
     }
 
-    /// Lookup rows of the relu's decomposition of `x + 128`, after the input's own (3 rows):
-    /// limbs of 3, 3 and 2 bits; the top one's output is the sign bit.
-    const RELU_LIMB0: usize = 3;
-    const RELU_TOP: usize = 5;
+    /// Lookup rows of the relu's decomposition of `x + 128`: limbs of 3, 3 and 2 bits; the top
+    /// one's output is the sign bit.
+    const RELU_LIMB0: usize = 0;
+    const RELU_TOP: usize = 2;
 
     #[test]
     fn relu_from_the_sign() {
@@ -181,6 +194,26 @@ mod tests {
         set_lookup(&mut l, RELU_TOP, 1);
         set_lookup_out(&mut l, RELU_TOP, 0);
         set_lookup(&mut l, RELU_LIMB0 + 1, 8);
+        set_cell(&mut l, y, fe(0));
+        assert_rejected_by(&l, Why::Lookup);
+    }
+
+    #[test]
+    fn a_relu_of_a_range_checked_value_reuses_its_sign() {
+        // The input's range proof yields the sign; the relu adds only its product row.
+        let (l, y) = build(2, |b| {
+            let w = fresh_input(b, 5);
+            let rows = (b.layout.arith.len(), b.layout.lookup_tags.len());
+            let y = b.relu(w).unwrap();
+            assert_eq!((b.layout.arith.len(), b.layout.lookup_tags.len()), (rows.0 + 1, rows.1));
+            b.expose(y);
+            y.cell
+        });
+        assert_eq!(l.instance_values[0], fe(5));
+        assert_accepts(&l);
+        // The shared sign bit claimed 0 (relu = 0): the input's top block has no (2, 0) entry.
+        let mut l = l;
+        set_lookup_out(&mut l, RELU_TOP, 0);
         set_cell(&mut l, y, fe(0));
         assert_rejected_by(&l, Why::Lookup);
     }
