@@ -4,10 +4,10 @@
 use halo2_proofs::halo2curves::bn256::Fr;
 
 use super::layout::{ArithRow, FieldWire, Layout, LayoutBuilder, LayoutParams, Wire};
+use super::tables::TableFn;
 use crate::encoding::commitment::side_tag;
 use crate::encoding::{InstanceLayout, Packing, Side, Visibility};
 use crate::error::ZkError;
-use crate::model::graph::Activation;
 use crate::quantise::qgraph::{QGraph, QOp};
 
 /// Lays out `graph`. With `inputs` (fixed-point values, one vector per model input) the witness is
@@ -164,13 +164,13 @@ pub fn lay_out(
 
 /// True when every reader of node `i` is a smooth activation of all of it: each decomposes its
 /// input into segment index and offset, which proves its range, so a range check of `i` would
-/// prove it twice. (A ReLU reader is better served by the range check: it reuses the check's
-/// sign bit.)
+/// prove it twice. (A ReLU or Sign reader is better served by the range check: it reuses the
+/// check's sign bit.)
 fn only_smooth_activations_read(graph: &QGraph, i: usize) -> bool {
     let mut readers = graph.nodes.iter().filter(|n| n.op.operands().contains(&i)).peekable();
     readers.peek().is_some()
         && readers
-            .all(|n| matches!(n.op, QOp::Activation { input, function } if input == i && function != Activation::Relu))
+            .all(|n| matches!(n.op, QOp::Activation { input, function } if input == i && TableFn::from_activation(function).is_some()))
 }
 
 /// Exposes one tensor's values, packed or one per instance.

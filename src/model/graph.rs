@@ -8,22 +8,135 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Non-linear element-wise functions proved with a lookup table.
+/// An f32 operator attribute (an alpha, a clip bound), held by its bits so activations stay
+/// `Eq + Hash + Ord`: the table keys its segment blocks by them, and a build must reproduce them
+/// bit for bit.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Param(u32);
+
+impl Param {
+    pub fn new(v: f32) -> Param {
+        Param(v.to_bits())
+    }
+
+    pub fn get(self) -> f64 {
+        f32::from_bits(self.0) as f64
+    }
+}
+
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", f32::from_bits(self.0))
+    }
+}
+
+impl Serialize for Param {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // JSON has no infinite numbers: an absent clip bound is written "inf" or "-inf".
+        let v = f32::from_bits(self.0);
+        if v.is_finite() {
+            s.serialize_f32(v)
+        } else {
+            s.serialize_str(if v > 0.0 { "inf" } else { "-inf" })
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Param, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Number(f32),
+            Text(String),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Number(v) => Ok(Param::new(v)),
+            Repr::Text(t) if t == "inf" => Ok(Param::new(f32::INFINITY)),
+            Repr::Text(t) if t == "-inf" => Ok(Param::new(f32::NEG_INFINITY)),
+            Repr::Text(t) => Err(serde::de::Error::custom(format!("'{t}' is not a parameter value"))),
+        }
+    }
+}
+
+/// Non-linear element-wise functions. ReLU and Sign are proved from sign bits; every other one by
+/// segments of a lookup table (see [`crate::circuit::tables`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Activation {
     Relu,
     Sigmoid,
     Tanh,
+    Erf,
+    Softplus,
+    /// `x * Phi(x)` (ONNX Gelu, `approximate = "none"`).
+    Gelu,
+    /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` (`approximate = "tanh"`).
+    GeluTanh,
+    /// `x * clip(x / 6 + 1/2, 0, 1)`.
+    HardSwish,
+    Abs,
+    /// -1, 0 or 1.
+    Sign,
+    LeakyRelu {
+        alpha: Param,
+    },
+    Elu {
+        alpha: Param,
+    },
+    /// `clip(alpha x + beta, 0, 1)`.
+    HardSigmoid {
+        alpha: Param,
+        beta: Param,
+    },
+    /// `min(max(x, min), max)`; an absent bound is infinite.
+    Clip {
+        min: Param,
+        max: Param,
+    },
 }
 
 impl Activation {
-    /// The real-valued function the table approximates.
+    /// The real-valued function, as ONNX defines it. libm (a pure-Rust port of musl) gives the
+    /// same bits on every platform, so tables built from it on two machines agree.
     pub fn apply(self, x: f64) -> f64 {
+        use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_PI};
         match self {
             Activation::Relu => x.max(0.0),
-            Activation::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => 1.0 / (1.0 + libm::exp(-x)),
+            Activation::Tanh => libm::tanh(x),
+            Activation::Erf => libm::erf(x),
+            // log(1 + e^x), written so neither side overflows.
+            Activation::Softplus => x.max(0.0) + libm::log1p(libm::exp(-x.abs())),
+            Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x * FRAC_1_SQRT_2)),
+            Activation::GeluTanh => 0.5 * x * (1.0 + libm::tanh(FRAC_2_PI.sqrt() * (x + 0.044715 * x * x * x))),
+            Activation::HardSwish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
+            Activation::Abs => x.abs(),
+            Activation::Sign => {
+                if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::LeakyRelu { alpha } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    alpha.get() * x
+                }
+            }
+            Activation::Elu { alpha } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    alpha.get() * libm::expm1(x)
+                }
+            }
+            Activation::HardSigmoid { alpha, beta } => (alpha.get() * x + beta.get()).clamp(0.0, 1.0),
+            Activation::Clip { min, max } => x.max(min.get()).min(max.get()),
         }
     }
 }
@@ -151,5 +264,21 @@ impl Graph {
             values.push(out);
         }
         values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_round_trip_through_json_infinite_ones_too() {
+        let a = Activation::Clip { min: Param::new(f32::NEG_INFINITY), max: Param::new(0.8) };
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(text, r#"{"clip":{"min":"-inf","max":0.8}}"#);
+        assert_eq!(serde_json::from_str::<Activation>(&text).unwrap(), a);
+        assert_eq!(a.apply(-1e9), -1e9);
+        assert!(serde_json::from_str::<Activation>(r#"{"clip":{"min":"low","max":1}}"#).is_err());
+        assert_eq!(serde_json::to_string(&Activation::Sigmoid).unwrap(), r#""sigmoid""#);
     }
 }

@@ -15,7 +15,9 @@ use crate::artifacts::{CalibrationReport, EvalReport, OutputError, RowCounts};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::layout::{Layout, LayoutParams};
 use crate::circuit::model_circuit::k_for_rows;
-use crate::circuit::tables::{SegmentedFn, TableFn, TableSpec, MAX_LIMB_BITS, MAX_RANGE_BITS, MIN_LIMB_BITS};
+use crate::circuit::tables::{
+    SegmentedFn, TableFn, TableSpec, MAX_LIMB_BITS, MAX_RANGE_BITS, MAX_TABLE_FUNCTIONS, MIN_LIMB_BITS,
+};
 use crate::encoding::{InstanceLayout, Packing, Scale, Visibilities};
 use crate::error::ZkError;
 use crate::model::graph::{Graph, Op};
@@ -196,12 +198,15 @@ fn scale_candidate(
     }
     let scale = Scale::new(scale).ok_or_else(|| ZkError::input(format!("scale {scale} is too large")))?;
     let qgraph = quantise_graph(graph, scale);
-    let functions = qgraph
-        .smooth_activations()
-        .into_iter()
-        .filter_map(TableFn::from_activation)
-        .map(|function| SegmentedFn { function, segment_bits: function.segment_bits(scale, range_bits) })
-        .collect();
+    let functions: Vec<SegmentedFn> =
+        qgraph.smooth_activations().into_iter().filter_map(|a| TableFn::tabulate(a, scale, range_bits)).collect();
+    if functions.len() > MAX_TABLE_FUNCTIONS {
+        return Err(ZkError::input(format!(
+            "the model uses {} different tabulated functions (with their parameters); the circuit holds at most \
+             {MAX_TABLE_FUNCTIONS}",
+            functions.len()
+        )));
+    }
     let input_needed = floats.input_max_abs.iter().map(|&m| signed_bits_for(m, scale.bits(), opts.headroom)).collect();
     Ok(ScaleCandidate { qgraph, table: TableSpec { range_bits, limb_bits: SEARCH_LIMB_BITS, functions }, input_needed })
 }

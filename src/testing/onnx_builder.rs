@@ -30,11 +30,22 @@ pub const IR_VERSION: i64 = 8;
 pub struct GraphBuilder {
     graph: GraphProto,
     doc: String,
+    opset: i64,
 }
 
 impl GraphBuilder {
     pub fn new(name: &str) -> Self {
-        Self { graph: GraphProto { name: name.to_string(), ..Default::default() }, doc: String::new() }
+        Self {
+            graph: GraphProto { name: name.to_string(), ..Default::default() },
+            doc: String::new(),
+            opset: OPSET_VERSION,
+        }
+    }
+
+    /// A newer opset, for operators that exist only there (Gelu: 20).
+    pub fn opset(mut self, version: i64) -> Self {
+        self.opset = version;
+        self
     }
 
     /// Free-text description stored in the model, so a fixture is self-explanatory when opened
@@ -97,7 +108,7 @@ impl GraphBuilder {
     pub fn build_proto(self) -> ModelProto {
         ModelProto {
             ir_version: IR_VERSION,
-            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: OPSET_VERSION }],
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: self.opset }],
             producer_name: "zkinfer-testgen".to_string(),
             producer_version: "1".to_string(),
             doc_string: self.doc,
@@ -177,6 +188,15 @@ pub fn attr_ints(name: &str, v: &[i64]) -> AttributeProto {
 
 pub fn attr_float(name: &str, v: f32) -> AttributeProto {
     AttributeProto { name: name.to_string(), r#type: AttributeType::Float as i32, f: v, ..Default::default() }
+}
+
+pub fn attr_string(name: &str, v: &str) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::String as i32,
+        s: v.as_bytes().to_vec(),
+        ..Default::default()
+    }
 }
 
 pub fn attr_tensor(name: &str, t: TensorProto) -> AttributeProto {

@@ -7,7 +7,8 @@
 //! exist), `lo` by limbs, and the rounding by `d_i * lo + 2^(m-1) + 2^(m+w-1) = 2^m e' + r` with
 //! `r` in `[0, 2^m)` and `e' = e + 2^(w-1)` in the `w`-bit block. `|d_i|` is at most
 //! `max|f'| * 2^m + 1`, so `w` bits hold every `e`, the left side lies in `[0, 2^(m+w))`, and the
-//! split into `e'` and `r` is unique. `y` is then in range by construction: no range check.
+//! split into `e'` and `r` is unique. For a bounded function (sigmoid, tanh, erf, clip) `y` is then
+//! in range by construction; an unbounded one's `y` gets a range check.
 
 use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
 use crate::circuit::tables::TableFn;
@@ -17,9 +18,20 @@ use crate::model::graph::Activation;
 impl LayoutBuilder {
     /// `f(x)` for any activation.
     pub fn activation(&mut self, f: Activation, x: Wire) -> Result<Wire, ZkError> {
-        match TableFn::from_activation(f) {
-            None => self.relu(x),
-            Some(t) => self.smooth(t, x),
+        // The table decides: a function it holds segments of is interpolated; the rest are proved
+        // from sign bits.
+        if let Some(t) = TableFn::from_activation(f).filter(|&t| self.table.function(t).is_some()) {
+            return self.smooth(t, x);
+        }
+        let fixed = |v: f64| (v * self.scale.unit()).round() as i128;
+        match f {
+            Activation::Relu => self.relu(x),
+            Activation::Sign => self.signum(x),
+            Activation::Clip { min, max } => {
+                let bound = |v: f64| v.is_finite().then(|| fixed(v));
+                self.clip(x, bound(min.get()), bound(max.get()))
+            }
+            other => Err(ZkError::internal(format!("the table holds no segments of {other:?}"))),
         }
     }
 
@@ -32,7 +44,8 @@ impl LayoutBuilder {
         let half = 1i128 << (bits - 1);
         let t = self.checked_signed(x.value, bits)? + half;
         let (index, lo) = (t >> m, t & ((1i128 << m) - 1));
-        let (value_tag, slope_tag) = f.tags();
+        let (value_tag, slope_tag) = self.table.tags(f).expect("listed with its segments");
+        let in_range = f.output_in_range(self.scale, bits, m);
         let (f_i, d_i) = seg.segment(index, bits, self.scale);
         let (index_wire, value) = self.lookup_row(value_tag, LaneInput::Fresh(index), f_i);
         let (_, slope) = self.lookup_row(slope_tag, LaneInput::Copy(index_wire), d_i);
@@ -42,8 +55,13 @@ impl LayoutBuilder {
         terms.extend(lo_limbs.iter().copied());
         self.bind_to_limbs(x, &terms, bits);
         if m == 0 {
-            self.in_range.insert(value.cell);
-            return Ok(value); // every input is a segment point: the table value is f(x)
+            // Every input is a segment point: the table value is f(x).
+            if in_range {
+                self.in_range.insert(value.cell);
+            } else {
+                self.range_check(value)?;
+            }
+            return Ok(value);
         }
         let lo_wire = match lo_limbs.as_slice() {
             [(w, _)] => *w,
@@ -63,7 +81,11 @@ impl LayoutBuilder {
         let mut sum = vec![(value, 1)];
         sum.extend(e_limbs.iter().copied());
         let y = self.dot(&sum, -e_offset);
-        self.in_range.insert(y.cell); // |f_i| <= 2^scale and |e| < 2^m <= 2^scale: far inside the range
+        if in_range {
+            self.in_range.insert(y.cell); // |f_i| + |e| is below the range's bound
+        } else {
+            self.range_check(y)?; // an unbounded function (GELU, Softplus, ...) can leave the range
+        }
         Ok(y)
     }
 }
@@ -104,7 +126,7 @@ mod tests {
     #[test]
     fn interpolated_activations_pass_and_stay_close() {
         for lanes in [2, 3] {
-            for f in [TableFn::Sigmoid, TableFn::Tanh] {
+            for f in [TableFn::SIGMOID, TableFn::TANH] {
                 for x in [-128, -50, -7, -1, 0, 3, 5, 60, 127] {
                     let (l, _) = layout(lanes, f, x);
                     assert_eq!(l.instance_values[0], fe(expected(f, x)), "{f:?}({x})");
@@ -117,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_tampered_output_fails() {
-        for f in [TableFn::Sigmoid, TableFn::Tanh] {
+        for f in [TableFn::SIGMOID, TableFn::TANH] {
             let (mut l, y) = layout(2, f, -7);
             let v = expected(f, -7);
             set_cell(&mut l, y, fe(v + 1));
@@ -129,8 +151,8 @@ mod tests {
     fn a_tampered_segment_index_fails() {
         // x = 5: t = 133 = 33 * 4 + 1. Claim segment 32 with lo = 5: the decomposition holds,
         // the segment lookups too (with that segment's values), but lo is not in the 2-bit block.
-        let (mut l, _) = layout(2, TableFn::Tanh, 5);
-        let seg = spec().function(TableFn::Tanh).copied().unwrap();
+        let (mut l, _) = layout(2, TableFn::TANH, 5);
+        let seg = spec().function(TableFn::TANH).copied().unwrap();
         let (v, d) = seg.segment(32, 8, SCALE);
         set_lookup(&mut l, VALUE, 32);
         set_lookup_out(&mut l, VALUE, v);
@@ -138,7 +160,7 @@ mod tests {
         set_lookup(&mut l, LO, 5);
         assert_rejected_by(&l, Why::Lookup);
         // The index alone: the decomposition no longer adds up.
-        let (mut l, _) = layout(2, TableFn::Tanh, 5);
+        let (mut l, _) = layout(2, TableFn::TANH, 5);
         set_lookup(&mut l, VALUE, 32);
         set_lookup_out(&mut l, VALUE, v);
         set_lookup_out(&mut l, SLOPE, d);
@@ -149,13 +171,13 @@ mod tests {
     fn a_tampered_interpolation_cell_fails() {
         // A segment value or slope not in the table (its copy in the interpolation row follows).
         for (row, delta) in [(VALUE, 1), (SLOPE, 1), (SLOPE, -1)] {
-            let (mut l, _) = layout(2, TableFn::Sigmoid, 5);
+            let (mut l, _) = layout(2, TableFn::SIGMOID, 5);
             let out = l.lout_values[row];
             set_lookup_out(&mut l, row, out + delta);
             assert_rejected_by(&l, Why::Lookup);
         }
         // The interpolation's lo cell changed in the product row only: caught by its copy.
-        let (mut l, _) = layout(2, TableFn::Sigmoid, 5);
+        let (mut l, _) = layout(2, TableFn::SIGMOID, 5);
         let lo = l.lin_values[LO];
         let product_row = l.arith.iter().rposition(|r| r.prod).unwrap();
         l.lane_values[product_row * l.lanes + 1] = fe(lo + 1);
@@ -166,17 +188,17 @@ mod tests {
     fn a_tampered_rounding_fails() {
         // e' one higher and the remainder 4 lower: the split still adds up, but the remainder
         // leaves its 2-bit block (or e' its own when it was at the top).
-        let (mut l, y) = layout(2, TableFn::Sigmoid, 5);
+        let (mut l, y) = layout(2, TableFn::SIGMOID, 5);
         let (e, r) = (l.lin_values[E_SHIFTED], l.lin_values[REMAINDER]);
         set_lookup(&mut l, E_SHIFTED, e + 1);
         set_lookup(&mut l, REMAINDER, r - 4);
-        set_cell(&mut l, y, fe(expected(TableFn::Sigmoid, 5) + 1));
+        set_cell(&mut l, y, fe(expected(TableFn::SIGMOID, 5) + 1));
         assert_rejected_by(&l, Why::Lookup);
         // e' alone, the output following it: the split no longer adds up.
-        let (mut l, y) = layout(2, TableFn::Sigmoid, 5);
+        let (mut l, y) = layout(2, TableFn::SIGMOID, 5);
         let e = l.lin_values[E_SHIFTED];
         set_lookup(&mut l, E_SHIFTED, (e + 1) % 8);
-        set_cell(&mut l, y, fe(expected(TableFn::Sigmoid, 5) + (e + 1) % 8 - e));
+        set_cell(&mut l, y, fe(expected(TableFn::SIGMOID, 5) + (e + 1) % 8 - e));
         assert_rejected_by(&l, Why::Gate);
     }
 
@@ -185,10 +207,104 @@ mod tests {
         let err = build(2, |b| {
             b.set_context("sigmoid_3", "Sigmoid");
             let w = fresh_input_unchecked(b, 1 << 12);
-            b.smooth(TableFn::Sigmoid, w).unwrap_err()
+            b.smooth(TableFn::SIGMOID, w).unwrap_err()
         })
         .1;
         assert!(err.message.contains("sigmoid_3"), "{}", err.message);
         assert!(err.message.contains("outside the circuit's range"), "{}", err.message);
+    }
+
+    /// A table holding `f` alone, at the test range (8 bits) and scale (2^-4).
+    fn table_of(f: TableFn) -> crate::circuit::tables::TableSpec {
+        let segment_bits = f.segment_bits(SCALE, 8);
+        crate::circuit::tables::TableSpec {
+            range_bits: 8,
+            limb_bits: 3,
+            functions: vec![crate::circuit::tables::SegmentedFn { function: f, segment_bits }],
+        }
+    }
+
+    #[test]
+    fn every_tabulated_function_proves_its_interpolation() {
+        for f in every_function() {
+            let table = table_of(f);
+            let seg = table.functions[0];
+            for x in [-128, -61, -17, -1, 0, 1, 5, 48, 96, 127] {
+                let m = seg.segment_bits;
+                let t = x + 128;
+                let (v, d) = seg.segment(t >> m, 8, SCALE);
+                let want = if m == 0 { v } else { v + (d * (t & ((1 << m) - 1)) + (1 << (m - 1))).div_euclid(1 << m) };
+                let (l, y) = build_with(2, table.clone(), |b| {
+                    let w = fresh_input(b, x);
+                    b.smooth(f, w).inspect(|&y| b.expose(y))
+                });
+                if !(-128..128).contains(&want) {
+                    // |-8| = 8 is past the top of the range: an error, not a proof.
+                    assert!(y.is_err(), "{f:?}({x}) = {want} left the range unnoticed");
+                    continue;
+                }
+                let y = y.unwrap();
+                assert_eq!(y.value, want, "{f:?}({x})");
+                assert_accepts(&l);
+                // One more than the interpolation: the row defining y (or, with m = 0, the lookup) objects.
+                let mut bad = l.clone();
+                set_cell(&mut bad, y.cell, fe(want + 1));
+                assert_rejects(&bad);
+            }
+        }
+    }
+
+    #[test]
+    fn unbounded_functions_range_check_their_output() {
+        // GELU(7.9) = 7.9: at the top of an 8-bit range (2^-4) the output is checked, not assumed.
+        let gelu = TableFn::from_activation(crate::model::graph::Activation::Gelu).unwrap();
+        assert!(!gelu.output_in_range(SCALE, 8, table_of(gelu).functions[0].segment_bits));
+        assert!(TableFn::SIGMOID.output_in_range(SCALE, 8, 2));
+        let (l, _) = build_with(2, table_of(gelu), |b| {
+            let w = fresh_input(b, 126);
+            let before = b.layout.lookup_tags.len();
+            let y = b.smooth(gelu, w).unwrap();
+            assert!(b.in_range.contains(&y.cell));
+            b.layout.lookup_tags.len() - before
+        });
+        assert_accepts(&l);
+    }
+
+    /// Sign: lookup rows of the decomposition of `x + 128` (limbs 3, 3, 2; top row 2), then of
+    /// `x - 1 + 256` (limbs 3, 3, 3; top row 5).
+    fn signum_layout(x: i128) -> (Layout, CellRef) {
+        build(2, |b| {
+            let w = fresh_input_unchecked(b, x);
+            let y = b.signum(w).unwrap();
+            b.expose(y);
+            y.cell
+        })
+    }
+
+    #[test]
+    fn sign_is_minus_one_zero_or_one() {
+        for x in [-128, -5, -1, 0, 1, 7, 127] {
+            let (l, _) = signum_layout(x);
+            assert_eq!(l.instance_values[0], fe(16 * x.signum()), "sign({x})");
+            assert_accepts(&l);
+        }
+    }
+
+    #[test]
+    fn a_tampered_sign_fails() {
+        // sign(0) claimed 1: the x - 1 decomposition's top limb is 3 (bit 0), its block has no (3, 1).
+        let (mut l, y) = signum_layout(0);
+        set_lookup_out(&mut l, 5, 1);
+        set_cell(&mut l, y, fe(16));
+        assert_rejected_by(&l, Why::Lookup);
+        // sign(0) claimed -1: x + 128's top limb is 2 (bit 1), and (2, 0) is not an entry.
+        let (mut l, y) = signum_layout(0);
+        set_lookup_out(&mut l, 2, 0);
+        set_cell(&mut l, y, fe(-16));
+        assert_rejected_by(&l, Why::Lookup);
+        // The output alone changed: the row defining it objects.
+        let (mut l, y) = signum_layout(-5);
+        set_cell(&mut l, y, fe(0));
+        assert_rejected_by(&l, Why::Gate);
     }
 }

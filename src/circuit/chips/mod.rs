@@ -2,6 +2,7 @@
 //! in [`super::config`]. Each file's tests show a valid witness passing and tampered ones failing.
 
 pub mod activation;
+pub mod clip;
 pub mod linear;
 pub mod max;
 pub mod packing;

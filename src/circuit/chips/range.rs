@@ -19,7 +19,7 @@ impl LayoutBuilder {
     /// Homes the limbs of `value` (in `[0, 2^bits)`) in range lookups, least significant first;
     /// returns each limb's wire and its weight `2^position`, and the output of the top limb's
     /// block: with `top`, a block that yields the limb's top bit (`value`'s bit `bits - 1`).
-    fn limbs_with_top(&mut self, value: i128, bits: u32, top: bool) -> (Limbs, Wire) {
+    pub(crate) fn limbs_with_top(&mut self, value: i128, bits: u32, top: bool) -> (Limbs, Wire) {
         let width = self.table.limb_bits;
         let mut out = Vec::with_capacity(bits.div_ceil(width) as usize);
         let mut pos = 0;
@@ -132,6 +132,23 @@ impl LayoutBuilder {
             wires.extend(self.arith_row_int(false, false, false, 0, &inputs).0);
         }
         wires
+    }
+
+    /// `sign(x)` in fixed point (`-1`, `0` or `1` times the unit): `[x >= 0] + [x >= 1] - 1`. The
+    /// second bit comes from a decomposition of `x - 1`, one bit wider since it reaches
+    /// `-2^(bits-1) - 1`.
+    pub fn signum(&mut self, x: Wire) -> Result<Wire, ZkError> {
+        let bits = self.table.range_bits;
+        let nonnegative = self.sign(x, bits)?;
+        let (limbs, positive) = self.decomposition(x.value - 1, bits + 1)?;
+        // sum(limbs) - 2^bits = x - 1
+        let mut terms: Vec<(LaneInput, i128)> = limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
+        terms.push((LaneInput::Copy(x), -1));
+        self.assert_zero(false, 1 - (1i128 << bits), &terms);
+        let unit = 1i128 << self.scale.bits();
+        let y = self.dot(&[(nonnegative, unit), (positive, unit)], -unit);
+        self.in_range.insert(y.cell); // one unit at most, and the range holds at least two
+        Ok(y)
     }
 
     /// `max(x, 0)`: the sign bit times `x`.

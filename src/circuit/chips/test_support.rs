@@ -25,17 +25,49 @@ pub fn spec() -> TableSpec {
         range_bits: 8,
         limb_bits: 3,
         functions: vec![
-            SegmentedFn { function: TableFn::Sigmoid, segment_bits: 2 },
-            SegmentedFn { function: TableFn::Tanh, segment_bits: 2 },
+            SegmentedFn { function: TableFn::SIGMOID, segment_bits: 2 },
+            SegmentedFn { function: TableFn::TANH, segment_bits: 2 },
         ],
     }
 }
 
 /// Runs `f` on a fresh witness-mode builder and returns the finished layout.
 pub fn build<R>(lanes: usize, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layout, R) {
-    let mut b = LayoutBuilder::new(lanes, spec(), SCALE, true);
+    build_with(lanes, spec(), f)
+}
+
+/// [`build`] with a table of its own.
+pub fn build_with<R>(lanes: usize, table: TableSpec, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layout, R) {
+    let mut b = LayoutBuilder::new(lanes, table, SCALE, true);
     let r = f(&mut b);
     (b.finish(), r)
+}
+
+/// One of each tabulated function, with typical and awkward parameters.
+pub fn every_function() -> Vec<TableFn> {
+    use crate::model::graph::{Activation, Param};
+    let p = Param::new;
+    [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Erf,
+        Activation::Softplus,
+        Activation::Gelu,
+        Activation::GeluTanh,
+        Activation::HardSwish,
+        Activation::Abs,
+        Activation::LeakyRelu { alpha: p(0.01) },
+        Activation::LeakyRelu { alpha: p(0.2) },
+        Activation::Elu { alpha: p(1.0) },
+        Activation::Elu { alpha: p(0.5) },
+        Activation::HardSigmoid { alpha: p(0.2), beta: p(0.5) },
+        Activation::Clip { min: p(0.0), max: p(6.0) },
+        Activation::Clip { min: p(-0.37), max: p(1.1) },
+        Activation::Clip { min: p(f32::NEG_INFINITY), max: p(0.8) },
+    ]
+    .into_iter()
+    .map(|a| TableFn::from_activation(a).unwrap())
+    .collect()
 }
 
 /// A range-checked input value homed in a lane (as model inputs are).

@@ -1,19 +1,43 @@
-//! Lowering of element-wise operators: activations, broadcast arithmetic and inference-time
+//! Lowering of element-wise operators: activations (with their attributes), negation, broadcast
+//! arithmetic and inference-time
 //! BatchNormalization, folding them when every operand is a constant.
 
 use tract_onnx::pb;
 
-use super::proto::attr_float;
+use super::proto::{attr_float, attr_string};
 use super::{node_err, Const, Lowering, Value};
 use crate::error::ZkError;
-use crate::model::graph::{Activation, AffineRow, Op, Term};
+use crate::model::graph::{Activation, AffineRow, Op, Param, Term};
 
 impl Lowering {
     pub(super) fn lower_activation(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let alpha = |default: f32| Param::new(attr_float(node, "alpha").unwrap_or(default));
         let function = match node.op_type.as_str() {
             "Relu" => Activation::Relu,
             "Sigmoid" => Activation::Sigmoid,
-            _ => Activation::Tanh,
+            "Tanh" => Activation::Tanh,
+            "Erf" => Activation::Erf,
+            "Softplus" => Activation::Softplus,
+            "HardSwish" => Activation::HardSwish,
+            "Abs" => Activation::Abs,
+            "Sign" => Activation::Sign,
+            "LeakyRelu" => Activation::LeakyRelu { alpha: alpha(0.01) },
+            "Elu" => Activation::Elu { alpha: alpha(1.0) },
+            "HardSigmoid" => {
+                Activation::HardSigmoid { alpha: alpha(0.2), beta: Param::new(attr_float(node, "beta").unwrap_or(0.5)) }
+            }
+            "Gelu" => match attr_string(node, "approximate").as_deref() {
+                None | Some("none") => Activation::Gelu,
+                Some("tanh") => Activation::GeluTanh,
+                Some(other) => return Err(node_err(node, format!("approximate = '{other}' (expected none or tanh)"))),
+            },
+            "Clip" => match self.clip_bounds(node)? {
+                // Clip(0, inf) is ReLU, which needs no table; Clip(-inf, inf) is the identity.
+                (min, max) if min == 0.0 && max == f32::INFINITY => Activation::Relu,
+                (min, max) if min == f32::NEG_INFINITY && max == f32::INFINITY => return self.lower_identity(node),
+                (min, max) => Activation::Clip { min: Param::new(min), max: Param::new(max) },
+            },
+            other => return Err(node_err(node, format!("{other} is not an activation"))),
         };
         match self.value(node, 0)? {
             Value::Const(c) => {
@@ -23,6 +47,43 @@ impl Lowering {
             Value::Node(id) => {
                 let shape = self.graph.nodes[id].shape.clone();
                 self.emit(node, Op::Activation { input: id, function }, shape)
+            }
+        }
+    }
+
+    /// Clip's bounds: constant inputs 1 and 2 (opset 11 on), else the `min`/`max` attributes of
+    /// older opsets; an absent bound is infinite.
+    fn clip_bounds(&self, node: &pb::NodeProto) -> Result<(f32, f32), ZkError> {
+        let bound = |i: usize, attr: &str, default: f32| -> Result<f32, ZkError> {
+            if self.optional_value(node, i)?.is_none() {
+                return Ok(attr_float(node, attr).unwrap_or(default));
+            }
+            let c = self.constant(node, i, attr)?;
+            match c.data.as_slice() {
+                [v] => Ok(*v as f32),
+                _ => Err(node_err(node, format!("{attr} must be a single value, got shape {:?}", c.shape))),
+            }
+        };
+        let (min, max) = (bound(1, "min", f32::NEG_INFINITY)?, bound(2, "max", f32::INFINITY)?);
+        if min > max {
+            return Err(node_err(node, format!("min {min} exceeds max {max}")));
+        }
+        Ok((min, max))
+    }
+
+    /// `-x`: an affine map with weight -1.
+    pub(super) fn lower_neg(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        match self.value(node, 0)? {
+            Value::Const(c) => {
+                let data = c.data.iter().map(|x| -x).collect();
+                self.emit_const(node, Const { shape: c.shape, data })
+            }
+            Value::Node(id) => {
+                let shape = self.graph.nodes[id].shape.clone();
+                let rows = (0..self.graph.nodes[id].len() as u32)
+                    .map(|i| AffineRow { terms: vec![Term { input: 0, index: i, weight: -1.0 }], bias: 0.0 })
+                    .collect();
+                self.emit(node, Op::Affine { inputs: vec![id], rows }, shape)
             }
         }
     }

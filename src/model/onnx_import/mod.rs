@@ -170,7 +170,9 @@ impl Lowering {
         match node.op_type.as_str() {
             "Constant" => self.lower_constant(node),
             "Identity" | "Dropout" => self.lower_identity(node),
-            "Relu" | "Sigmoid" | "Tanh" => self.lower_activation(node),
+            "Relu" | "Sigmoid" | "Tanh" | "Erf" | "Softplus" | "Gelu" | "HardSwish" | "Abs" | "Sign" | "LeakyRelu"
+            | "Elu" | "HardSigmoid" | "Clip" => self.lower_activation(node),
+            "Neg" => self.lower_neg(node),
             "Add" | "Sub" | "Mul" | "Div" => self.lower_binary(node),
             "Gemm" => self.lower_gemm(node),
             "MatMul" => self.lower_matmul(node),

@@ -1,0 +1,191 @@
+//! Element-wise operators, one small model each (`x -> Gemm -> op`), the way exporters write them:
+//! each compiles with default flags, proves, verifies in Rust and in the EVM (and both reject a
+//! tampered proof and a tampered instance), and on random inputs it was not calibrated on stays
+//! within 0.1% of the float model's output range, scored against tract's float run.
+
+mod common;
+
+use common::{init_cache, proof_parts};
+use tract_onnx::pb::AttributeProto;
+use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
+use zkinfer::evm::runner::Evm;
+use zkinfer::model::input_file::write_inputs;
+use zkinfer::pipeline::eval::{evaluate, reference_for};
+use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
+use zkinfer::testing::onnx_builder::{attr_float, attr_string, GraphBuilder, XorShift};
+
+const WIDTH: usize = 8;
+
+/// `x [1, 8] -> Gemm (weights in +-0.6) -> op -> y`: pre-activations reach about +-5, across
+/// every kink the functions here have (0, +-2.5, +-3, 6).
+fn model(op: &str, attrs: Vec<AttributeProto>, bounds: Option<(Option<f32>, Option<f32>)>, opset: i64) -> Vec<u8> {
+    let mut rng = XorShift::new(0x5eed ^ op.len() as u64);
+    let mut g = GraphBuilder::new(op)
+        .opset(opset)
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, WIDTH])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("b", &[WIDTH], rng.vec_f32(WIDTH, 0.3))
+        .node("Gemm", &["x", "w", "b"], &["h"], vec![]);
+    let mut inputs = vec!["h".to_string()];
+    if let Some((lo, hi)) = bounds {
+        // Clip's bounds are inputs from opset 11 on; an empty name skips one.
+        for (name, v) in [("lo", lo), ("hi", hi)] {
+            match v {
+                Some(v) => {
+                    g = g.initializer(name, &[], vec![v]);
+                    inputs.push(name.into());
+                }
+                None => inputs.push(String::new()),
+            }
+        }
+    }
+    let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    g.node(op, &refs, &["y"], attrs).build()
+}
+
+/// Random inputs in `[-reach, reach]`; with `grid`, rounded to multiples of it.
+fn samples(seed: u64, n: usize, reach: f32, grid: Option<f64>) -> Vec<Vec<Vec<f64>>> {
+    let mut rng = XorShift::new(seed);
+    let snap = |x: f64| grid.map_or(x, |g| (x / g).round() * g);
+    (0..n).map(|_| vec![rng.vec_f32(WIDTH, reach).into_iter().map(|x| snap(f64::from(x))).collect()]).collect()
+}
+
+/// Compiles (calibrating on 8 random samples), sets up, proves one more, verifies everywhere and
+/// evaluates 40 others.
+/// Returns the arithmetic rows and the hold-out error (printed with `--nocapture` for the README's
+/// operator table).
+fn check(name: &str, onnx: &[u8]) -> (usize, f64) {
+    check_on(name, onnx, None)
+}
+
+fn check_on(name: &str, onnx: &[u8], grid: Option<f64>) -> (usize, f64) {
+    init_cache();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("network.onnx");
+    std::fs::write(&path, onnx).unwrap();
+    let calibration: Vec<_> = samples(1, 8, 3.0, grid)
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let p = tmp.path().join(format!("cal-{i}.json"));
+            write_inputs(&p, s).unwrap();
+            p
+        })
+        .collect();
+    let out = tmp.path().join("build");
+    let req = CompileRequest {
+        model: &path,
+        calibration: &calibration,
+        options: CalibrationOptions::default(),
+        out_dir: &out,
+        like: None,
+        holdout: None,
+    };
+    let settings = pipeline::compile(&req).unwrap_or_else(|e| panic!("{name}: compile: {e}"));
+    assert!(settings.calibration.budget_met, "{name}: {:?}", settings.calibration.advice);
+    let build = Build::open(&out).unwrap();
+
+    // Accuracy on inputs the calibration did not see, against tract's float model.
+    let reference = reference_for(&build, None).unwrap();
+    let report = evaluate(&(&build).into(), &reference, &samples(2, 40, 2.5, grid)).unwrap();
+    assert_eq!(report.out_of_range, 0, "{name}: {:?}", report.first_out_of_range);
+    let o = &report.outputs[0];
+    assert!(o.max_rel_error <= 1e-3, "{name}: error {:.4}% of the output range", o.max_rel_error * 100.0);
+
+    // A proof of one of them, checked in Rust and in the EVM.
+    pipeline::setup(&build, &SrsSource::Dev).unwrap();
+    let prover = Prover::load(&build).unwrap();
+    let sample = &samples(3, 1, 2.5, grid)[0];
+    let proved = pipeline::prove(&build, &prover, &build.scale().quantise(sample), Default::default()).unwrap();
+    let float = reference.run(sample).unwrap();
+    for (q, f) in proved.outputs[0].iter().zip(&float[0]) {
+        let err = (build.scale().to_float(*q) - f).abs();
+        assert!(err <= 1e-3 * o.range.max(0.01), "{name}: proved {q} for float {f}");
+    }
+    let proof = proved.file;
+    let vk = build.vk().unwrap();
+    pipeline::verify(&build, &proof, &prover.params, &vk).unwrap_or_else(|e| panic!("{name}: rejected: {e}"));
+    let (bytes, instances) = proof_parts(&proof);
+    let verifier = pipeline::verifier_contract::compile_verifier(&build).unwrap();
+    let mut evm = Evm::new();
+    let address = verifier.deploy(&mut evm).unwrap().address;
+    let mut accepts = |proof: &[u8], instances: &[[u8; 32]]| {
+        let out = evm.call(address, encode_verify_words(proof, instances)).unwrap();
+        out.success && decode_verify_return(&out.output) == Some(true)
+    };
+    assert!(accepts(&bytes, &instances), "{name}: EVM verifier rejected a valid proof");
+    let mut bad = bytes.clone();
+    bad[100] ^= 1;
+    assert!(!accepts(&bad, &instances), "{name}: EVM accepted a tampered proof");
+    let mut wrong = instances.clone();
+    let last = wrong.len() - 1;
+    wrong[last][31] ^= 1;
+    assert!(!accepts(&bytes, &wrong), "{name}: EVM accepted a tampered instance");
+    let mut tampered = proof.clone();
+    tampered.proof = format!("0x{}", hex::encode(&bad));
+    assert!(
+        pipeline::verify(&build, &tampered, &prover.params, &vk).is_err(),
+        "{name}: Rust accepted a tampered proof"
+    );
+    let rows = settings.rows.arithmetic;
+    println!(
+        "{name}: k={} arithmetic rows {rows}, lookup rows {}, hold-out error {:.4}%",
+        settings.k,
+        settings.rows.lookup,
+        o.max_rel_error * 100.0
+    );
+    (rows, o.max_rel_error)
+}
+
+/// Rows each function adds over a Gemm output's own range check, per element (the README's table).
+fn rows_per_element(rows: usize, plain: usize) -> f64 {
+    (rows as f64 - plain as f64) / WIDTH as f64 + 1.0
+}
+
+#[test]
+fn smooth_functions_by_segments() {
+    let (plain, _) = check("Identity", &model("Identity", vec![], None, 13));
+    for (name, op, attrs, opset) in [
+        ("Erf", "Erf", vec![], 13),
+        ("Softplus", "Softplus", vec![], 13),
+        ("Elu", "Elu", vec![attr_float("alpha", 0.7)], 13),
+        ("Gelu", "Gelu", vec![], 20),
+        ("Gelu tanh", "Gelu", vec![attr_string("approximate", "tanh")], 20),
+    ] {
+        let (rows, _) = check(name, &model(op, attrs, None, opset));
+        println!("{name}: {:.1} rows per element", rows_per_element(rows, plain));
+    }
+}
+
+#[test]
+fn piecewise_linear_functions() {
+    let (plain, _) = check("Identity", &model("Identity", vec![], None, 13));
+    for (name, op, attrs, bounds, opset) in [
+        ("LeakyRelu", "LeakyRelu", vec![attr_float("alpha", 0.1)], None, 13),
+        ("HardSigmoid", "HardSigmoid", vec![], None, 13),
+        ("HardSwish", "HardSwish", vec![], None, 14),
+        ("ReLU6", "Clip", vec![], Some((Some(0.0), Some(6.0))), 13),
+        ("Clip", "Clip", vec![], Some((Some(-0.37), Some(1.1))), 13),
+        ("Clip max only", "Clip", vec![], Some((None, Some(0.8))), 13),
+        ("Abs", "Abs", vec![], None, 13),
+        ("Neg", "Neg", vec![], None, 13),
+    ] {
+        let (rows, _) = check(name, &model(op, attrs, bounds, opset));
+        println!("{name}: {:.1} rows per element", rows_per_element(rows, plain));
+    }
+}
+
+/// Sign jumps at zero: an input within a quantum of zero may round to the other side, so no
+/// fixed-point circuit can be close there. On inputs the fixed point holds exactly (multiples of
+/// 1/8, zero among them), it is exact.
+#[test]
+fn sign_is_exact_where_the_fixed_point_is() {
+    let sign = GraphBuilder::new("sign")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, WIDTH])
+        .node("Sign", &["x"], &["y"], vec![])
+        .build();
+    let (_, err) = check_on("Sign", &sign, Some(0.125));
+    assert_eq!(err, 0.0, "Sign is exact on representable inputs");
+}
