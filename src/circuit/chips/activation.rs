@@ -260,14 +260,24 @@ mod tests {
         let gelu = TableFn::from_activation(crate::model::graph::Activation::Gelu).unwrap();
         assert!(!gelu.output_in_range(SCALE, 8, table_of(gelu).functions[0].segment_bits));
         assert!(TableFn::SIGMOID.output_in_range(SCALE, 8, 2));
-        let (l, _) = build_with(2, table_of(gelu), |b| {
-            let w = fresh_input(b, 126);
-            let before = b.layout.lookup_tags.len();
-            let y = b.smooth(gelu, w).unwrap();
-            assert!(b.in_range.contains(&y.cell));
-            b.layout.lookup_tags.len() - before
-        });
+        // Only a range check marks an unbounded function's output as in range, and its limbs add
+        // lookups after the interpolation's own.
+        let lookups = |f: TableFn| {
+            build_with(2, table_of(f), |b| {
+                let w = fresh_input(b, 126);
+                let before = b.layout.lookup_tags.len();
+                let y = b.smooth(f, w).unwrap();
+                assert!(b.in_range.contains(&y.cell), "{f:?}");
+                b.layout.lookup_tags.len() - before
+            })
+        };
+        let (l, with_check) = lookups(gelu);
         assert_accepts(&l);
+        let bounded = TableFn::from_activation(crate::model::graph::Activation::Erf).unwrap();
+        assert_eq!(table_of(bounded).functions[0].segment_bits, table_of(gelu).functions[0].segment_bits);
+        assert!(bounded.output_in_range(SCALE, 8, table_of(bounded).functions[0].segment_bits));
+        // Same segment width, so the same interpolation lookups; GELU's output adds its 3 limbs.
+        assert_eq!(with_check, lookups(bounded).1 + 3);
     }
 
     /// Sign: lookup rows of the decomposition of `x + 128` (limbs 3, 3, 2; top row 2), then of
