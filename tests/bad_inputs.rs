@@ -109,8 +109,7 @@ fn bad_inputs_exit_with_the_documented_code() {
     let proof_bad_hex = write(t, "p6.json", with_proof(&|p| p["proof"] = "0xnothex".into()));
     let random_srs =
         write(t, "random.srs", (0..5120u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>());
-    let (softmax_onnx, softmax_input) =
-        (model("unsupported_softmax", "network.onnx"), model("unsupported_softmax", "input.json"));
+    let (sin_onnx, sin_input) = (model("unsupported_sin", "network.onnx"), model("unsupported_sin", "input.json"));
     let missing = t.join("missing.json").display().to_string();
     let out = t.join("out.json").display().to_string();
 
@@ -118,7 +117,7 @@ fn bad_inputs_exit_with_the_documented_code() {
         // ONNX models
         ("missing ONNX file", vec!["compile", &missing, "--calibrate", &input, "-o", &out], 2),
         ("corrupt ONNX", vec!["compile", &corrupt_onnx, "--calibrate", &input, "-o", &out], 2),
-        ("unsupported operator", vec!["compile", &softmax_onnx, "--calibrate", &softmax_input, "-o", &out], 2),
+        ("unsupported operator", vec!["compile", &sin_onnx, "--calibrate", &sin_input, "-o", &out], 2),
         // input files
         ("missing calibration file", vec!["compile", &onnx, "--calibrate", &missing, "-o", &out], 2),
         ("input file not JSON", vec!["compile", &onnx, "--calibrate", &not_json, "-o", &out], 2),

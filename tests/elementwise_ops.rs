@@ -12,7 +12,7 @@ use zkinfer::evm::runner::Evm;
 use zkinfer::model::input_file::write_inputs;
 use zkinfer::pipeline::eval::{evaluate, reference_for};
 use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
-use zkinfer::testing::onnx_builder::{attr_float, attr_string, GraphBuilder, XorShift};
+use zkinfer::testing::onnx_builder::{attr_float, attr_int, attr_string, GraphBuilder, XorShift};
 
 const WIDTH: usize = 8;
 
@@ -188,4 +188,22 @@ fn sign_is_exact_where_the_fixed_point_is() {
         .build();
     let (_, err) = check_on("Sign", &sign, Some(0.125));
     assert_eq!(err, 0.0, "Sign is exact on representable inputs");
+}
+
+/// Softmax, lowered whole (max, shift, bounded exponential, sum, division with a remainder): over
+/// the last axis, and over a middle axis of a reshaped tensor.
+#[test]
+fn softmax_on_any_axis() {
+    check("Softmax", &model("Softmax", vec![attr_int("axis", -1)], None, 13));
+    let mut rng = XorShift::new(0x50f7);
+    let middle = GraphBuilder::new("softmax_axis_1")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, 2, 4])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Softmax", &["r"], &["y"], vec![attr_int("axis", 1)])
+        .build();
+    check("Softmax axis 1 of 3", &middle);
 }

@@ -92,6 +92,11 @@ pub fn lay_out(
                 }
                 out
             }
+            QOp::Divide { a, b: den, a_index, b_index } => a_index
+                .iter()
+                .zip(b_index)
+                .map(|(&i, &j)| b.divide(wires[*a][i as usize], wires[*den][j as usize]))
+                .collect::<Result<_, _>>()?,
             QOp::Activation { input, function } => {
                 wires[*input].iter().map(|&x| b.activation(*function, x)).collect::<Result<_, _>>()?
             }

@@ -112,6 +112,7 @@ impl TableFn {
             Activation::Gelu | Activation::GeluTanh => 0.80,
             Activation::HardSwish => 1.0 / 3.0,
             Activation::Elu { alpha } => alpha.get().abs(),
+            Activation::ExpShifted => 1.0,
             Activation::Abs
             | Activation::LeakyRelu { .. }
             | Activation::HardSigmoid { .. }
@@ -142,6 +143,7 @@ impl TableFn {
                 finite(vec![(0.0, (1.0 - alpha.get()).abs())])
             }
             Activation::Abs => vec![(0.0, 2.0)],
+            Activation::ExpShifted => vec![(0.0, 1.0)],
             Activation::HardSwish => vec![(-3.0, 0.5), (3.0, 0.5)],
             Activation::HardSigmoid { alpha, beta } if alpha.get() != 0.0 => {
                 let (a, b) = (alpha.get(), beta.get());
@@ -155,7 +157,11 @@ impl TableFn {
     /// `sup |f|` over the reals, for functions bounded there.
     fn bound(self) -> Option<f64> {
         match self.0 {
-            Activation::Sigmoid | Activation::Tanh | Activation::Erf | Activation::HardSigmoid { .. } => Some(1.0),
+            Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::Erf
+            | Activation::HardSigmoid { .. }
+            | Activation::ExpShifted => Some(1.0),
             Activation::Clip { min, max } if min.get().is_finite() && max.get().is_finite() => {
                 Some(min.get().abs().max(max.get().abs()))
             }

@@ -86,6 +86,7 @@ fn prune(graph: Graph) -> Graph {
         node.op = match node.op {
             Op::Affine { inputs, rows } => Op::Affine { inputs: inputs.into_iter().map(|i| remap[i]).collect(), rows },
             Op::Product { a, b, a_index, b_index } => Op::Product { a: remap[a], b: remap[b], a_index, b_index },
+            Op::Divide { a, b, a_index, b_index } => Op::Divide { a: remap[a], b: remap[b], a_index, b_index },
             Op::Activation { input, function } => Op::Activation { input: remap[input], function },
             Op::Max { input, windows } => Op::Max { input: remap[input], windows },
             Op::Alias { input } => Op::Alias { input: remap[input] },

@@ -89,6 +89,9 @@ pub enum Activation {
         alpha: Param,
         beta: Param,
     },
+    /// `exp(min(x, 0))`: softmax's exponential, whose argument is never positive once the max
+    /// is subtracted; bounded by 1, so its segments span the range.
+    ExpShifted,
     /// `min(max(x, min), max)`; an absent bound is infinite.
     Clip {
         min: Param,
@@ -112,6 +115,7 @@ impl Activation {
             Activation::GeluTanh => 0.5 * x * (1.0 + libm::tanh(FRAC_2_PI.sqrt() * (x + 0.044715 * x * x * x))),
             Activation::HardSwish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
             Activation::Abs => x.abs(),
+            Activation::ExpShifted => libm::exp(x.min(0.0)),
             Activation::Sign => {
                 if x > 0.0 {
                     1.0
@@ -168,6 +172,8 @@ pub enum Op {
     Product { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32> },
     /// Element-wise non-linearity.
     Activation { input: usize, function: Activation },
+    /// `out[j] = a[a_index[j]] / b[b_index[j]]`, `b` positive (softmax's normalisation).
+    Divide { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32> },
     /// `out[j] = max(input[w] for w in windows[j])`.
     Max { input: usize, windows: Vec<Vec<u32>> },
     /// Same values, new shape.
@@ -180,7 +186,7 @@ impl Op {
         match self {
             Op::Input { .. } => vec![],
             Op::Affine { inputs, .. } => inputs.clone(),
-            Op::Product { a, b, .. } => vec![*a, *b],
+            Op::Product { a, b, .. } | Op::Divide { a, b, .. } => vec![*a, *b],
             Op::Activation { input, .. } | Op::Max { input, .. } | Op::Alias { input } => {
                 vec![*input]
             }
@@ -255,6 +261,11 @@ impl Graph {
                     .map(|(&i, &j)| values[*a][i as usize] * values[*b][j as usize])
                     .collect(),
                 Op::Activation { input, function } => values[*input].iter().map(|&x| function.apply(x)).collect(),
+                Op::Divide { a, b, a_index, b_index } => a_index
+                    .iter()
+                    .zip(b_index)
+                    .map(|(&i, &j)| values[*a][i as usize] / values[*b][j as usize])
+                    .collect(),
                 Op::Max { input, windows } => windows
                     .iter()
                     .map(|w| w.iter().map(|&i| values[*input][i as usize]).fold(f64::NEG_INFINITY, f64::max))

@@ -38,6 +38,13 @@ pub enum QOp {
         input: usize,
         function: Activation,
     },
+    /// `floor(a * 2^scale / b)`, `b` positive.
+    Divide {
+        a: usize,
+        b: usize,
+        a_index: Vec<u32>,
+        b_index: Vec<u32>,
+    },
     Max {
         input: usize,
         windows: Vec<Vec<u32>>,
@@ -53,7 +60,7 @@ impl QOp {
         match self {
             QOp::Input { .. } => vec![],
             QOp::Affine { inputs, .. } => inputs.clone(),
-            QOp::Product { a, b, .. } => vec![*a, *b],
+            QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } => vec![*a, *b],
             QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => vec![*input],
         }
     }
@@ -199,6 +206,9 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
                 }
             }
             Op::Max { input, windows } => QOp::Max { input: *input, windows: windows.clone() },
+            Op::Divide { a, b, a_index, b_index } => {
+                QOp::Divide { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone() }
+            }
             Op::Alias { input } => QOp::Alias { input: *input },
         };
         nodes.push(QNode { name: node.name.clone(), op_type: node.op_type.clone(), op, shape: node.shape.clone() });

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod clip;
+pub mod divide;
 pub mod linear;
 pub mod max;
 pub mod packing;

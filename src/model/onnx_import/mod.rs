@@ -10,6 +10,7 @@ mod linear;
 mod pooling;
 mod proto;
 mod shape;
+mod softmax;
 mod supported;
 mod window;
 
@@ -173,6 +174,7 @@ impl Lowering {
             "Relu" | "Sigmoid" | "Tanh" | "Erf" | "Softplus" | "Gelu" | "HardSwish" | "Abs" | "Sign" | "LeakyRelu"
             | "Elu" | "HardSigmoid" | "Clip" => self.lower_activation(node),
             "Neg" => self.lower_neg(node),
+            "Softmax" => self.lower_softmax(node),
             "Add" | "Sub" | "Mul" | "Div" => self.lower_binary(node),
             "Gemm" => self.lower_gemm(node),
             "MatMul" => self.lower_matmul(node),

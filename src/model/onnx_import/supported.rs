@@ -22,6 +22,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Abs",
     "Neg",
     "Sign",
+    "Softmax (any axis)",
     "Conv",
     "AveragePool",
     "GlobalAveragePool",

@@ -1,0 +1,94 @@
+//! Softmax, lowered whole rather than as ONNX's primitives: the max along the axis, the
+//! difference (never positive, so the exponential is bounded by 1 and tabulated over the whole
+//! range), the exponential, the sum, and a division the circuit proves with a remainder.
+
+use tract_onnx::pb;
+
+use super::proto::attr_int;
+use super::{node_err, node_label, Const, Lowering, Value};
+use crate::error::ZkError;
+use crate::model::graph::{Activation, AffineRow, Op, Term};
+
+/// Positions along `axis` of a tensor of `shape`: one group per position of the other axes.
+struct Groups {
+    n: usize,
+    inner: usize,
+    count: usize,
+}
+
+impl Groups {
+    fn new(shape: &[usize], axis: usize) -> Groups {
+        let outer: usize = shape[..axis].iter().product();
+        let inner: usize = shape[axis + 1..].iter().product();
+        Groups { n: shape[axis], inner, count: outer * inner }
+    }
+
+    /// The flat indices of group `g`.
+    fn members(&self, g: usize) -> Vec<u32> {
+        let (o, i) = (g / self.inner, g % self.inner);
+        (0..self.n).map(|k| ((o * self.n + k) * self.inner + i) as u32).collect()
+    }
+
+    /// The group of flat index `idx`.
+    fn of(&self, idx: usize) -> u32 {
+        ((idx / (self.n * self.inner)) * self.inner + idx % self.inner) as u32
+    }
+}
+
+impl Lowering {
+    pub(super) fn lower_softmax(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let value = self.value(node, 0)?;
+        let shape = self.shape_of(&value);
+        let rank = shape.len() as i64;
+        let axis = attr_int(node, "axis").unwrap_or(-1);
+        let axis = if axis < 0 { axis + rank } else { axis };
+        if !(0..rank).contains(&axis) {
+            return Err(node_err(node, format!("axis {axis} is outside a rank-{rank} input")));
+        }
+        let groups = Groups::new(&shape, axis as usize);
+        let len: usize = shape.iter().product();
+        let mut group_shape = shape.clone();
+        group_shape[axis as usize] = 1;
+        let x = match value {
+            Value::Const(c) => {
+                let mut data = vec![0.0; len];
+                for g in 0..groups.count {
+                    let members = groups.members(g);
+                    let m = members.iter().map(|&i| c.data[i as usize]).fold(f64::NEG_INFINITY, f64::max);
+                    let sum: f64 = members.iter().map(|&i| (c.data[i as usize] - m).exp()).sum();
+                    for &i in &members {
+                        data[i as usize] = (c.data[i as usize] - m).exp() / sum;
+                    }
+                }
+                return self.emit_const(node, Const { shape, data });
+            }
+            Value::Node(id) => id,
+        };
+        let label = node_label(node);
+        let op = node.op_type.as_str();
+        let windows = (0..groups.count).map(|g| groups.members(g)).collect();
+        let max = self.push(format!("{label}/max"), op, Op::Max { input: x, windows }, group_shape.clone());
+        let rows = (0..len)
+            .map(|i| AffineRow {
+                terms: vec![
+                    Term { input: 0, index: i as u32, weight: 1.0 },
+                    Term { input: 1, index: groups.of(i), weight: -1.0 },
+                ],
+                bias: 0.0,
+            })
+            .collect();
+        let shifted = self.push(format!("{label}/shift"), op, Op::Affine { inputs: vec![x, max], rows }, shape.clone());
+        let exp = Op::Activation { input: shifted, function: Activation::ExpShifted };
+        let exp = self.push(format!("{label}/exp"), op, exp, shape.clone());
+        let rows = (0..groups.count)
+            .map(|g| AffineRow {
+                terms: groups.members(g).into_iter().map(|index| Term { input: 0, index, weight: 1.0 }).collect(),
+                bias: 0.0,
+            })
+            .collect();
+        let sum = self.push(format!("{label}/sum"), op, Op::Affine { inputs: vec![exp], rows }, group_shape);
+        let b_index = (0..len).map(|i| groups.of(i)).collect();
+        let a_index = (0..len as u32).collect();
+        self.emit(node, Op::Divide { a: exp, b: sum, a_index, b_index }, shape)
+    }
+}
