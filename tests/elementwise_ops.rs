@@ -1,4 +1,5 @@
-//! Element-wise operators, one small model each (`x -> Gemm -> op`), the way exporters write them:
+//! Element-wise operators (one small model each, `x -> Gemm -> op`), Softmax and the wiring
+//! operators, the way exporters write them:
 //! each compiles with default flags, proves, verifies in Rust and in the EVM (and both reject a
 //! tampered proof and a tampered instance), and on random inputs it was not calibrated on stays
 //! within 0.1% of the float model's output range, scored against tract's float run.
@@ -206,4 +207,45 @@ fn softmax_on_any_axis() {
         .node("Softmax", &["r"], &["y"], vec![attr_int("axis", 1)])
         .build();
     check("Softmax axis 1 of 3", &middle);
+}
+
+/// Transpose, Slice, Concat (with a constant), Split, Unsqueeze, Squeeze, Gather, Tile and
+/// Expand on runtime tensors: values move, nothing is computed, and the proof still matches tract.
+#[test]
+fn wiring_operators_move_values() {
+    let mut rng = XorShift::new(0x1e55);
+    let g = GraphBuilder::new("wiring")
+        .input("x", &[1, WIDTH])
+        .output("y", &[3, 2, 4])
+        .output("z", &[1, 2, 1])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .initializer_i64("starts", &[1], vec![1])
+        .initializer_i64("ends", &[1], vec![i64::MAX])
+        .initializer_i64("axes", &[1], vec![1])
+        .initializer("pad", &[1, 1, 2], vec![0.25, -0.5])
+        .initializer_i64("split", &[2], vec![2, 2])
+        .initializer_i64("ax0", &[1], vec![0])
+        .initializer_i64("pick", &[2], vec![3, 0])
+        .initializer_i64("reps", &[3], vec![1, 1, 2])
+        .initializer_i64("big", &[3], vec![3, 2, 4])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Transpose", &["r"], &["t"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Slice", &["t", "starts", "ends", "axes"], &["s"], vec![])
+        .node("Concat", &["s", "pad"], &["c"], vec![attr_int("axis", 1)])
+        .node("Split", &["c", "split"], &["a", "b"], vec![attr_int("axis", 1)])
+        .node("Concat", &["b", "a"], &["ba"], vec![attr_int("axis", 2)])
+        .node("Unsqueeze", &["ba", "ax0"], &["u"], vec![])
+        .node("Squeeze", &["u", "ax0"], &["q"], vec![])
+        .node("Transpose", &["q"], &["qt"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Gather", &["qt", "pick"], &["gth"], vec![attr_int("axis", 1)])
+        .node("Tile", &["gth", "reps"], &["tl"], vec![])
+        .node("Expand", &["tl", "big"], &["y"], vec![])
+        .node("Slice", &["a", "starts", "ends", "axes"], &["a1"], vec![])
+        .node("Transpose", &["a1"], &["z0"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Relu", &["z0"], &["z"], vec![])
+        .build();
+    let (rows, _) = check("wiring", &g);
+    println!("wiring: {rows} rows");
 }

@@ -108,6 +108,9 @@ pub fn lay_out(
                 })
                 .collect::<Result<_, _>>()?,
             QOp::Alias { input } => wires[*input].clone(),
+            QOp::Gather { inputs: ins, picks } => {
+                picks.iter().map(|&(t, i)| wires[ins[t as usize]][i as usize]).collect()
+            }
         };
         b.take_error()?;
         if out.len() != node.len() {

@@ -90,6 +90,9 @@ fn prune(graph: Graph) -> Graph {
             Op::Activation { input, function } => Op::Activation { input: remap[input], function },
             Op::Max { input, windows } => Op::Max { input: remap[input], windows },
             Op::Alias { input } => Op::Alias { input: remap[input] },
+            Op::Gather { inputs, picks } => {
+                Op::Gather { inputs: inputs.into_iter().map(|i| remap[i]).collect(), picks }
+            }
             op @ Op::Input { .. } => op,
         };
         nodes.push(node);

@@ -178,6 +178,9 @@ pub enum Op {
     Max { input: usize, windows: Vec<Vec<u32>> },
     /// Same values, new shape.
     Alias { input: usize },
+    /// `out[j] = inputs[picks[j].0][picks[j].1]`: values rearranged (Transpose, Slice, Concat,
+    /// Split, Gather, Expand, Tile), at no cost in the circuit.
+    Gather { inputs: Vec<usize>, picks: Vec<(u32, u32)> },
 }
 
 impl Op {
@@ -185,7 +188,7 @@ impl Op {
     pub fn operands(&self) -> Vec<usize> {
         match self {
             Op::Input { .. } => vec![],
-            Op::Affine { inputs, .. } => inputs.clone(),
+            Op::Affine { inputs, .. } | Op::Gather { inputs, .. } => inputs.clone(),
             Op::Product { a, b, .. } | Op::Divide { a, b, .. } => vec![*a, *b],
             Op::Activation { input, .. } | Op::Max { input, .. } | Op::Alias { input } => {
                 vec![*input]
@@ -271,6 +274,9 @@ impl Graph {
                     .map(|w| w.iter().map(|&i| values[*input][i as usize]).fold(f64::NEG_INFINITY, f64::max))
                     .collect(),
                 Op::Alias { input } => values[*input].clone(),
+                Op::Gather { inputs: ins, picks } => {
+                    picks.iter().map(|&(t, i)| values[ins[t as usize]][i as usize]).collect()
+                }
             };
             values.push(out);
         }

@@ -52,6 +52,11 @@ pub enum QOp {
     Alias {
         input: usize,
     },
+    /// Values rearranged: `out[j] = inputs[picks[j].0][picks[j].1]`.
+    Gather {
+        inputs: Vec<usize>,
+        picks: Vec<(u32, u32)>,
+    },
 }
 
 impl QOp {
@@ -59,7 +64,7 @@ impl QOp {
     pub fn operands(&self) -> Vec<usize> {
         match self {
             QOp::Input { .. } => vec![],
-            QOp::Affine { inputs, .. } => inputs.clone(),
+            QOp::Affine { inputs, .. } | QOp::Gather { inputs, .. } => inputs.clone(),
             QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } => vec![*a, *b],
             QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => vec![*input],
         }
@@ -210,6 +215,7 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
                 QOp::Divide { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone() }
             }
             Op::Alias { input } => QOp::Alias { input: *input },
+            Op::Gather { inputs, picks } => QOp::Gather { inputs: inputs.clone(), picks: picks.clone() },
         };
         nodes.push(QNode { name: node.name.clone(), op_type: node.op_type.clone(), op, shape: node.shape.clone() });
     }
