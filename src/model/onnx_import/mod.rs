@@ -9,6 +9,7 @@ mod elementwise;
 mod linear;
 mod pooling;
 mod proto;
+mod reduce;
 mod shape;
 mod softmax;
 mod supported;
@@ -185,6 +186,7 @@ impl Lowering {
             | "Elu" | "HardSigmoid" | "Clip" => self.lower_activation(node),
             "Neg" => self.lower_neg(node),
             "Softmax" => self.lower_softmax(node),
+            "ReduceSum" | "ReduceMean" | "ReduceMax" | "GlobalMaxPool" => self.lower_reduce(node),
             "Add" | "Sub" | "Mul" | "Div" => self.lower_binary(node),
             "Gemm" => self.lower_gemm(node),
             "MatMul" => self.lower_matmul(node),
