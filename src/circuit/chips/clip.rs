@@ -1,8 +1,7 @@
 //! Clip by sign bits, for bounds the segment table cannot align to (`Clip(-0.37, 1.1)` would need
 //! segments of four inputs): `clip(x) = lo + relu(x - lo) - relu(x - hi)`. Each ReLU of a shifted
-//! value is one product with the sign of a `range_bits + 1`-bit decomposition of the shifted value
-//! (bound to `x` itself, so the shifted value needs no cell). Bounds the table does align (ReLU6)
-//! take the cheaper segment path instead.
+//! value is one product with the sign of the shifted value ([`LayoutBuilder::sign_of_shifted`]).
+//! Bounds the table does align (ReLU6) take the cheaper segment path instead.
 
 use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
 use crate::error::ZkError;
@@ -35,16 +34,10 @@ impl LayoutBuilder {
         Ok(y)
     }
 
-    /// `max(x - c, 0)` for a constant `c`: the sign `s` of `x - c` (limbs bound to `x - c` with no
-    /// cell of its own), then `s * x - c * s` in one product row.
+    /// `max(x - c, 0)` for a constant `c`: the sign `s` of `x - c`, then `s * x - c * s` in one
+    /// product row.
     fn relu_shifted(&mut self, x: Wire, c: i128) -> Result<Wire, ZkError> {
-        let bits = self.table.range_bits + 1;
-        let t = self.checked_signed(x.value - c, bits)? + (1i128 << (bits - 1));
-        let (limbs, s) = self.limbs_with_top(t, bits, true);
-        // sum(limbs) - 2^(bits-1) = x - c
-        let mut terms: Vec<(LaneInput, i128)> = limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
-        terms.push((LaneInput::Copy(x), -1));
-        self.assert_zero(false, c - (1i128 << (bits - 1)), &terms);
+        let s = self.sign_of_shifted(x, c)?;
         let inputs = [(LaneInput::Copy(s), -c), (LaneInput::Copy(x), 0)];
         Ok(self.arith_row_int(true, false, true, 0, &inputs).1)
     }

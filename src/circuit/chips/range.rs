@@ -140,15 +140,24 @@ impl LayoutBuilder {
     pub fn signum(&mut self, x: Wire) -> Result<Wire, ZkError> {
         let bits = self.table.range_bits;
         let nonnegative = self.sign(x, bits)?;
-        let (limbs, positive) = self.decomposition(x.value - 1, bits + 1)?;
-        // sum(limbs) - 2^bits = x - 1
-        let mut terms: Vec<(LaneInput, i128)> = limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
-        terms.push((LaneInput::Copy(x), -1));
-        self.assert_zero(false, 1 - (1i128 << bits), &terms);
+        let positive = self.sign_of_shifted(x, 1)?;
         let unit = 1i128 << self.scale.bits();
         let y = self.dot(&[(nonnegative, unit), (positive, unit)], -unit);
         self.in_range.insert(y.cell); // one unit at most, and the range holds at least two
         Ok(y)
+    }
+
+    /// `[x - c >= 0]` for a constant `c` in the activation range: a decomposition of `x - c` one
+    /// bit wider than the range (the difference can reach past it), bound to `x` itself so the
+    /// difference needs no cell.
+    pub(crate) fn sign_of_shifted(&mut self, x: Wire, c: i128) -> Result<Wire, ZkError> {
+        let bits = self.table.range_bits + 1;
+        let (limbs, bit) = self.decomposition(x.value - c, bits)?;
+        // sum(limbs) - 2^(bits-1) = x - c
+        let mut terms: Vec<(LaneInput, i128)> = limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
+        terms.push((LaneInput::Copy(x), -1));
+        self.assert_zero(false, c - (1i128 << (bits - 1)), &terms);
+        Ok(bit)
     }
 
     /// `max(x, 0)`: the sign bit times `x`.
