@@ -166,15 +166,6 @@ impl Lowering {
         Ok(())
     }
 
-    fn all_constant(&self, node: &pb::NodeProto) -> Result<bool, ZkError> {
-        for i in 0..node.input.len() {
-            if let Some(Value::Node(_)) = self.optional_value(node, i)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
     fn lower_node(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
         if !node.domain.is_empty() && node.domain != "ai.onnx" {
             return Err(unsupported(node));
@@ -198,8 +189,7 @@ impl Lowering {
             // Shape helpers: accepted only when they fold to constants.
             "Shape" => self.lower_shape(node),
             "Cast" => self.lower_cast(node),
-            // Shape helpers on shape vectors fold as before; on runtime tensors they move values.
-            "Unsqueeze" | "Squeeze" | "Gather" | "Concat" if self.all_constant(node)? => self.fold_shape_helper(node),
+            // On runtime tensors these move values; on constants (shape vectors) the same maps fold.
             "Unsqueeze" | "Squeeze" | "Gather" | "Concat" | "Transpose" | "Slice" | "Split" | "Expand" | "Tile" => {
                 self.lower_wiring(node)
             }

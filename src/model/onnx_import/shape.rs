@@ -1,10 +1,11 @@
-//! Lowering of operators that only move or relabel data: Constant, Identity/Dropout, Flatten and
-//! Reshape, plus the shape helpers (Shape, Cast, Unsqueeze, ...) that exporters emit around them and
-//! that must fold to constants.
+//! Lowering of operators that only relabel data: Constant, Identity/Dropout, Flatten and Reshape,
+//! plus Shape and Cast, which exporters emit around them and which must fold to constants. (The
+//! helpers that move values, Unsqueeze, Gather, Concat, ..., are [`super::wiring`]'s, on shape
+//! vectors and runtime tensors alike.)
 
 use tract_onnx::pb;
 
-use super::proto::{attr_int, attr_ints, constant_attr};
+use super::proto::{attr_int, constant_attr};
 use super::{node_err, unsupported, Const, Lowering, Value};
 use crate::error::ZkError;
 use crate::model::graph::Op;
@@ -78,69 +79,6 @@ impl Lowering {
                 self.emit(node, Op::Alias { input: id }, shape)
             }
         }
-    }
-
-    pub(super) fn fold_shape_helper(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
-        let mut consts = Vec::new();
-        for i in 0..node.input.len() {
-            match self.optional_value(node, i)? {
-                Some(Value::Const(c)) => consts.push(c),
-                Some(Value::Node(_)) => return Err(unsupported(node)),
-                None => {}
-            }
-        }
-        let first = consts.first().cloned().ok_or_else(|| node_err(node, "has no inputs".into()))?;
-        let c = match node.op_type.as_str() {
-            "Unsqueeze" => {
-                let axes: Vec<i64> = attr_ints(node, "axes")
-                    .or_else(|| consts.get(1).map(|c| c.data.iter().map(|&x| x as i64).collect()))
-                    .ok_or_else(|| node_err(node, "needs axes".into()))?;
-                let mut shape = first.shape.clone();
-                let rank = (shape.len() + axes.len()) as i64;
-                let mut axes: Vec<usize> =
-                    axes.iter().map(|&a| if a < 0 { (a + rank) as usize } else { a as usize }).collect();
-                axes.sort();
-                for a in axes {
-                    shape.insert(a.min(shape.len()), 1);
-                }
-                Const { shape, data: first.data }
-            }
-            "Squeeze" => {
-                let shape = first.shape.iter().copied().filter(|&d| d != 1).collect();
-                Const { shape, data: first.data }
-            }
-            "Concat" => {
-                // Only 1-D concatenation (shape vectors) is folded.
-                let mut data = Vec::new();
-                for c in &consts {
-                    data.extend_from_slice(&c.data);
-                }
-                Const { shape: vec![data.len()], data }
-            }
-            "Gather" => {
-                let idx = consts.get(1).ok_or_else(|| node_err(node, "needs indices".into()))?;
-                if first.shape.len() != 1 {
-                    return Err(unsupported(node));
-                }
-                let n = first.data.len() as i64;
-                let data = idx
-                    .data
-                    .iter()
-                    .map(|&i| {
-                        let i = i as i64;
-                        let i = if i < 0 { i + n } else { i };
-                        first
-                            .data
-                            .get(i as usize)
-                            .copied()
-                            .ok_or_else(|| node_err(node, format!("index {i} out of range")))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Const { shape: idx.shape.clone(), data }
-            }
-            _ => return Err(unsupported(node)),
-        };
-        self.emit_const(node, c)
     }
 }
 
