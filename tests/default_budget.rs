@@ -5,8 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::root;
-use zkinfer::pipeline::{self, CalibrationOptions, CompileRequest};
+use common::{compile_model, root};
+use zkinfer::pipeline::CalibrationOptions;
 
 /// `network.onnx` with `input.json` and any `calibration/*.json` beside it.
 fn calibration_of(dir: &Path) -> Vec<PathBuf> {
@@ -21,7 +21,6 @@ fn calibration_of(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_bundled_and_test_model_meets_the_default_budget() {
-    common::init_cache();
     let mut dirs: Vec<PathBuf> = ["examples/models/demo_mlp", "examples/defi-vault/model", "examples/aigc-nft/model"]
         .iter()
         .map(|d| root().join(d))
@@ -36,16 +35,8 @@ fn every_bundled_and_test_model_meets_the_default_budget() {
     assert!(dirs.len() >= 9, "{dirs:?}");
     for dir in dirs {
         let tmp = tempfile::tempdir().unwrap();
-        let (onnx, calibration) = (dir.join("network.onnx"), calibration_of(&dir));
-        let req = CompileRequest {
-            model: &onnx,
-            calibration: &calibration,
-            options: CalibrationOptions::default(),
-            out_dir: tmp.path(),
-            like: None,
-            holdout: None,
-        };
-        let settings = pipeline::compile(&req).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let settings =
+            compile_model(&dir.join("network.onnx"), &calibration_of(&dir), CalibrationOptions::default(), tmp.path());
         let c = &settings.calibration;
         println!(
             "{}: k={} scale 2^-{} error {:.4}%",

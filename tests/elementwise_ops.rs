@@ -6,14 +6,14 @@
 
 mod common;
 
-use common::{init_cache, proof_parts};
+use common::{compile_model, proof_parts};
 use tract_onnx::pb::AttributeProto;
 use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
 use zkinfer::evm::runner::Evm;
 use zkinfer::model::input_file::write_inputs;
 use zkinfer::pipeline::eval::{evaluate, reference_for};
-use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
-use zkinfer::testing::onnx_builder::{attr_float, attr_int, attr_string, GraphBuilder, XorShift};
+use zkinfer::pipeline::{self, Build, CalibrationOptions, Prover, SrsSource};
+use zkinfer::testing::onnx_builder::{attr_float, attr_int, attr_ints, attr_string, GraphBuilder, XorShift};
 
 const WIDTH: usize = 8;
 
@@ -61,7 +61,6 @@ fn check(name: &str, onnx: &[u8]) -> (usize, f64) {
 }
 
 fn check_on(name: &str, onnx: &[u8], grid: Option<f64>) -> (usize, f64) {
-    init_cache();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("network.onnx");
     std::fs::write(&path, onnx).unwrap();
@@ -75,15 +74,7 @@ fn check_on(name: &str, onnx: &[u8], grid: Option<f64>) -> (usize, f64) {
         })
         .collect();
     let out = tmp.path().join("build");
-    let req = CompileRequest {
-        model: &path,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: &out,
-        like: None,
-        holdout: None,
-    };
-    let settings = pipeline::compile(&req).unwrap_or_else(|e| panic!("{name}: compile: {e}"));
+    let settings = compile_model(&path, &calibration, CalibrationOptions::default(), &out);
     assert!(settings.calibration.budget_met, "{name}: {:?}", settings.calibration.advice);
     let build = Build::open(&out).unwrap();
 
@@ -241,19 +232,19 @@ fn wiring_operators_move_values() {
         .initializer_i64("big", &[3], vec![3, 2, 4])
         .node("MatMul", &["x", "w"], &["h"], vec![])
         .node("Reshape", &["h", "shape"], &["r"], vec![])
-        .node("Transpose", &["r"], &["t"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Transpose", &["r"], &["t"], vec![attr_ints("perm", &[0, 2, 1])])
         .node("Slice", &["t", "starts", "ends", "axes"], &["s"], vec![])
         .node("Concat", &["s", "pad"], &["c"], vec![attr_int("axis", 1)])
         .node("Split", &["c", "split"], &["a", "b"], vec![attr_int("axis", 1)])
         .node("Concat", &["b", "a"], &["ba"], vec![attr_int("axis", 2)])
         .node("Unsqueeze", &["ba", "ax0"], &["u"], vec![])
         .node("Squeeze", &["u", "ax0"], &["q"], vec![])
-        .node("Transpose", &["q"], &["qt"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Transpose", &["q"], &["qt"], vec![attr_ints("perm", &[0, 2, 1])])
         .node("Gather", &["qt", "pick"], &["gth"], vec![attr_int("axis", 1)])
         .node("Tile", &["gth", "reps"], &["tl"], vec![])
         .node("Expand", &["tl", "big"], &["y"], vec![])
         .node("Slice", &["a", "starts", "ends", "axes"], &["a1"], vec![])
-        .node("Transpose", &["a1"], &["z0"], vec![zkinfer::testing::onnx_builder::attr_ints("perm", &[0, 2, 1])])
+        .node("Transpose", &["a1"], &["z0"], vec![attr_ints("perm", &[0, 2, 1])])
         .node("Relu", &["z0"], &["z"], vec![])
         .build();
     let (rows, _) = check("wiring", &g);
@@ -276,17 +267,36 @@ fn reductions_over_axes() {
         .initializer_i64("last", &[1], vec![-1])
         .node("MatMul", &["x", "w"], &["h"], vec![])
         .node("Reshape", &["h", "shape"], &["r"], vec![])
-        .node(
-            "ReduceMean",
-            &["r"],
-            &["y"],
-            vec![attr_int("keepdims", 0), zkinfer::testing::onnx_builder::attr_ints("axes", &[2])],
-        )
-        .node("ReduceMax", &["r"], &["m"], vec![zkinfer::testing::onnx_builder::attr_ints("axes", &[1])])
+        .node("ReduceMean", &["r"], &["y"], vec![attr_int("keepdims", 0), attr_ints("axes", &[2])])
+        .node("ReduceMax", &["r"], &["m"], vec![attr_ints("axes", &[1])])
         .node("Reshape", &["h", "shape4"], &["r4"], vec![])
         .node("GlobalMaxPool", &["r4"], &["g"], vec![])
         .node("ReduceSum", &["h", "last"], &["s0"], vec![attr_int("keepdims", 0)])
         .node("Identity", &["s0"], &["s"], vec![])
         .build();
     check("reductions", &g);
+}
+
+/// The Flatten exporters write as shape arithmetic (Shape, Gather, Unsqueeze, Concat, Reshape):
+/// the shape helpers fold to constants through the same maps that move runtime values.
+#[test]
+fn shape_arithmetic_folds() {
+    let mut rng = XorShift::new(0x5a9e);
+    let g = GraphBuilder::new("flatten_by_shape")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, WIDTH])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .initializer_i64("zero", &[], vec![0])
+        .initializer_i64("rest", &[1], vec![-1])
+        .initializer_i64("axis0", &[1], vec![0])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Shape", &["r"], &["dims"], vec![])
+        .node("Gather", &["dims", "zero"], &["batch"], vec![attr_int("axis", 0)])
+        .node("Unsqueeze", &["batch", "axis0"], &["batch1"], vec![])
+        .node("Concat", &["batch1", "rest"], &["target"], vec![attr_int("axis", 0)])
+        .node("Reshape", &["r", "target"], &["y"], vec![])
+        .build();
+    check("flatten by shape arithmetic", &g);
 }

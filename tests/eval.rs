@@ -10,22 +10,11 @@ use common::*;
 use zkinfer::artifacts::Build;
 use zkinfer::model::input_file::{read_inputs, write_inputs};
 use zkinfer::pipeline::eval::{evaluate, reference_for};
-use zkinfer::pipeline::{self, CalibrationOptions, CompileRequest};
+use zkinfer::pipeline::CalibrationOptions;
 
 fn compile(model: &str, out: &Path) -> Build {
-    init_cache();
     let dir = test_model(model);
-    let calibration = [dir.join("input.json")];
-    let onnx = dir.join("network.onnx");
-    let req = CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options: CalibrationOptions::default(),
-        out_dir: out,
-        like: None,
-        holdout: None,
-    };
-    pipeline::compile(&req).unwrap();
+    compile_model(&dir.join("network.onnx"), &[dir.join("input.json")], CalibrationOptions::default(), out);
     Build::open(out).unwrap()
 }
 

@@ -75,22 +75,13 @@ fn digit_classifiers_agree_with_the_float_model_on_every_holdout_sample() {
     use zkinfer::artifacts::Build;
     use zkinfer::model::input_file::read_samples;
     use zkinfer::pipeline::eval::{evaluate, reference_for};
-    use zkinfer::pipeline::CompileRequest;
 
     let Some(dir) = shared_models() else { return };
     for name in ["4l_relu_conv_fc", "lenet_5"] {
         let holdout = common::root().join(format!("tests/models/holdout/digits-{name}.json"));
         let tmp = tempfile::tempdir().unwrap();
         let (onnx, calibration) = (dir.join(name).join("network.onnx"), [dir.join(name).join("input.json")]);
-        let req = CompileRequest {
-            model: &onnx,
-            calibration: &calibration,
-            options: CalibrationOptions::default(),
-            out_dir: tmp.path(),
-            like: None,
-            holdout: None,
-        };
-        pipeline::compile(&req).unwrap();
+        common::compile_model(&onnx, &calibration, CalibrationOptions::default(), tmp.path());
         let build = Build::open(tmp.path()).unwrap();
         let reference = reference_for(&build, None).unwrap();
         let samples = read_samples(&holdout, 1).unwrap();

@@ -12,7 +12,7 @@ use zkinfer::encoding::commitment::{commit_params, commit_values};
 use zkinfer::encoding::{ParamVisibility, Side, Visibilities, Visibility};
 use zkinfer::pipeline::commit::input_commitment;
 use zkinfer::pipeline::verifier_contract::compile_verifier;
-use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
+use zkinfer::pipeline::{self, Build, CalibrationOptions, Prover, SrsSource};
 
 fn hashed(inputs: bool, outputs: bool) -> CalibrationOptions {
     let v = |h: bool| if h { Visibility::Hashed } else { Visibility::Public };
@@ -33,18 +33,9 @@ fn verify_evm(verifier: &pipeline::CompiledVerifier, file: &ProofFile) -> bool {
 }
 
 fn setup(model: &std::path::Path, options: CalibrationOptions) -> (tempfile::TempDir, Build, Prover, Vec<Vec<i128>>) {
-    init_cache();
     let dir = tempfile::tempdir().unwrap();
     let input = model.join("input.json");
-    pipeline::compile(&CompileRequest {
-        model: &model.join("network.onnx"),
-        calibration: std::slice::from_ref(&input),
-        options,
-        out_dir: dir.path(),
-        like: None,
-        holdout: None,
-    })
-    .unwrap();
+    compile_model(&model.join("network.onnx"), std::slice::from_ref(&input), options, dir.path());
     let build = Build::open(dir.path()).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();
     let prover = Prover::load(&build).unwrap();

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use zkinfer::artifacts::ProofFile;
+use zkinfer::artifacts::{ProofFile, Settings};
 use zkinfer::model::input_file::read_inputs;
 use zkinfer::pipeline::{self, Build, CalibrationOptions, CompileRequest, Prover, SrsSource};
 
@@ -37,21 +37,18 @@ pub struct Proved {
     pub fixed: Vec<Vec<i128>>,
 }
 
-pub fn compile_setup_prove(model_dir: &Path, options: CalibrationOptions) -> Proved {
+/// Compiles `onnx` calibrated on `calibration` into `out` (no `--like`, no hold-out); a failure
+/// panics naming the model.
+pub fn compile_model(onnx: &Path, calibration: &[PathBuf], options: CalibrationOptions, out: &Path) -> Settings {
     init_cache();
+    let req = CompileRequest { model: onnx, calibration, options, out_dir: out, like: None, holdout: None };
+    pipeline::compile(&req).unwrap_or_else(|e| panic!("compile {}: {e}", onnx.display()))
+}
+
+pub fn compile_setup_prove(model_dir: &Path, options: CalibrationOptions) -> Proved {
     let dir = tempfile::tempdir().unwrap();
     let input = model_dir.join("input.json");
-    let onnx = model_dir.join("network.onnx");
-    let calibration = vec![input.clone()];
-    let req = CompileRequest {
-        model: &onnx,
-        calibration: &calibration,
-        options,
-        out_dir: dir.path(),
-        like: None,
-        holdout: None,
-    };
-    pipeline::compile(&req).unwrap_or_else(|e| panic!("compile {}: {e}", model_dir.display()));
+    compile_model(&model_dir.join("network.onnx"), std::slice::from_ref(&input), options, dir.path());
     let build = Build::open(dir.path()).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();
     let prover = Prover::load(&build).unwrap();
