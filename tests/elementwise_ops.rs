@@ -300,3 +300,35 @@ fn shape_arithmetic_folds() {
         .build();
     check("flatten by shape arithmetic", &g);
 }
+
+/// Products of two computed tensors: attention's `Q K^T` and `att V` (batched over two heads,
+/// the key transposed, the scores scaled and softmaxed) and an element-wise Mul of two
+/// activations.
+#[test]
+fn products_of_two_computed_tensors() {
+    let mut rng = XorShift::new(0xa77e);
+    let g = GraphBuilder::new("attention")
+        .input("x", &[1, WIDTH])
+        .output("y", &[2, 2, 2])
+        .output("p", &[1, WIDTH])
+        .initializer("wq", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("wk", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("wv", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("heads", &[3], vec![2, 2, 2])
+        .initializer("root", &[], vec![std::f32::consts::SQRT_2])
+        .node("MatMul", &["x", "wq"], &["q0"], vec![])
+        .node("MatMul", &["x", "wk"], &["k0"], vec![])
+        .node("MatMul", &["x", "wv"], &["v0"], vec![])
+        .node("Reshape", &["q0", "heads"], &["q"], vec![])
+        .node("Reshape", &["k0", "heads"], &["k"], vec![])
+        .node("Reshape", &["v0", "heads"], &["v"], vec![])
+        .node("Transpose", &["k"], &["kt"], vec![attr_ints("perm", &[0, 2, 1])])
+        .node("MatMul", &["q", "kt"], &["s0"], vec![])
+        .node("Div", &["s0", "root"], &["s"], vec![])
+        .node("Softmax", &["s"], &["att"], vec![attr_int("axis", -1)])
+        .node("MatMul", &["att", "v"], &["y"], vec![])
+        .node("Mul", &["q0", "k0"], &["p"], vec![])
+        .build();
+    let (rows, _) = check("attention", &g);
+    println!("attention: {rows} rows");
+}

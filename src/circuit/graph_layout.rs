@@ -92,6 +92,16 @@ pub fn lay_out(
                 }
                 out
             }
+            QOp::Contract { a, b: rhs, pairs, activation } => {
+                let mut out = Vec::with_capacity(pairs.len());
+                for ps in pairs {
+                    let factors: Vec<(Wire, Wire)> =
+                        ps.iter().map(|&(p, q)| (wires[*a][p as usize], wires[*rhs][q as usize])).collect();
+                    let acc = b.contract(&factors)?;
+                    out.push(finish_value(&mut b, acc, scale, *activation)?);
+                }
+                out
+            }
             QOp::Divide { a, b: den, a_index, b_index } => a_index
                 .iter()
                 .zip(b_index)

@@ -87,6 +87,7 @@ fn prune(graph: Graph) -> Graph {
             Op::Affine { inputs, rows } => Op::Affine { inputs: inputs.into_iter().map(|i| remap[i]).collect(), rows },
             Op::Product { a, b, a_index, b_index } => Op::Product { a: remap[a], b: remap[b], a_index, b_index },
             Op::Divide { a, b, a_index, b_index } => Op::Divide { a: remap[a], b: remap[b], a_index, b_index },
+            Op::Contract { a, b, pairs } => Op::Contract { a: remap[a], b: remap[b], pairs },
             Op::Activation { input, function } => Op::Activation { input: remap[input], function },
             Op::Max { input, windows } => Op::Max { input: remap[input], windows },
             Op::Alias { input } => Op::Alias { input: remap[input] },

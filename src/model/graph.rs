@@ -170,6 +170,9 @@ pub enum Op {
     Affine { inputs: Vec<usize>, rows: Vec<AffineRow> },
     /// `out[j] = a[a_index[j]] * b[b_index[j]]` (broadcasting resolved to indices).
     Product { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32> },
+    /// `out[j] = sum(a[p] * b[q] for (p, q) in pairs[j])`: MatMul of two computed tensors
+    /// (attention's `Q K^T` and `att V`), one product per row of the circuit.
+    Contract { a: usize, b: usize, pairs: Vec<Vec<(u32, u32)>> },
     /// Element-wise non-linearity.
     Activation { input: usize, function: Activation },
     /// `out[j] = a[a_index[j]] / b[b_index[j]]`, `b` positive (softmax's normalisation).
@@ -189,7 +192,7 @@ impl Op {
         match self {
             Op::Input { .. } => vec![],
             Op::Affine { inputs, .. } | Op::Gather { inputs, .. } => inputs.clone(),
-            Op::Product { a, b, .. } | Op::Divide { a, b, .. } => vec![*a, *b],
+            Op::Product { a, b, .. } | Op::Divide { a, b, .. } | Op::Contract { a, b, .. } => vec![*a, *b],
             Op::Activation { input, .. } | Op::Max { input, .. } | Op::Alias { input } => {
                 vec![*input]
             }
@@ -262,6 +265,10 @@ impl Graph {
                     .iter()
                     .zip(b_index)
                     .map(|(&i, &j)| values[*a][i as usize] * values[*b][j as usize])
+                    .collect(),
+                Op::Contract { a, b, pairs } => pairs
+                    .iter()
+                    .map(|ps| ps.iter().map(|&(p, q)| values[*a][p as usize] * values[*b][q as usize]).sum())
                     .collect(),
                 Op::Activation { input, function } => values[*input].iter().map(|&x| function.apply(x)).collect(),
                 Op::Divide { a, b, a_index, b_index } => a_index

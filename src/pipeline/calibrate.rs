@@ -299,7 +299,9 @@ fn measure(
         for (ni, (qn, q)) in c.qgraph.nodes.iter().zip(&layout.node_values).enumerate() {
             // A fused activation makes the quantised node hold the activated values.
             let fused = match &qn.op {
-                QOp::Affine { activation, .. } | QOp::Product { activation, .. } => *activation,
+                QOp::Affine { activation, .. } | QOp::Product { activation, .. } | QOp::Contract { activation, .. } => {
+                    *activation
+                }
                 _ => None,
             };
             for (&v, &x) in q.iter().zip(&float[ni]) {

@@ -34,6 +34,13 @@ pub enum QOp {
         b_index: Vec<u32>,
         activation: Option<Activation>,
     },
+    /// Sums of products, rescaled by `2^scale`, then `activation`.
+    Contract {
+        a: usize,
+        b: usize,
+        pairs: Vec<Vec<(u32, u32)>>,
+        activation: Option<Activation>,
+    },
     Activation {
         input: usize,
         function: Activation,
@@ -65,7 +72,7 @@ impl QOp {
         match self {
             QOp::Input { .. } => vec![],
             QOp::Affine { inputs, .. } | QOp::Gather { inputs, .. } => inputs.clone(),
-            QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } => vec![*a, *b],
+            QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } | QOp::Contract { a, b, .. } => vec![*a, *b],
             QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => vec![*input],
         }
     }
@@ -145,7 +152,9 @@ impl QGraph {
             .nodes
             .iter()
             .filter_map(|n| match &n.op {
-                QOp::Affine { activation, .. } | QOp::Product { activation, .. } => *activation,
+                QOp::Affine { activation, .. } | QOp::Product { activation, .. } | QOp::Contract { activation, .. } => {
+                    *activation
+                }
                 QOp::Activation { function, .. } => Some(*function),
                 _ => None,
             })
@@ -187,6 +196,7 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
             Op::Product { a, b, a_index, b_index } => {
                 QOp::Product { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone(), activation: None }
             }
+            Op::Contract { a, b, pairs } => QOp::Contract { a: *a, b: *b, pairs: pairs.clone(), activation: None },
             Op::Activation { input, function } => {
                 // Fuse into the producer when nothing else reads the pre-activation value: the
                 // activation's lookup then doubles as the range check of the rescaled value.
@@ -195,13 +205,15 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
                     && !graph.outputs.contains(&p)
                     && matches!(
                         nodes[p].op,
-                        QOp::Affine { activation: None, .. } | QOp::Product { activation: None, .. }
+                        QOp::Affine { activation: None, .. }
+                            | QOp::Product { activation: None, .. }
+                            | QOp::Contract { activation: None, .. }
                     );
                 if fusable {
                     match &mut nodes[p].op {
-                        QOp::Affine { activation, .. } | QOp::Product { activation, .. } => {
-                            *activation = Some(*function)
-                        }
+                        QOp::Affine { activation, .. }
+                        | QOp::Product { activation, .. }
+                        | QOp::Contract { activation, .. } => *activation = Some(*function),
                         _ => unreachable!(),
                     }
                     nodes[p].op_type = format!("{}+{}", nodes[p].op_type, node.op_type);

@@ -5,7 +5,7 @@ use tract_onnx::pb;
 use super::elementwise::{broadcast_index, broadcast_shape};
 use super::proto::{attr_float, attr_int};
 use super::window::Window;
-use super::{node_err, unsupported, Lowering, Value};
+use super::{node_err, Const, Lowering, Value};
 use crate::error::ZkError;
 use crate::model::graph::{AffineRow, Op, Term};
 
@@ -61,45 +61,45 @@ impl Lowering {
         self.emit(node, Op::Affine { inputs: vec![a], rows }, vec![m, n])
     }
 
+    /// numpy-style MatMul: batch dimensions broadcast, 1-D operands promoted. With one constant
+    /// side it is an affine map; with both sides computed, a contraction the circuit proves one
+    /// product per row.
     pub(super) fn lower_matmul(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
         let (a, b) = (self.value(node, 0)?, self.value(node, 1)?);
-        let (x, w) =
-            match (a, b) {
-                (Value::Node(x), Value::Const(w)) => (x, w),
-                (Value::Const(_), Value::Node(_)) => return Err(node_err(
-                    node,
-                    "constant-times-tensor MatMul (constant on the left) is not supported; put the weight on the right"
-                        .into(),
-                )),
-                (Value::Node(_), Value::Node(_)) => {
-                    return Err(node_err(
-                        node,
-                        "MatMul of two runtime tensors is not supported (weights must be constants)".into(),
-                    ))
-                }
-                (Value::Const(_), Value::Const(_)) => return Err(unsupported(node)),
-            };
-        let sx = self.graph.nodes[x].shape.clone();
-        if w.shape.len() != 2 || sx.is_empty() {
-            return Err(node_err(node, format!("expects a 2-D constant weight, got {:?}", w.shape)));
-        }
-        let k = *sx.last().unwrap();
-        let (kw, n) = (w.shape[0], w.shape[1]);
-        if k != kw {
-            return Err(node_err(node, format!("inner dimensions differ: {sx:?} x {:?}", w.shape)));
-        }
-        let m: usize = sx[..sx.len() - 1].iter().product();
-        let mut rows = Vec::with_capacity(m * n);
-        for i in 0..m {
-            for j in 0..n {
-                let terms =
-                    (0..k).map(|p| Term { input: 0, index: (i * k + p) as u32, weight: w.data[p * n + j] }).collect();
-                rows.push(AffineRow { terms, bias: 0.0 });
+        let (shape, pairs) = matmul_pairs(&self.shape_of(&a), &self.shape_of(&b)).map_err(|e| node_err(node, e))?;
+        let affine = |weights: &Const, runtime_first: bool| -> Vec<AffineRow> {
+            pairs
+                .iter()
+                .map(|ps| AffineRow {
+                    terms: ps
+                        .iter()
+                        .map(|&(p, q)| {
+                            let (x, w) = if runtime_first { (p, q) } else { (q, p) };
+                            Term { input: 0, index: x, weight: weights.data[w as usize] }
+                        })
+                        .collect(),
+                    bias: 0.0,
+                })
+                .collect()
+        };
+        match (&a, &b) {
+            (Value::Node(x), Value::Const(w)) => {
+                let rows = affine(w, true);
+                self.emit(node, Op::Affine { inputs: vec![*x], rows }, shape)
+            }
+            (Value::Const(w), Value::Node(x)) => {
+                let rows = affine(w, false);
+                self.emit(node, Op::Affine { inputs: vec![*x], rows }, shape)
+            }
+            (Value::Node(x), Value::Node(y)) => self.emit(node, Op::Contract { a: *x, b: *y, pairs }, shape),
+            (Value::Const(ca), Value::Const(cb)) => {
+                let data = pairs
+                    .iter()
+                    .map(|ps| ps.iter().map(|&(p, q)| ca.data[p as usize] * cb.data[q as usize]).sum())
+                    .collect();
+                self.emit_const(node, Const { shape, data })
             }
         }
-        let mut shape = sx[..sx.len() - 1].to_vec();
-        shape.push(n);
-        self.emit(node, Op::Affine { inputs: vec![x], rows }, shape)
     }
 
     pub(super) fn lower_conv(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
@@ -145,5 +145,68 @@ impl Lowering {
             }
         }
         self.emit(node, Op::Affine { inputs: vec![x], rows }, vec![1, m, oh, ow])
+    }
+}
+
+/// The `(a index, b index)` products one output element sums.
+type Pairs = Vec<(u32, u32)>;
+
+/// The output shape of `a @ b` and, for each output element, the `(a index, b index)` pairs it sums.
+fn matmul_pairs(sa: &[usize], sb: &[usize]) -> Result<(Vec<usize>, Vec<Pairs>), String> {
+    if sa.is_empty() || sb.is_empty() {
+        return Err(format!("MatMul needs operands of rank 1 or more, got {sa:?} and {sb:?}"));
+    }
+    // A 1-D left side is a row vector, a 1-D right side a column; the added axis is dropped after.
+    let a = if sa.len() == 1 { vec![1, sa[0]] } else { sa.to_vec() };
+    let b = if sb.len() == 1 { vec![sb[0], 1] } else { sb.to_vec() };
+    let (m, k) = (a[a.len() - 2], a[a.len() - 1]);
+    let (kb, n) = (b[b.len() - 2], b[b.len() - 1]);
+    if k != kb {
+        return Err(format!("inner dimensions differ: {sa:?} x {sb:?}"));
+    }
+    let (batch_a, batch_b) = (&a[..a.len() - 2], &b[..b.len() - 2]);
+    let batch = broadcast_shape(batch_a, batch_b)?;
+    let ia = broadcast_index(batch_a, &batch);
+    let ib = broadcast_index(batch_b, &batch);
+    let count: usize = batch.iter().product();
+    let mut pairs = Vec::with_capacity(count * m * n);
+    for t in 0..count {
+        let (oa, ob) = (ia[t] as usize * m * k, ib[t] as usize * k * n);
+        for i in 0..m {
+            for j in 0..n {
+                pairs.push((0..k).map(|p| ((oa + i * k + p) as u32, (ob + p * n + j) as u32)).collect());
+            }
+        }
+    }
+    let mut shape = batch;
+    if sa.len() > 1 {
+        shape.push(m);
+    }
+    if sb.len() > 1 {
+        shape.push(n);
+    }
+    Ok((shape, pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matmul_pairs;
+
+    #[test]
+    fn matmul_broadcasts_batches_and_promotes_vectors() {
+        // [2, 1, 3] @ [3, 2]: the right side is shared by both batches.
+        let (shape, pairs) = matmul_pairs(&[2, 1, 3], &[3, 2]).unwrap();
+        assert_eq!(shape, vec![2, 1, 2]);
+        assert_eq!(pairs[3], vec![(3, 1), (4, 3), (5, 5)]);
+        // [3] @ [3]: a dot product of shape [].
+        let (shape, pairs) = matmul_pairs(&[3], &[3]).unwrap();
+        assert!(shape.is_empty());
+        assert_eq!(pairs, vec![vec![(0, 0), (1, 1), (2, 2)]]);
+        // [1, 2, 2, 3] @ [1, 2, 3, 2]: heads pair up.
+        let (shape, pairs) = matmul_pairs(&[1, 2, 2, 3], &[1, 2, 3, 2]).unwrap();
+        assert_eq!(shape, vec![1, 2, 2, 2]);
+        assert_eq!(pairs[4][0], (6, 6));
+        assert!(matmul_pairs(&[2, 3], &[2, 3]).unwrap_err().contains("inner dimensions"));
+        assert!(matmul_pairs(&[2, 2, 3], &[3, 3, 2]).is_err());
     }
 }
