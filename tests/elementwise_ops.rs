@@ -332,3 +332,72 @@ fn products_of_two_computed_tensors() {
     let (rows, _) = check("attention", &g);
     println!("attention: {rows} rows");
 }
+
+/// Roots, reciprocals, division of two activations and constant powers, on positive
+/// denominators built from the data (`h^2 + 1/4`).
+#[test]
+fn roots_reciprocals_divisions_and_powers() {
+    let mut rng = XorShift::new(0x5917);
+    let g = GraphBuilder::new("roots")
+        .input("x", &[1, WIDTH])
+        .output("root", &[1, WIDTH])
+        .output("inv", &[1, WIDTH])
+        .output("ratio", &[1, WIDTH])
+        .output("cube", &[1, WIDTH])
+        .output("rsqrt", &[1, WIDTH])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.4))
+        .initializer("quarter", &[], vec![0.25])
+        .initializer("two", &[], vec![2.0])
+        .initializer("three", &[], vec![3.0])
+        .initializer("minus_half", &[], vec![-0.5])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Pow", &["h", "two"], &["sq"], vec![])
+        .node("Add", &["sq", "quarter"], &["p"], vec![])
+        .node("Sqrt", &["p"], &["root"], vec![])
+        .node("Reciprocal", &["p"], &["inv"], vec![])
+        .node("Div", &["h", "p"], &["ratio"], vec![])
+        .node("Pow", &["h", "three"], &["cube"], vec![])
+        .node("Pow", &["p", "minus_half"], &["rsqrt"], vec![])
+        .build();
+    check("roots", &g);
+}
+
+/// LayerNormalization (opset 17) over the last axis, InstanceNormalization over a channel's
+/// values, and the form older exporters write out (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
+/// Div, Mul, Add); each followed by a projection its scale and bias fold into.
+#[test]
+fn normalisations() {
+    let mut rng = XorShift::new(0x1a7e);
+    let g = GraphBuilder::new("norms")
+        .opset(17)
+        .input("x", &[1, WIDTH])
+        .output("ln", &[1, 2, 4])
+        .output("inorm", &[1, 2, 4])
+        .output("manual", &[1, 2, 4])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .initializer("gamma", &[4], rng.vec_f32(4, 1.5))
+        .initializer("beta", &[4], rng.vec_f32(4, 0.5))
+        .initializer("cgamma", &[2], rng.vec_f32(2, 1.5))
+        .initializer("cbeta", &[2], rng.vec_f32(2, 0.5))
+        .initializer("proj", &[4, 4], rng.vec_f32(16, 0.6))
+        .initializer("two", &[], vec![2.0])
+        .initializer("eps", &[], vec![1e-5])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("LayerNormalization", &["r", "gamma", "beta"], &["n1"], vec![attr_int("axis", -1)])
+        .node("MatMul", &["n1", "proj"], &["ln"], vec![])
+        .node("InstanceNormalization", &["r", "cgamma", "cbeta"], &["inorm"], vec![attr_float("epsilon", 1e-3)])
+        .node("ReduceMean", &["r"], &["mean"], vec![attr_ints("axes", &[-1])])
+        .node("Sub", &["r", "mean"], &["d"], vec![])
+        .node("Pow", &["d", "two"], &["d2"], vec![])
+        .node("ReduceMean", &["d2"], &["var"], vec![attr_ints("axes", &[-1])])
+        .node("Add", &["var", "eps"], &["ve"], vec![])
+        .node("Sqrt", &["ve"], &["sd"], vec![])
+        .node("Div", &["d", "sd"], &["z"], vec![])
+        .node("Mul", &["z", "gamma"], &["zg"], vec![])
+        .node("Add", &["zg", "beta"], &["manual"], vec![])
+        .build();
+    let (rows, _) = check("normalisations", &g);
+    println!("normalisations: {rows} rows");
+}

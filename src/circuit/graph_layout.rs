@@ -117,6 +117,16 @@ pub fn lay_out(
                     b.max(&ws)
                 })
                 .collect::<Result<_, _>>()?,
+            QOp::Normalize { input, groups, eps } => {
+                let mut out = wires[*input].clone();
+                for g in groups {
+                    let xs: Vec<Wire> = g.iter().map(|&i| wires[*input][i as usize]).collect();
+                    for (&i, y) in g.iter().zip(b.normalize(&xs, *eps)?) {
+                        out[i as usize] = y;
+                    }
+                }
+                out
+            }
             QOp::Alias { input } => wires[*input].clone(),
             QOp::Gather { inputs: ins, picks } => {
                 picks.iter().map(|&(t, i)| wires[ins[t as usize]][i as usize]).collect()

@@ -208,7 +208,7 @@ impl LayoutBuilder {
         }
     }
 
-    fn overflowed(&mut self) -> i128 {
+    pub(crate) fn overflowed(&mut self) -> i128 {
         if self.overflow.is_none() {
             self.overflow = Some(ZkError::input(format!(
                 "layer '{}' ({}): intermediate values overflow 127 bits; the model's values grow without bound",

@@ -81,7 +81,7 @@ impl TableFn {
     /// The tabulated function for an activation; ReLU and Sign need no table.
     pub fn from_activation(a: Activation) -> Option<TableFn> {
         match a {
-            Activation::Relu | Activation::Sign => None,
+            Activation::Relu | Activation::Sign | Activation::Sqrt | Activation::Reciprocal => None,
             _ => Some(TableFn(a)),
         }
     }
@@ -118,7 +118,9 @@ impl TableFn {
             | Activation::HardSigmoid { .. }
             | Activation::Clip { .. }
             | Activation::Relu
-            | Activation::Sign => 0.0,
+            | Activation::Sign
+            | Activation::Sqrt
+            | Activation::Reciprocal => 0.0,
         }
     }
 

@@ -97,6 +97,10 @@ pub enum Activation {
         min: Param,
         max: Param,
     },
+    /// `sqrt(x)`, `x >= 0`: an exact integer root, no table.
+    Sqrt,
+    /// `1 / x`, `x > 0`: a division with a remainder, no table.
+    Reciprocal,
 }
 
 impl Activation {
@@ -141,6 +145,8 @@ impl Activation {
             }
             Activation::HardSigmoid { alpha, beta } => (alpha.get() * x + beta.get()).clamp(0.0, 1.0),
             Activation::Clip { min, max } => x.max(min.get()).min(max.get()),
+            Activation::Sqrt => x.sqrt(),
+            Activation::Reciprocal => 1.0 / x,
         }
     }
 }
@@ -175,6 +181,9 @@ pub enum Op {
     Contract { a: usize, b: usize, pairs: Vec<Vec<(u32, u32)>> },
     /// Element-wise non-linearity.
     Activation { input: usize, function: Activation },
+    /// `out[i] = (x[i] - mean) / sqrt(var + eps)` over each group of indices (the biased variance,
+    /// as LayerNormalization and InstanceNormalization define it); the groups cover the tensor.
+    Normalize { input: usize, groups: Vec<Vec<u32>>, eps: f64 },
     /// `out[j] = a[a_index[j]] / b[b_index[j]]`, `b` positive (softmax's normalisation).
     Divide { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32> },
     /// `out[j] = max(input[w] for w in windows[j])`.
@@ -193,7 +202,10 @@ impl Op {
             Op::Input { .. } => vec![],
             Op::Affine { inputs, .. } | Op::Gather { inputs, .. } => inputs.clone(),
             Op::Product { a, b, .. } | Op::Divide { a, b, .. } | Op::Contract { a, b, .. } => vec![*a, *b],
-            Op::Activation { input, .. } | Op::Max { input, .. } | Op::Alias { input } => {
+            Op::Activation { input, .. }
+            | Op::Max { input, .. }
+            | Op::Alias { input }
+            | Op::Normalize { input, .. } => {
                 vec![*input]
             }
         }
@@ -270,6 +282,20 @@ impl Graph {
                     .iter()
                     .map(|ps| ps.iter().map(|&(p, q)| values[*a][p as usize] * values[*b][q as usize]).sum())
                     .collect(),
+                Op::Normalize { input, groups, eps } => {
+                    let x = &values[*input];
+                    let mut out = vec![0.0; x.len()];
+                    for g in groups {
+                        let n = g.len() as f64;
+                        let mean = g.iter().map(|&i| x[i as usize]).sum::<f64>() / n;
+                        let var = g.iter().map(|&i| (x[i as usize] - mean).powi(2)).sum::<f64>() / n;
+                        let inv = 1.0 / (var + eps).sqrt();
+                        for &i in g {
+                            out[i as usize] = (x[i as usize] - mean) * inv;
+                        }
+                    }
+                    out
+                }
                 Op::Activation { input, function } => values[*input].iter().map(|&x| function.apply(x)).collect(),
                 Op::Divide { a, b, a_index, b_index } => a_index
                     .iter()

@@ -56,6 +56,12 @@ pub enum QOp {
         input: usize,
         windows: Vec<Vec<u32>>,
     },
+    /// `(x - mean) / sqrt(var + eps)` over each group (see [`crate::circuit::chips::normalize`]).
+    Normalize {
+        input: usize,
+        groups: Vec<Vec<u32>>,
+        eps: f64,
+    },
     Alias {
         input: usize,
     },
@@ -73,7 +79,12 @@ impl QOp {
             QOp::Input { .. } => vec![],
             QOp::Affine { inputs, .. } | QOp::Gather { inputs, .. } => inputs.clone(),
             QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } | QOp::Contract { a, b, .. } => vec![*a, *b],
-            QOp::Activation { input, .. } | QOp::Max { input, .. } | QOp::Alias { input } => vec![*input],
+            QOp::Activation { input, .. }
+            | QOp::Max { input, .. }
+            | QOp::Alias { input }
+            | QOp::Normalize { input, .. } => {
+                vec![*input]
+            }
         }
     }
 }
@@ -223,6 +234,7 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
                 }
             }
             Op::Max { input, windows } => QOp::Max { input: *input, windows: windows.clone() },
+            Op::Normalize { input, groups, eps } => QOp::Normalize { input: *input, groups: groups.clone(), eps: *eps },
             Op::Divide { a, b, a_index, b_index } => {
                 QOp::Divide { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone() }
             }

@@ -27,6 +27,13 @@ impl LayoutBuilder {
         match f {
             Activation::Relu => self.relu(x),
             Activation::Sign => self.signum(x),
+            Activation::Sqrt => self.sqrt(x),
+            Activation::Reciprocal => {
+                // The numerator 1 is a fixed bias, not a witness.
+                let unit = 1i128 << self.scale.bits();
+                let one = self.arith_row_int(true, false, false, unit, &[]).1;
+                self.divide_scaled(one, x, unit, self.table.range_bits - 1)
+            }
             Activation::Clip { min, max } => {
                 let bound = |v: f64| v.is_finite().then(|| fixed(v));
                 self.clip(x, bound(min.get()), bound(max.get()))

@@ -1,6 +1,7 @@
-//! Division of two computed values (softmax's normalisation): `q = floor(a * 2^s / b)` for a
-//! positive `b`, from `a * 2^s = q * b + r` with `0 <= r` and `r <= b - 1`, both proved by limbs,
-//! and `q` range-checked. Every magnitude stays far below the field, so the equation holds over
+//! Division of two computed values (softmax's and layer norm's normalisations, Div and Reciprocal
+//! of activations): `q = floor(a * k / b)` for a positive `b` and a constant `k` (`2^s` for a
+//! plain fixed-point division), from `a * k = q * b + r` with `0 <= r` and `r <= b - 1`, both
+//! proved by limbs, and `q` range-checked. Every magnitude stays far below the field, so the equation holds over
 //! the integers and `q` is the only quotient that satisfies it.
 
 use crate::circuit::layout::{LaneInput, LayoutBuilder, Wire};
@@ -9,8 +10,16 @@ use crate::error::ZkError;
 impl LayoutBuilder {
     /// `floor(a * 2^scale / b)`; `a` in range, `b` in `[1, 2^(range_bits - 1))`.
     pub fn divide(&mut self, a: Wire, b: Wire) -> Result<Wire, ZkError> {
-        let bits = self.table.range_bits - 1;
-        if self.witness && !(1..1i128 << bits).contains(&b.value) {
+        self.range_check(a)?;
+        let unit = 1i128 << self.scale.bits();
+        self.divide_scaled(a, b, unit, self.table.range_bits - 1)
+    }
+
+    /// `floor(a * k / b)` for a constant `k > 0` and `b` in `[1, 2^b_bits)`; `a` must be bounded
+    /// (range-checked, or computed from range-checked values) so that `a * k` stays far below
+    /// the field. The quotient is range-checked.
+    pub fn divide_scaled(&mut self, a: Wire, b: Wire, k: i128, b_bits: u32) -> Result<Wire, ZkError> {
+        if self.witness && !(1..1i128 << b_bits).contains(&b.value) {
             return Err(ZkError::input(format!(
                 "layer '{}' ({}): divisor {:.4} (fixed point {}) is not positive or leaves the circuit's range",
                 self.context.0,
@@ -19,24 +28,23 @@ impl LayoutBuilder {
                 b.value
             )));
         }
-        self.range_check(a)?;
-        let unit = 1i128 << self.scale.bits();
         let (q, r) = if self.witness {
-            ((a.value * unit).div_euclid(b.value), (a.value * unit).rem_euclid(b.value))
+            let n = a.value.checked_mul(k).unwrap_or_else(|| self.overflowed());
+            (n.div_euclid(b.value), n.rem_euclid(b.value))
         } else {
             (0, 0)
         };
-        // q * b, then q * b + r - 2^s * a = 0.
+        // q * b, then q * b + r - k * a = 0.
         let (lanes, _) = self.arith_row_int(true, false, true, 0, &[(LaneInput::Fresh(q), 0), (LaneInput::Copy(b), 0)]);
         let q = lanes[0];
-        let r_wire = self.assert_zero(true, 0, &[(LaneInput::Fresh(r), 1), (LaneInput::Copy(a), -unit)])[0];
-        // 0 <= r < 2^bits, bound to its limbs.
-        let r_limbs = self.limbs(r, bits);
+        let r_wire = self.assert_zero(true, 0, &[(LaneInput::Fresh(r), 1), (LaneInput::Copy(a), -k)])[0];
+        // 0 <= r < 2^b_bits, bound to its limbs.
+        let r_limbs = self.limbs(r, b_bits);
         let mut terms: Vec<(LaneInput, i128)> = r_limbs.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
         terms.push((LaneInput::Copy(r_wire), -1));
         self.assert_zero(false, 0, &terms);
-        // 0 <= b - 1 - r < 2^bits: sum(limbs) - b + 1 + r = 0.
-        let gap = self.limbs(if self.witness { b.value - 1 - r } else { 0 }, bits);
+        // 0 <= b - 1 - r < 2^b_bits: sum(limbs) - b + 1 + r = 0.
+        let gap = self.limbs(if self.witness { b.value - 1 - r } else { 0 }, b_bits);
         let mut terms: Vec<(LaneInput, i128)> = gap.iter().map(|&(w, p)| (LaneInput::Copy(w), p)).collect();
         terms.extend([(LaneInput::Copy(b), -1), (LaneInput::Copy(r_wire), 1)]);
         self.assert_zero(false, 1, &terms);

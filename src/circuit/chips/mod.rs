@@ -6,11 +6,13 @@ pub mod clip;
 pub mod divide;
 pub mod linear;
 pub mod max;
+pub mod normalize;
 pub mod packing;
 pub mod poseidon;
 pub mod product;
 pub mod range;
 pub mod rescale;
+pub mod sqrt;
 
 #[cfg(test)]
 pub(crate) mod test_support;

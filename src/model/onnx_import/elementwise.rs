@@ -5,7 +5,7 @@
 use tract_onnx::pb;
 
 use super::proto::{attr_float, attr_string};
-use super::{node_err, Const, Lowering, Value};
+use super::{node_err, node_label, Const, Lowering, Value};
 use crate::error::ZkError;
 use crate::model::graph::{Activation, AffineRow, Op, Param, Term};
 
@@ -21,6 +21,8 @@ impl Lowering {
             "HardSwish" => Activation::HardSwish,
             "Abs" => Activation::Abs,
             "Sign" => Activation::Sign,
+            "Sqrt" => Activation::Sqrt,
+            "Reciprocal" => Activation::Reciprocal,
             "LeakyRelu" => Activation::LeakyRelu { alpha: alpha(0.01) },
             "Elu" => Activation::Elu { alpha: alpha(1.0) },
             "HardSigmoid" => {
@@ -71,6 +73,60 @@ impl Lowering {
         Ok((min, max))
     }
 
+    /// `x ^ p` for a constant exponent: products for small integer powers, the exact root and
+    /// reciprocal for halves and minus one.
+    pub(super) fn lower_pow(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let base = self.value(node, 0)?;
+        let exponent = self.constant(node, 1, "exponent")?;
+        let p = match exponent.data.as_slice() {
+            [p] => *p,
+            _ => return Err(node_err(node, format!("the exponent must be one value, got shape {:?}", exponent.shape))),
+        };
+        let x = match base {
+            Value::Const(c) => {
+                let data = c.data.iter().map(|v| v.powf(p)).collect();
+                return self.emit_const(node, Const { shape: c.shape, data });
+            }
+            Value::Node(id) => id,
+        };
+        let shape = self.graph.nodes[x].shape.clone();
+        let all: Vec<u32> = (0..self.graph.nodes[x].len() as u32).collect();
+        let label = node_label(node);
+        let product = |l: &mut Lowering, a: usize, b: usize, name: String| {
+            l.push(name, "Pow", Op::Product { a, b, a_index: all.clone(), b_index: all.clone() }, shape.clone())
+        };
+        let activation = |l: &mut Lowering, input: usize, function: Activation, name: String| {
+            l.push(name, "Pow", Op::Activation { input, function }, shape.clone())
+        };
+        let out = match p {
+            1.0 => return self.emit(node, Op::Alias { input: x }, shape.clone()),
+            2.0 => product(self, x, x, label),
+            3.0 => {
+                let sq = product(self, x, x, format!("{label}/square"));
+                product(self, sq, x, label)
+            }
+            4.0 => {
+                let sq = product(self, x, x, format!("{label}/square"));
+                product(self, sq, sq, label)
+            }
+            0.5 => activation(self, x, Activation::Sqrt, label),
+            -1.0 => activation(self, x, Activation::Reciprocal, label),
+            -0.5 => {
+                let root = activation(self, x, Activation::Sqrt, format!("{label}/sqrt"));
+                activation(self, root, Activation::Reciprocal, label)
+            }
+            _ => {
+                return Err(node_err(
+                    node,
+                    format!("exponent {p} is not supported on a runtime tensor (supported: 1, 2, 3, 4, 0.5, -0.5, -1)"),
+                ))
+            }
+        };
+        let name = node.output.first().ok_or_else(|| node_err(node, "has no output".into()))?;
+        self.values.insert(name.clone(), Value::Node(out));
+        Ok(())
+    }
+
     /// `-x`: an affine map with weight -1.
     pub(super) fn lower_neg(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
         match self.value(node, 0)? {
@@ -117,7 +173,24 @@ impl Lowering {
                 let node_first = matches!(a, Value::Node(_));
                 let (ix, ic) = if node_first { (&ia, &ib) } else { (&ib, &ia) };
                 if op == "Div" && !node_first {
-                    return Err(node_err(node, "division by a runtime tensor is not supported".into()));
+                    // c / x = c * (1 / x).
+                    let shape = self.graph.nodes[*x].shape.clone();
+                    let label = node_label(node);
+                    let inv = self.push(
+                        format!("{label}/reciprocal"),
+                        "Div",
+                        Op::Activation { input: *x, function: Activation::Reciprocal },
+                        shape,
+                    );
+                    let rows = ia
+                        .iter()
+                        .zip(&ib)
+                        .map(|(&i, &j)| AffineRow {
+                            terms: vec![Term { input: 0, index: j, weight: c.data[i as usize] }],
+                            bias: 0.0,
+                        })
+                        .collect();
+                    return self.emit(node, Op::Affine { inputs: vec![inv], rows }, out_shape);
                 }
                 let rows = ix
                     .iter()
@@ -157,7 +230,9 @@ impl Lowering {
                     self.emit(node, Op::Affine { inputs, rows }, out_shape)
                 }
                 "Mul" => self.emit(node, Op::Product { a: *x, b: *y, a_index: ia, b_index: ib }, out_shape),
-                _ => Err(node_err(node, "division by a runtime tensor is not supported".into())),
+                // Proved with a remainder; the divisor must be positive (a non-positive one is an
+                // error when proving, naming this node).
+                _ => self.emit(node, Op::Divide { a: *x, b: *y, a_index: ia, b_index: ib }, out_shape),
             },
         }
     }

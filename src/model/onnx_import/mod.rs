@@ -7,6 +7,7 @@
 
 mod elementwise;
 mod linear;
+mod norm;
 mod pooling;
 mod proto;
 mod reduce;
@@ -174,7 +175,10 @@ impl Lowering {
             "Constant" => self.lower_constant(node),
             "Identity" | "Dropout" => self.lower_identity(node),
             "Relu" | "Sigmoid" | "Tanh" | "Erf" | "Softplus" | "Gelu" | "HardSwish" | "Abs" | "Sign" | "LeakyRelu"
-            | "Elu" | "HardSigmoid" | "Clip" => self.lower_activation(node),
+            | "Elu" | "HardSigmoid" | "Clip" | "Sqrt" | "Reciprocal" => self.lower_activation(node),
+            "Pow" => self.lower_pow(node),
+            "LayerNormalization" => self.lower_layer_norm(node),
+            "InstanceNormalization" => self.lower_instance_norm(node),
             "Neg" => self.lower_neg(node),
             "Softmax" => self.lower_softmax(node),
             "ReduceSum" | "ReduceMean" | "ReduceMax" | "GlobalMaxPool" => self.lower_reduce(node),
