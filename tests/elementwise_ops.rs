@@ -401,3 +401,25 @@ fn normalisations() {
     let (rows, _) = check("normalisations", &g);
     println!("normalisations: {rows} rows");
 }
+
+/// A 1-D convolution over a sequence (padded), a grouped one, and 1-D pooling with pads.
+#[test]
+fn one_dimensional_and_grouped_convolutions() {
+    let mut rng = XorShift::new(0xc0d1);
+    let g = GraphBuilder::new("conv1d")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, 4, 2])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .initializer("k1", &[4, 2, 3], rng.vec_f32(24, 0.6))
+        .initializer("b1", &[4], rng.vec_f32(4, 0.2))
+        .initializer("k2", &[4, 2, 2], rng.vec_f32(16, 0.6))
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Conv", &["r", "k1", "b1"], &["c1"], vec![attr_ints("kernel_shape", &[3]), attr_ints("pads", &[1, 1])])
+        .node("Relu", &["c1"], &["a1"], vec![])
+        .node("Conv", &["a1", "k2"], &["c2"], vec![attr_int("group", 2), attr_ints("pads", &[0, 1])])
+        .node("MaxPool", &["c2"], &["y"], vec![attr_ints("kernel_shape", &[2]), attr_ints("strides", &[2])])
+        .build();
+    check("1-D and grouped Conv", &g);
+}

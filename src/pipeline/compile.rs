@@ -41,7 +41,19 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
     let shapes = samples.iter().find_map(|s| s.shapes.clone());
     let graph = import_onnx(req.model, shapes.as_deref())?;
     let input_shapes: Vec<Vec<usize>> = graph.inputs.iter().map(|&i| graph.nodes[i].shape.clone()).collect();
-    let values: Vec<Vec<Vec<f64>>> = samples.iter().map(|s| s.values.clone()).collect();
+    // A calibration file holds one sample, or several as rows (`input_data` rows taken as many
+    // at a time as the model has inputs, as `eval` and `--holdout` read them).
+    let per_sample = graph.inputs.len().max(1);
+    let mut values: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut origin: Vec<usize> = Vec::new();
+    for (fi, s) in samples.iter().enumerate() {
+        let rows =
+            if s.values.len() > per_sample && s.values.len() % per_sample == 0 { per_sample } else { s.values.len() };
+        for chunk in s.values.chunks(rows.max(1)) {
+            values.push(chunk.to_vec());
+            origin.push(fi);
+        }
+    }
     let tensors: Vec<Tensor> = graph
         .input_names
         .iter()
@@ -49,7 +61,7 @@ pub fn compile(req: &CompileRequest) -> Result<Settings, ZkError> {
         .map(|(n, s)| Tensor { name: n.clone(), shape: s.clone() })
         .collect();
     for (si, sample) in values.iter().enumerate() {
-        check_tensors(Side::Input, &tensors, sample).map_err(|e| e.context(req.calibration[si].display()))?;
+        check_tensors(Side::Input, &tensors, sample).map_err(|e| e.context(req.calibration[origin[si]].display()))?;
     }
     let reference = ReferenceModel::load(req.model, &input_shapes)?;
     check_lowering(&reference, &graph, &values)?;

@@ -57,7 +57,8 @@ pub enum OptimizeArg {
 pub struct CompileArgs {
     /// The ONNX model.
     model: PathBuf,
-    /// Sample input(s) in EZKL's input.json layout; repeat the flag to calibrate on several.
+    /// Sample input(s) in EZKL's input.json layout; repeat the flag to calibrate on several. A file
+    /// whose `input_data` has more rows than the model has inputs holds several samples.
     #[arg(long = "calibrate", required = true, value_name = "INPUT.json")]
     calibrate: Vec<PathBuf>,
     /// Whether the model inputs are public instances (seen by the verifier), private witness, or

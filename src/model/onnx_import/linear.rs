@@ -102,38 +102,49 @@ impl Lowering {
         }
     }
 
+    /// Conv over an image or a sequence, grouped (`group = C` is depthwise) or not.
     pub(super) fn lower_conv(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
-        let (x, [c, h, w]) = self.spatial_input(node)?;
+        let (x, [c, h, w], rank) = self.spatial_input(node)?;
         let wt = self.constant(node, 1, "weight W")?;
         let bias = match self.optional_value(node, 2)? {
             None => None,
             Some(Value::Const(b)) => Some(b),
             Some(Value::Node(_)) => return Err(node_err(node, "bias must be a constant".into())),
         };
-        if attr_int(node, "group").unwrap_or(1) != 1 {
-            return Err(node_err(node, "grouped convolution (group != 1) is not supported".into()));
+        let group = attr_int(node, "group").unwrap_or(1);
+        if group < 1 || c % group as usize != 0 {
+            return Err(node_err(node, format!("group {group} does not divide {c} input channels")));
         }
-        if wt.shape.len() != 4 || wt.shape[1] != c {
-            return Err(node_err(node, format!("weight shape {:?} does not match {c} input channels", wt.shape)));
+        let group = group as usize;
+        let per_group = c / group;
+        if wt.shape.len() != rank + 2 || wt.shape[1] != per_group || wt.shape[0] % group != 0 {
+            return Err(node_err(
+                node,
+                format!("weight shape {:?} does not fit {c} input channels in {group} group(s)", wt.shape),
+            ));
         }
-        let (m, kh, kw) = (wt.shape[0], wt.shape[2], wt.shape[3]);
+        let m = wt.shape[0];
+        let (kh, kw) = if rank == 2 { (wt.shape[2], wt.shape[3]) } else { (1, wt.shape[2]) };
         if let Some(b) = &bias {
             if b.data.len() != m {
                 return Err(node_err(node, format!("bias has {} values for {m} output channels", b.data.len())));
             }
         }
-        let geo = Window::from_attrs(node, [h, w], [kh, kw])?;
+        let geo = Window::from_attrs(node, [h, w], [kh, kw], rank)?;
         let (oh, ow) = (geo.out[0], geo.out[1]);
+        let outputs_per_group = m / group;
         let mut rows = Vec::with_capacity(m * oh * ow);
         for oc in 0..m {
+            let first = (oc / outputs_per_group) * per_group;
             for oy in 0..oh {
                 for ox in 0..ow {
-                    let mut terms = Vec::with_capacity(c * kh * kw);
-                    for ic in 0..c {
+                    let mut terms = Vec::with_capacity(per_group * kh * kw);
+                    for j in 0..per_group {
+                        let ic = first + j;
                         for ky in 0..kh {
                             for kx in 0..kw {
                                 if let Some((iy, ix)) = geo.source(oy, ox, ky, kx) {
-                                    let weight = wt.data[((oc * c + ic) * kh + ky) * kw + kx];
+                                    let weight = wt.data[((oc * per_group + j) * kh + ky) * kw + kx];
                                     terms.push(Term { input: 0, index: ((ic * h + iy) * w + ix) as u32, weight });
                                 }
                             }
@@ -144,7 +155,8 @@ impl Lowering {
                 }
             }
         }
-        self.emit(node, Op::Affine { inputs: vec![x], rows }, vec![1, m, oh, ow])
+        let shape = if rank == 1 { vec![1, m, ow] } else { vec![1, m, oh, ow] };
+        self.emit(node, Op::Affine { inputs: vec![x], rows }, shape)
     }
 }
 

@@ -10,18 +10,19 @@ use crate::model::graph::{AffineRow, Op, Term};
 
 impl Lowering {
     pub(super) fn lower_pool(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
-        let (x, [c, h, w]) = self.spatial_input(node)?;
+        let (x, [c, h, w], rank) = self.spatial_input(node)?;
         let global = node.op_type == "GlobalAveragePool";
         let kernel = if global {
             [h, w]
         } else {
             let k = attr_ints(node, "kernel_shape").ok_or_else(|| node_err(node, "needs kernel_shape".into()))?;
-            if k.len() != 2 {
-                return Err(node_err(node, "only 2-D pooling is supported".into()));
+            match k.as_slice() {
+                [kh, kw] if rank == 2 => [*kh as usize, *kw as usize],
+                [kl] if rank == 1 => [1, *kl as usize],
+                _ => return Err(node_err(node, format!("kernel_shape {k:?} does not match a {rank}-D input"))),
             }
-            [k[0] as usize, k[1] as usize]
         };
-        let geo = if global { Window::plain([h, w], kernel) } else { Window::from_attrs(node, [h, w], kernel)? };
+        let geo = if global { Window::plain([h, w], kernel) } else { Window::from_attrs(node, [h, w], kernel, rank)? };
         if attr_int(node, "ceil_mode").unwrap_or(0) != 0 {
             return Err(node_err(node, "ceil_mode=1 is not supported".into()));
         }
@@ -52,7 +53,7 @@ impl Lowering {
                 }
             }
         }
-        let shape = vec![1, c, oh, ow];
+        let shape = if rank == 1 { vec![1, c, ow] } else { vec![1, c, oh, ow] };
         if is_max {
             self.emit(node, Op::Max { input: x, windows }, shape)
         } else {

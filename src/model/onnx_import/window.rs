@@ -26,11 +26,20 @@ impl Window {
         }
     }
 
-    pub(super) fn from_attrs(node: &pb::NodeProto, input: [usize; 2], kernel: [usize; 2]) -> Result<Window, ZkError> {
+    /// The geometry from a node's attributes. A 1-D window (`rank` 1) is a 2-D one of height one:
+    /// its attributes describe the second axis only.
+    pub(super) fn from_attrs(
+        node: &pb::NodeProto,
+        input: [usize; 2],
+        kernel: [usize; 2],
+        rank: usize,
+    ) -> Result<Window, ZkError> {
         let pair = |name: &str, default: usize| -> Result<[usize; 2], ZkError> {
             match attr_ints(node, name) {
                 None => Ok([default, default]),
-                Some(v) if v.len() == 2 && v.iter().all(|&x| x >= 1) => Ok([v[0] as usize, v[1] as usize]),
+                Some(v) if v.len() == rank && v.iter().all(|&x| x >= 1) => {
+                    Ok(if rank == 1 { [1, v[0] as usize] } else { [v[0] as usize, v[1] as usize] })
+                }
                 Some(v) => Err(node_err(node, format!("unsupported {name} {v:?}"))),
             }
         };
@@ -40,11 +49,15 @@ impl Window {
         let auto_pad = attr_string(node, "auto_pad").unwrap_or_default();
         let (begin, end) = match auto_pad.as_str() {
             "" | "NOTSET" => {
-                let p = attr_ints(node, "pads").unwrap_or_else(|| vec![0; 4]);
-                if p.len() != 4 || p.iter().any(|&x| x < 0) {
+                let p = attr_ints(node, "pads").unwrap_or_else(|| vec![0; 2 * rank]);
+                if p.len() != 2 * rank || p.iter().any(|&x| x < 0) {
                     return Err(node_err(node, format!("unsupported pads {p:?}")));
                 }
-                ([p[0] as usize, p[1] as usize], [p[2] as usize, p[3] as usize])
+                if rank == 1 {
+                    ([0, p[0] as usize], [0, p[1] as usize])
+                } else {
+                    ([p[0] as usize, p[1] as usize], [p[2] as usize, p[3] as usize])
+                }
             }
             "VALID" => ([0, 0], [0, 0]),
             "SAME_UPPER" | "SAME_LOWER" => {
@@ -87,15 +100,17 @@ impl Window {
 }
 
 impl Lowering {
-    /// Conv and the pools work on a single image, so the batch dimension must be one.
-    pub(super) fn spatial_input(&self, node: &pb::NodeProto) -> Result<(usize, [usize; 3]), ZkError> {
+    /// Conv and the pools work on a single image or sequence, so the batch dimension must be one.
+    /// Returns the input, its `[C, H, W]` (`H = 1` for a sequence `[1, C, L]`) and its spatial rank.
+    pub(super) fn spatial_input(&self, node: &pb::NodeProto) -> Result<(usize, [usize; 3], usize), ZkError> {
         match self.value(node, 0)? {
             Value::Node(id) => {
                 let s = &self.graph.nodes[id].shape;
-                if s.len() != 4 || s[0] != 1 {
-                    return Err(node_err(node, format!("expects a [1, C, H, W] input, got {s:?}")));
+                match s.as_slice() {
+                    [1, c, h, w] => Ok((id, [*c, *h, *w], 2)),
+                    [1, c, l] => Ok((id, [*c, 1, *l], 1)),
+                    _ => Err(node_err(node, format!("expects a [1, C, H, W] or [1, C, L] input, got {s:?}"))),
                 }
-                Ok((id, [s[1], s[2], s[3]]))
             }
             Value::Const(_) => Err(node_err(node, "input must be a runtime tensor".into())),
         }

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Models written the way the common exporters write them, with onnxruntime's outputs on them.
+
+Run once; the output is committed (tests/models/exported/), so `make test` needs no Python:
+
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install numpy onnx onnxruntime scikit-learn skl2onnx
+    /tmp/fx/bin/python scripts/gen_exporter_fixtures.py tests/models/exported
+
+Four models:
+* mlp_classifier: a PyTorch-style classifier (nn.Linear layers as Gemm with transB=1, LeakyReLU,
+  ReLU, Softmax), names as torch.onnx.export gives them (/fc1/Gemm ...), opset 17;
+* transformer_block: a pre-norm encoder block as torch.onnx.export writes it at opset 17
+  (LayerNormalization nodes; nn.Linear on a 3-D tensor as MatMul + Add; heads by Reshape and
+  Transpose; Q K^T / sqrt(d) -> Softmax -> att V; nn.GELU as Div, Erf, Add, Mul, Mul; residuals);
+* mobilenet_block: a MobileNet-V2-style block (Conv, BatchNormalization, Clip 0..6 as ReLU6,
+  depthwise Conv with group = channels, pointwise Conv, GlobalAveragePool, Flatten, Gemm,
+  Softmax), BatchNormalization kept as its own node as exporters do in training-preserving mode;
+* sklearn_mlp: scikit-learn's MLPClassifier trained on the iris data and converted by skl2onnx
+  itself (zipmap off), with its label and probability outputs.
+
+PyTorch's wheel on PyPI carries the CUDA libraries (gigabytes), so the torch-style graphs are
+built with onnx.helper node for node as torch.onnx.export (TorchScript exporter, opset 17) lays
+out these modules; the weights follow nn.Linear/nn.Conv2d's default initialisation. The
+scikit-learn model goes through the real exporter.
+
+Each model directory holds network.onnx, input.json (one sample, for `zkinfer prove`),
+calibration.json (8 samples) and holdout.json (100 samples with onnxruntime's outputs as
+`outputs`, one list per sample holding each output flattened).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+rng = np.random.default_rng(20261202)
+
+
+def linear_weight(fan_in, shape):
+    bound = 1.0 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, size=shape).astype(np.float32)
+
+
+class Graph:
+    """Collects nodes and initializers; names follow torch.onnx.export's scope paths."""
+
+    def __init__(self):
+        self.nodes = []
+        self.inits = []
+        self.count = 0
+
+    def init(self, name, array):
+        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def const(self, array, dtype=np.float32):
+        self.count += 1
+        name = f"onnx::Constant_{self.count}"
+        return self.init(name, np.asarray(array, dtype=dtype))
+
+    def node(self, op, inputs, scope, outputs=1, **attrs):
+        outs = [f"{scope}/{op}_output_{i}" for i in range(outputs)]
+        self.nodes.append(helper.make_node(op, inputs, outs, name=f"{scope}/{op}", **attrs))
+        return outs[0] if outputs == 1 else outs
+
+    def model(self, name, inputs, outputs):
+        g = helper.make_graph(self.nodes, name, inputs, outputs, self.inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="pytorch")
+        m.ir_version = 8
+        onnx.checker.check_model(m)
+        return m
+
+
+def rename_output(g, tensor, name):
+    for n in g.nodes:
+        n.output[:] = [name if o == tensor else o for o in n.output]
+        n.input[:] = [name if i == tensor else i for i in n.input]
+
+
+def mlp_classifier():
+    g = Graph()
+    sizes = [(16, 32), (32, 32), (32, 5)]
+    h = "input"
+    for i, (fi, fo) in enumerate(sizes, start=1):
+        w = g.init(f"fc{i}.weight", linear_weight(fi, (fo, fi)))
+        b = g.init(f"fc{i}.bias", linear_weight(fi, (fo,)))
+        h = g.node("Gemm", [h, w, b], f"/fc{i}", alpha=1.0, beta=1.0, transB=1)
+        if i == 1:
+            h = g.node("LeakyRelu", [h], "/act1", alpha=0.01)
+        elif i == 2:
+            h = g.node("Relu", [h], "/act2")
+    out = g.node("Softmax", [h], "/softmax", axis=1)
+    rename_output(g, out, "output")
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 16])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5])
+    model = g.model("mlp_classifier", [x], [y])
+    samples = rng.normal(0, 1, size=(108, 1, 16)).astype(np.float32)
+    return model, samples
+
+
+def transformer_block():
+    seq, d, heads, hidden = 8, 16, 2, 32
+    dh = d // heads
+    g = Graph()
+
+    def linear(x, name, fi, fo):
+        w = g.init(f"onnx::MatMul_{name}", linear_weight(fi, (fi, fo)))  # stored transposed, as torch does
+        b = g.init(f"{name}.bias", linear_weight(fi, (fo,)))
+        y = g.node("MatMul", [x, w], f"/{name.replace('.', '/')}")
+        return g.node("Add", [y, b], f"/{name.replace('.', '/')}")
+
+    def layer_norm(x, name):
+        gamma = g.init(f"{name}.weight", (1.0 + 0.1 * rng.normal(size=d)).astype(np.float32))
+        beta = g.init(f"{name}.bias", (0.1 * rng.normal(size=d)).astype(np.float32))
+        return g.node("LayerNormalization", [x, gamma, beta], f"/{name}", axis=-1, epsilon=1e-5)
+
+    x = "input"
+    h = layer_norm(x, "norm1")
+    q = linear(h, "attn.q_proj", d, d)
+    k = linear(h, "attn.k_proj", d, d)
+    v = linear(h, "attn.v_proj", d, d)
+    split = g.const([1, seq, heads, dh], np.int64)
+
+    def heads_of(t, name):
+        r = g.node("Reshape", [t, split], f"/attn/{name}")
+        return g.node("Transpose", [r], f"/attn/{name}", perm=[0, 2, 1, 3])
+
+    qh, kh, vh = heads_of(q, "q"), heads_of(k, "k"), heads_of(v, "v")
+    kt = g.node("Transpose", [kh], "/attn/kt", perm=[0, 1, 3, 2])
+    scores = g.node("MatMul", [qh, kt], "/attn/scores")
+    scaled = g.node("Div", [scores, g.const(np.sqrt(dh))], "/attn/scale")
+    att = g.node("Softmax", [scaled], "/attn/softmax", axis=-1)
+    ctx = g.node("MatMul", [att, vh], "/attn/context")
+    ctx = g.node("Transpose", [ctx], "/attn/merge", perm=[0, 2, 1, 3])
+    ctx = g.node("Reshape", [ctx, g.const([1, seq, d], np.int64)], "/attn/merge")
+    o = linear(ctx, "attn.out_proj", d, d)
+    x1 = g.node("Add", [x, o], "/residual1")
+    h2 = layer_norm(x1, "norm2")
+    f = linear(h2, "mlp.fc1", d, hidden)
+    # nn.GELU() at opset 17: x * 0.5 * (1 + erf(x / sqrt(2))).
+    e = g.node("Div", [f, g.const(np.sqrt(2.0))], "/mlp/act")
+    e = g.node("Erf", [e], "/mlp/act")
+    e = g.node("Add", [e, g.const(1.0)], "/mlp/act")
+    e = g.node("Mul", [f, e], "/mlp/act")
+    e = g.node("Mul", [e, g.const(0.5)], "/mlp/act_half")
+    f2 = linear(e, "mlp.fc2", hidden, d)
+    out = g.node("Add", [x1, f2], "/residual2")
+    rename_output(g, out, "output")
+    xi = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, seq, d])
+    yo = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, seq, d])
+    model = g.model("transformer_block", [xi], [yo])
+    samples = rng.normal(0, 1, size=(108, 1, seq, d)).astype(np.float32)
+    return model, samples
+
+
+def mobilenet_block():
+    g = Graph()
+    c_in, c_mid, c_out, classes, side = 3, 8, 16, 4, 16
+
+    def conv(x, name, cin, cout, k, stride=1, group=1):
+        fan_in = cin // group * k * k
+        w = g.init(f"{name}.weight", linear_weight(fan_in, (cout, cin // group, k, k)))
+        return g.node(
+            "Conv", [x, w], f"/{name}", group=group, kernel_shape=[k, k], pads=[k // 2] * 4, strides=[stride] * 2,
+            dilations=[1, 1],
+        )
+
+    def bn(x, name, c):
+        p = [
+            g.init(f"{name}.weight", (1.0 + 0.1 * rng.normal(size=c)).astype(np.float32)),
+            g.init(f"{name}.bias", (0.1 * rng.normal(size=c)).astype(np.float32)),
+            g.init(f"{name}.running_mean", (0.1 * rng.normal(size=c)).astype(np.float32)),
+            g.init(f"{name}.running_var", rng.uniform(0.5, 1.5, size=c).astype(np.float32)),
+        ]
+        return g.node("BatchNormalization", [x, *p], f"/{name}", epsilon=1e-5, momentum=0.9)
+
+    def relu6(x, name):
+        return g.node("Clip", [x, g.const(0.0), g.const(6.0)], f"/{name}")
+
+    h = relu6(bn(conv("input", "stem", c_in, c_mid, 3, stride=2), "stem_bn", c_mid), "stem_act")
+    h = relu6(bn(conv(h, "dw", c_mid, c_mid, 3, group=c_mid), "dw_bn", c_mid), "dw_act")
+    h = bn(conv(h, "pw", c_mid, c_out, 1), "pw_bn", c_out)
+    h = g.node("GlobalAveragePool", [h], "/pool")
+    h = g.node("Flatten", [h], "/flatten", axis=1)
+    w = g.init("classifier.weight", linear_weight(c_out, (classes, c_out)))
+    b = g.init("classifier.bias", linear_weight(c_out, (classes,)))
+    h = g.node("Gemm", [h, w, b], "/classifier", alpha=1.0, beta=1.0, transB=1)
+    out = g.node("Softmax", [h], "/softmax", axis=1)
+    rename_output(g, out, "output")
+    xi = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, c_in, side, side])
+    yo = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, classes])
+    model = g.model("mobilenet_block", [xi], [yo])
+    # Images: normalised pixel values, as a torchvision transform leaves them.
+    samples = rng.normal(0, 1, size=(108, 1, c_in, side, side)).astype(np.float32)
+    return model, samples
+
+
+def sklearn_mlp():
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=2000, random_state=0).fit(X, y)
+    model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
+    order = rng.permutation(len(X))
+    picks = np.concatenate([order, order])[:108]
+    # The iris measurements themselves, jittered by a tenth of a centimetre.
+    samples = (X[picks] + rng.normal(0, 0.1, size=(108, 4)).astype(np.float32))[:, None, :]
+    return model, samples
+
+
+def write(out_dir, name, model, samples):
+    d = Path(out_dir) / name
+    d.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, d / "network.onnx")
+    sess = ort.InferenceSession(str(d / "network.onnx"), providers=["CPUExecutionProvider"])
+    input_name = sess.get_inputs()[0].name
+    rows = lambda xs: [[round(float(v), 6) for v in x.ravel()] for x in xs]
+    (d / "input.json").write_text(json.dumps({"input_data": rows(samples[:1])}))
+    (d / "calibration.json").write_text(json.dumps({"input_data": rows(samples[:8])}))
+    holdout = samples[8:]
+    outputs = []
+    for x in holdout:
+        x = np.asarray(rows([x])[0], dtype=np.float32).reshape(x.shape)
+        outs = sess.run(None, {input_name: x})
+        outputs.append([[float(v) for v in np.asarray(o, dtype=np.float64).ravel()] for o in outs])
+    doc = {
+        "input_data": rows(holdout),
+        "outputs": outputs,
+        "output_names": [o.name for o in sess.get_outputs()],
+        "generator": "scripts/gen_exporter_fixtures.py, onnxruntime " + ort.__version__,
+    }
+    (d / "holdout.json").write_text(json.dumps(doc))
+    print(f"{name}: {len(model.graph.node)} nodes, {len(holdout)} hold-out samples -> {d}")
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/models/exported"
+    for name, make in [
+        ("mlp_classifier", mlp_classifier),
+        ("transformer_block", transformer_block),
+        ("mobilenet_block", mobilenet_block),
+        ("sklearn_mlp", sklearn_mlp),
+    ]:
+        model, samples = make()
+        write(out, name, model, samples)
+
+
+if __name__ == "__main__":
+    main()
