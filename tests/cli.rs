@@ -139,6 +139,36 @@ fn unsupported_op_names_node_and_op() {
     assert!(!e.contains("panicked"), "{e}");
 }
 
+/// The README's operator table is the registry's, and `zkinfer ops` lists the same operators the
+/// error above quotes.
+#[test]
+fn ops_lists_the_registry_and_the_readme_table_is_generated() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (_, rest) = readme.split_once("<!-- ops-table:begin -->\n").expect("README has the table's begin marker");
+    let (table, _) = rest.split_once("<!-- ops-table:end -->").expect("README has the table's end marker");
+    let o = zkinfer(&["ops", "--markdown"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        table,
+        String::from_utf8_lossy(&o.stdout),
+        "README's operator table is stale: paste `zkinfer ops --markdown` between its markers"
+    );
+    let o = zkinfer(&["ops", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ops: Vec<&str> = v["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["ops"].as_array().unwrap())
+        .filter_map(|o| o.as_str())
+        .collect();
+    for op in zkinfer::model::onnx_import::supported_ops() {
+        assert!(ops.contains(&op), "{op} missing from `zkinfer ops --json`");
+    }
+    assert!(ops.contains(&"LayerNormalization") && ops.contains(&"ArgMax") && ops.contains(&"Where"));
+}
+
 #[test]
 fn wrong_input_length_and_nan_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
@@ -591,6 +621,7 @@ fn compile_reports_the_error_budget() {
     let o = run(&[], "default");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success() && text.contains("within the 0.0500% budget"), "{text}{}", stderr(&o));
+    assert!(text.contains("largest layer errors (each of its own range): '"), "{text}");
 
     let o = run(&["--scale", "3", "--json"], "coarse");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -599,6 +630,12 @@ fn compile_reports_the_error_budget() {
     assert_eq!(c["budget_met"], false);
     let advice = c["advice"].as_str().unwrap();
     assert!(advice.contains("layer losing the most precision") && advice.contains("raise --scale above 3"), "{advice}");
+    // Per-layer errors, worst first, each against its own range.
+    let layers = c["layers"].as_array().unwrap();
+    assert!(!layers.is_empty() && layers.len() <= 5, "{layers:?}");
+    let errs: Vec<f64> = layers.iter().map(|l| l["max_rel_error"].as_f64().unwrap()).collect();
+    assert!(errs.windows(2).all(|w| w[0] >= w[1]) && errs[0] > 0.0, "{errs:?}");
+    assert!(layers.iter().all(|l| l["name"].is_string() && l["op_type"].is_string()));
 
     let o = run(&["--max-error", "0.01%"], "tight");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();

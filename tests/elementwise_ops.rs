@@ -154,6 +154,7 @@ fn smooth_functions_by_segments() {
         ("Elu", "Elu", vec![attr_float("alpha", 0.7)], 13),
         ("Gelu", "Gelu", vec![], 20),
         ("Gelu tanh", "Gelu", vec![attr_string("approximate", "tanh")], 20),
+        ("Exp", "Exp", vec![], 13),
     ] {
         let (rows, _) = check(name, &model(op, attrs, None, opset));
         println!("{name}: {:.1} rows per element", rows_per_element(rows, plain));
@@ -210,6 +211,25 @@ fn softmax_on_any_axis() {
     check("Softmax axis 1 of 3", &middle);
 }
 
+/// LogSoftmax, and the Log of a Softmax older exporters write for it: the shift minus the log of
+/// the sum (at least 1), so no logarithm of a tiny probability is ever taken.
+#[test]
+fn log_softmax_both_ways() {
+    check("LogSoftmax", &model("LogSoftmax", vec![attr_int("axis", -1)], None, 13));
+    let mut rng = XorShift::new(0x1095);
+    let g = GraphBuilder::new("log_of_softmax")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, 2, 4])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Softmax", &["r"], &["p"], vec![attr_int("axis", 1)])
+        .node("Log", &["p"], &["y"], vec![])
+        .build();
+    check("Log of Softmax axis 1 of 3", &g);
+}
+
 /// Transpose, Slice, Concat (with a constant), Split, Unsqueeze, Squeeze, Gather, Tile and
 /// Expand on runtime tensors: values move, nothing is computed, and the proof still matches tract.
 #[test]
@@ -251,6 +271,85 @@ fn wiring_operators_move_values() {
     println!("wiring: {rows} rows");
 }
 
+/// Comparisons, Where, Not/Or and element-wise Max/Min. Inputs on a 1/8 grid are exact in
+/// fixed point, so every comparison (ties included) must come out as in float.
+#[test]
+fn comparisons_and_selection() {
+    let mut rng = XorShift::new(0xc0de);
+    let g = GraphBuilder::new("select")
+        .input("x", &[1, WIDTH])
+        .output("g", &[1, 4])
+        .output("wh", &[1, 4])
+        .output("wc", &[1, 4])
+        .output("mx", &[1, 4])
+        .output("mn", &[1, 4])
+        .output("lg", &[1, 4])
+        .initializer("w", &[4, 4], rng.vec_f32(16, 0.6))
+        .initializer_i64("lo", &[1], vec![0])
+        .initializer_i64("mid", &[1], vec![4])
+        .initializer_i64("hi", &[1], vec![8])
+        .initializer_i64("axis", &[1], vec![1])
+        .initializer("third", &[], vec![0.3])
+        .initializer("quarter", &[1], vec![0.25])
+        .initializer("minus_one", &[], vec![-1.0])
+        .initializer("zero", &[], vec![0.0])
+        .node("Slice", &["x", "lo", "mid", "axis"], &["a"], vec![])
+        .node("Slice", &["x", "mid", "hi", "axis"], &["b"], vec![])
+        .node("Greater", &["a", "b"], &["gt"], vec![])
+        .node("Cast", &["gt"], &["g"], vec![attr_int("to", 1)])
+        .node("Where", &["gt", "a", "b"], &["wh"], vec![])
+        .node("MatMul", &["a", "w"], &["h"], vec![])
+        .node("LessOrEqual", &["a", "third"], &["le"], vec![])
+        .node("Where", &["le", "h", "minus_one"], &["wc"], vec![])
+        .node("Max", &["a", "b", "quarter"], &["mx"], vec![])
+        .node("Min", &["h", "b"], &["mn"], vec![])
+        .node("Relu", &["a"], &["r"], vec![])
+        .node("Equal", &["r", "zero"], &["eq"], vec![])
+        .node("Not", &["eq"], &["ne"], vec![])
+        .node("Or", &["ne", "gt"], &["or"], vec![])
+        .node("Cast", &["or"], &["lg"], vec![attr_int("to", 1)])
+        .build();
+    let (_, err) = check_on("comparisons and selection", &g, Some(0.125));
+    println!("comparisons and selection: {:.4}%", err * 100.0);
+}
+
+/// Pad (constant, reflect, edge), DepthToSpace (both orders), SpaceToDepth, GatherElements and
+/// Resize (nearest by scales, linear by sizes) on computed tensors.
+#[test]
+fn rearrangements_and_resizing() {
+    let mut rng = XorShift::new(0x9ad);
+    let g = GraphBuilder::new("rearrange")
+        .input("x", &[1, WIDTH])
+        .output("ge", &[1, 2, 2, 2])
+        .output("pc", &[1, 2, 3, 3])
+        .output("rn", &[1, 2, 4, 4])
+        .output("rl", &[1, 2, 3, 3])
+        .output("pe", &[1, 2, 3, 4])
+        .output("sd", &[1, 8, 2, 2])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[4], vec![1, 8, 1, 1])
+        .initializer_i64("reflect", &[8], vec![0, 0, 1, 1, 0, 0, 1, 1])
+        .initializer_i64("corner", &[8], vec![0, 0, 0, 1, 0, 0, 1, 0])
+        .initializer_i64("edge", &[8], vec![0, 0, 1, 0, 0, 0, 0, 2])
+        .initializer("half", &[], vec![0.5])
+        .initializer_i64("picks", &[1, 2, 2, 2], vec![7, 0, 3, 3, 1, 6, 2, 5])
+        .initializer("scales", &[4], vec![1.0, 1.0, 2.0, 2.0])
+        .initializer_i64("sizes", &[4], vec![1, 2, 3, 3])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("DepthToSpace", &["r"], &["d"], vec![attr_int("blocksize", 2), attr_string("mode", "CRD")])
+        .node("Pad", &["d", "reflect"], &["p"], vec![attr_string("mode", "reflect")])
+        .node("SpaceToDepth", &["p"], &["sd"], vec![attr_int("blocksize", 2)])
+        .node("GatherElements", &["sd", "picks"], &["ge"], vec![attr_int("axis", 1)])
+        .node("Pad", &["d", "corner", "half"], &["pc"], vec![])
+        .node("Resize", &["d", "", "scales"], &["rn"], vec![attr_string("mode", "nearest")])
+        .node("Resize", &["d", "", "", "sizes"], &["rl"], vec![attr_string("mode", "linear")])
+        .node("DepthToSpace", &["r"], &["d2"], vec![attr_int("blocksize", 2)])
+        .node("Pad", &["d2", "edge"], &["pe"], vec![attr_string("mode", "edge")])
+        .build();
+    check("rearrangements and resizing", &g);
+}
+
 /// ReduceSum, ReduceMean (affine maps) and ReduceMax, GlobalMaxPool (windowed max) over axes.
 #[test]
 fn reductions_over_axes() {
@@ -275,6 +374,33 @@ fn reductions_over_axes() {
         .node("Identity", &["s0"], &["s"], vec![])
         .build();
     check("reductions", &g);
+}
+
+/// ArgMax/ArgMin (the first extreme, an int64 index, proved by the max chip's comparisons),
+/// ReduceMin, and a classifier's label: ArgMax of a softmax, Cast back to float.
+#[test]
+fn arg_extremes_and_minimum() {
+    let mut rng = XorShift::new(0xa43a);
+    let g = GraphBuilder::new("argmax")
+        .input("x", &[1, WIDTH])
+        .output_i64("i", &[1, 2])
+        .output_i64("j", &[1, 1, 4])
+        .output("lo", &[1, 4])
+        .output("label", &[1])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("w2", &[WIDTH, 4], rng.vec_f32(WIDTH * 4, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("ArgMax", &["r"], &["i"], vec![attr_int("axis", 2), attr_int("keepdims", 0)])
+        .node("ArgMin", &["r"], &["j"], vec![attr_int("axis", -2)])
+        .node("ReduceMin", &["r"], &["lo"], vec![attr_ints("axes", &[1]), attr_int("keepdims", 0)])
+        .node("MatMul", &["x", "w2"], &["logits"], vec![])
+        .node("Softmax", &["logits"], &["p"], vec![attr_int("axis", 1)])
+        .node("ArgMax", &["p"], &["k"], vec![attr_int("axis", 1), attr_int("keepdims", 0)])
+        .node("Cast", &["k"], &["label"], vec![attr_int("to", 1)])
+        .build();
+    check("argmax, argmin, reducemin", &g);
 }
 
 /// The Flatten exporters write as shape arithmetic (Shape, Gather, Unsqueeze, Concat, Reshape):
@@ -422,4 +548,50 @@ fn one_dimensional_and_grouped_convolutions() {
         .node("MaxPool", &["c2"], &["y"], vec![attr_ints("kernel_shape", &[2]), attr_ints("strides", &[2])])
         .build();
     check("1-D and grouped Conv", &g);
+}
+
+/// ConvTranspose (2-D strided with pads and output padding; 1-D grouped) and Einsum: attention's
+/// `bhqd,bhkd->bhqk` on two computed tensors, a reduction of one, a constant right side and an
+/// ellipsis.
+#[test]
+fn transposed_convolutions_and_einsum() {
+    let mut rng = XorShift::new(0xe1e1);
+    let g = GraphBuilder::new("deconv_einsum")
+        .input("x", &[1, WIDTH])
+        .output("ct", &[1, 3, 4, 4])
+        .output("ct1", &[1, 2, 8])
+        .output("att", &[1, 2, 2, 2])
+        .output("red", &[1, 2, 2])
+        .output("lin", &[1, 3])
+        .output("ell", &[2, 2, 2])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("w2", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("k", &[2, 3, 3, 3], rng.vec_f32(54, 0.5))
+        .initializer("kb", &[3], rng.vec_f32(3, 0.2))
+        .initializer("k1", &[2, 1, 2], rng.vec_f32(4, 0.6))
+        .initializer("proj", &[WIDTH, 3], rng.vec_f32(3 * WIDTH, 0.6))
+        .initializer_i64("img", &[4], vec![1, 2, 2, 2])
+        .initializer_i64("seq", &[3], vec![1, 2, 4])
+        .initializer_i64("cube", &[3], vec![2, 2, 2])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("MatMul", &["x", "w2"], &["h2"], vec![])
+        .node("Reshape", &["h", "img"], &["r"], vec![])
+        .node(
+            "ConvTranspose",
+            &["r", "k", "kb"],
+            &["ct"],
+            vec![attr_ints("strides", &[2, 2]), attr_ints("pads", &[1, 1, 1, 1]), attr_ints("output_padding", &[1, 1])],
+        )
+        .node("Reshape", &["h", "seq"], &["s"], vec![])
+        .node("ConvTranspose", &["s", "k1"], &["ct1"], vec![attr_int("group", 2), attr_ints("strides", &[2])])
+        .node("Reshape", &["h2", "img"], &["r2"], vec![])
+        .node("Einsum", &["r", "r2"], &["att"], vec![attr_string("equation", "bhqd,bhkd->bhqk")])
+        .node("Einsum", &["r"], &["red"], vec![attr_string("equation", "bhqd->bdq")])
+        .node("Einsum", &["x", "proj"], &["lin"], vec![attr_string("equation", "bi,ij->bj")])
+        .node("Reshape", &["h", "cube"], &["c"], vec![])
+        .node("Reshape", &["h2", "cube"], &["c2"], vec![])
+        .node("Einsum", &["c", "c2"], &["ell"], vec![attr_string("equation", "...ij,...kj->...ik")])
+        .opset(13)
+        .build();
+    check("ConvTranspose and Einsum", &g);
 }

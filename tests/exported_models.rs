@@ -1,6 +1,6 @@
 //! The exporter fixtures (`scripts/gen_exporter_fixtures.py`, committed with onnxruntime's
-//! outputs): a PyTorch-style MLP classifier, a pre-norm transformer block and a MobileNet-style
-//! block. Each compiles with default flags, stays within 0.1% of its output range of
+//! outputs): a PyTorch-style MLP classifier, a pre-norm transformer block, a MobileNet-style
+//! block and scikit-learn's MLPClassifier through skl2onnx. Each compiles with default flags, stays within 0.1% of its output range of
 //! onnxruntime's float outputs on 100 hold-out samples, proves, verifies in Rust and in the EVM
 //! (both reject a tampered proof), costs under 500k gas and deploys under EIP-170's 24,576 bytes.
 
@@ -117,4 +117,11 @@ fn pre_norm_transformer_block() {
 #[test]
 fn mobilenet_style_block() {
     check("mobilenet_block", 510_000);
+}
+
+/// skl2onnx's MLPClassifier (`zipmap` off): a predicted label (ArgMax, ArrayFeatureExtractor over
+/// the classes, Cast to int64) next to the class probabilities.
+#[test]
+fn sklearn_mlp_classifier() {
+    check("sklearn_mlp", 500_000);
 }

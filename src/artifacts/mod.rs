@@ -11,4 +11,6 @@ mod settings;
 pub use build::{check_tensors, Build};
 pub use files::*;
 pub use proof_file::{PrivateOutputs, ProofFile};
-pub use settings::{CalibrationReport, EvalReport, OutputError, OutputEval, RowCounts, Settings, SetupInfo, SrsOrigin};
+pub use settings::{
+    CalibrationReport, EvalReport, LayerError, OutputError, OutputEval, RowCounts, Settings, SetupInfo, SrsOrigin,
+};

@@ -22,6 +22,15 @@ pub struct OutputError {
     pub quantised_sample: Vec<f64>,
 }
 
+/// One layer's float vs quantised error over the calibration samples, relative to that layer's
+/// own range: where precision goes, so a user can see which op dominates an output's error.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LayerError {
+    pub name: String,
+    pub op_type: String,
+    pub max_rel_error: f64,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CalibrationReport {
     pub samples: usize,
@@ -35,9 +44,14 @@ pub struct CalibrationReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
     pub outputs: Vec<OutputError>,
+    /// The layers with the largest errors, worst first (at most [`CalibrationReport::LAYERS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerError>,
 }
 
 impl CalibrationReport {
+    pub const LAYERS: usize = 5;
+
     /// The worst output's error relative to its range.
     pub fn max_rel_error(&self) -> f64 {
         self.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)

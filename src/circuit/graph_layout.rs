@@ -117,6 +117,18 @@ pub fn lay_out(
                     b.max(&ws)
                 })
                 .collect::<Result<_, _>>()?,
+            QOp::Compare { a, b: rhs, a_index, b_index, kind } => a_index
+                .iter()
+                .zip(b_index)
+                .map(|(&i, &j)| b.compare(*kind, wires[*a][i as usize], wires[*rhs][j as usize]))
+                .collect::<Result<_, _>>()?,
+            QOp::ArgMax { input, windows } => windows
+                .iter()
+                .map(|w| {
+                    let ws: Vec<Wire> = w.iter().map(|&i| wires[*input][i as usize]).collect();
+                    b.argmax(&ws, 1i128 << scale)
+                })
+                .collect::<Result<_, _>>()?,
             QOp::Normalize { input, groups, eps } => {
                 let mut out = wires[*input].clone();
                 for g in groups {

@@ -77,11 +77,14 @@ pub struct TableFn(Activation);
 impl TableFn {
     pub const SIGMOID: TableFn = TableFn(Activation::Sigmoid);
     pub const TANH: TableFn = TableFn(Activation::Tanh);
+    pub const EXP_SHIFTED: TableFn = TableFn(Activation::ExpShifted);
 
     /// The tabulated function for an activation; ReLU and Sign need no table.
     pub fn from_activation(a: Activation) -> Option<TableFn> {
         match a {
             Activation::Relu | Activation::Sign | Activation::Sqrt | Activation::Reciprocal => None,
+            // exp(x) = 2^e exp(x - e ln 2): the bounded exponential's segments (see chips::exp).
+            Activation::Exp => Some(TableFn(Activation::ExpShifted)),
             _ => Some(TableFn(a)),
         }
     }
@@ -112,7 +115,7 @@ impl TableFn {
             Activation::Gelu | Activation::GeluTanh => 0.80,
             Activation::HardSwish => 1.0 / 3.0,
             Activation::Elu { alpha } => alpha.get().abs(),
-            Activation::ExpShifted => 1.0,
+            Activation::ExpShifted | Activation::LnAtLeastOne => 1.0,
             Activation::Abs
             | Activation::LeakyRelu { .. }
             | Activation::HardSigmoid { .. }
@@ -120,7 +123,8 @@ impl TableFn {
             | Activation::Relu
             | Activation::Sign
             | Activation::Sqrt
-            | Activation::Reciprocal => 0.0,
+            | Activation::Reciprocal
+            | Activation::Exp => 0.0,
         }
     }
 
@@ -146,6 +150,7 @@ impl TableFn {
             }
             Activation::Abs => vec![(0.0, 2.0)],
             Activation::ExpShifted => vec![(0.0, 1.0)],
+            Activation::LnAtLeastOne => vec![(1.0, 1.0)],
             Activation::HardSwish => vec![(-3.0, 0.5), (3.0, 0.5)],
             Activation::HardSigmoid { alpha, beta } if alpha.get() != 0.0 => {
                 let (a, b) = (alpha.get(), beta.get());

@@ -124,6 +124,10 @@ pub enum Command {
     /// samples leave the circuit's range (a proof of them would fail). A histogram of relative errors
     /// is drawn on a terminal; --json gives everything as data.
     Eval(commands::eval::EvalArgs),
+    /// List the ONNX operators a model may use: what each accepts, how the circuit proves it and
+    /// what it costs in rows (`--markdown` for the README's table, `--json` for data). A model
+    /// using any other fails `compile` with exit 2, naming the node and the operator.
+    Ops(commands::ops::OpsArgs),
 }
 
 impl Command {
@@ -140,6 +144,7 @@ impl Command {
             Command::Commit(a) => a.json.json,
             Command::Srs(a) => a.json.json,
             Command::Eval(a) => a.json.json,
+            Command::Ops(a) => a.json.json,
             Command::Keeper { json, .. } | Command::Deploy { json, .. } | Command::MintAigc { json, .. } => json.json,
         }
     }
@@ -177,6 +182,7 @@ pub fn run(cli: Cli) -> Result<Outcome, ZkError> {
         Command::Commit(a) => commands::commit::run(a, json),
         Command::Srs(a) => commands::srs::run(a, json),
         Command::Eval(a) => commands::eval::run(a, json),
+        Command::Ops(a) => commands::ops::run(a, json),
         Command::Keeper { args, .. } => chain::keeper(args, json).map(|()| Outcome::Success),
         Command::Deploy { args, .. } => chain::deploy(args, json).map(|()| Outcome::Success),
         Command::MintAigc { args, .. } => chain::mint(args, json).map(|()| Outcome::Success),

@@ -138,6 +138,10 @@ fn prune(graph: Graph) -> Graph {
             Op::Activation { input, function } => Op::Activation { input: remap[input], function },
             Op::Normalize { input, groups, eps } => Op::Normalize { input: remap[input], groups, eps },
             Op::Max { input, windows } => Op::Max { input: remap[input], windows },
+            Op::Compare { a, b, a_index, b_index, kind } => {
+                Op::Compare { a: remap[a], b: remap[b], a_index, b_index, kind }
+            }
+            Op::ArgMax { input, windows } => Op::ArgMax { input: remap[input], windows },
             Op::Alias { input } => Op::Alias { input: remap[input] },
             Op::Gather { inputs, picks } => {
                 Op::Gather { inputs: inputs.into_iter().map(|i| remap[i]).collect(), picks }

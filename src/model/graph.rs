@@ -92,6 +92,13 @@ pub enum Activation {
     /// `exp(min(x, 0))`: softmax's exponential, whose argument is never positive once the max
     /// is subtracted; bounded by 1, so its segments span the range.
     ExpShifted,
+    /// `exp(x)`. Its second derivative grows with the output, so segments are sized for the
+    /// largest output the activation range holds; an input whose exponential leaves the range
+    /// cannot be proved at all (an error naming the layer), never interpolated wrongly.
+    Exp,
+    /// `ln(max(x, 1))`: the logarithm of a softmax's sum, which is at least 1 (the maximum's
+    /// own term is exactly 1), so LogSoftmax never needs the logarithm near 0.
+    LnAtLeastOne,
     /// `min(max(x, min), max)`; an absent bound is infinite.
     Clip {
         min: Param,
@@ -120,6 +127,8 @@ impl Activation {
             Activation::HardSwish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
             Activation::Abs => x.abs(),
             Activation::ExpShifted => libm::exp(x.min(0.0)),
+            Activation::Exp => libm::exp(x),
+            Activation::LnAtLeastOne => libm::log(x.max(1.0)),
             Activation::Sign => {
                 if x > 0.0 {
                     1.0
@@ -147,6 +156,25 @@ impl Activation {
             Activation::Clip { min, max } => x.max(min.get()).min(max.get()),
             Activation::Sqrt => x.sqrt(),
             Activation::Reciprocal => 1.0 / x,
+        }
+    }
+}
+
+/// An order test between two values: Less and LessOrEqual swap their operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    Greater,
+    GreaterOrEqual,
+    Equal,
+}
+
+impl Comparison {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Comparison::Greater => a > b,
+            Comparison::GreaterOrEqual => a >= b,
+            Comparison::Equal => a == b,
         }
     }
 }
@@ -186,8 +214,13 @@ pub enum Op {
     Normalize { input: usize, groups: Vec<Vec<u32>>, eps: f64 },
     /// `out[j] = a[a_index[j]] / b[b_index[j]]`, `b` positive (softmax's normalisation).
     Divide { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32> },
+    /// `out[j] = 1` when `a[a_index[j]] kind b[b_index[j]]`, else 0 (ONNX booleans).
+    Compare { a: usize, b: usize, a_index: Vec<u32>, b_index: Vec<u32>, kind: Comparison },
     /// `out[j] = max(input[w] for w in windows[j])`.
     Max { input: usize, windows: Vec<Vec<u32>> },
+    /// `out[j]` = position of the first maximum of `input[w] for w in windows[j]` (ArgMax; ArgMin
+    /// reads a negated input). An integer, so exact at any scale.
+    ArgMax { input: usize, windows: Vec<Vec<u32>> },
     /// Same values, new shape.
     Alias { input: usize },
     /// `out[j] = inputs[picks[j].0][picks[j].1]`: values rearranged (Transpose, Slice, Concat,
@@ -201,9 +234,13 @@ impl Op {
         match self {
             Op::Input { .. } => vec![],
             Op::Affine { inputs, .. } | Op::Gather { inputs, .. } => inputs.clone(),
-            Op::Product { a, b, .. } | Op::Divide { a, b, .. } | Op::Contract { a, b, .. } => vec![*a, *b],
+            Op::Product { a, b, .. }
+            | Op::Divide { a, b, .. }
+            | Op::Contract { a, b, .. }
+            | Op::Compare { a, b, .. } => vec![*a, *b],
             Op::Activation { input, .. }
             | Op::Max { input, .. }
+            | Op::ArgMax { input, .. }
             | Op::Alias { input }
             | Op::Normalize { input, .. } => {
                 vec![*input]
@@ -302,9 +339,23 @@ impl Graph {
                     .zip(b_index)
                     .map(|(&i, &j)| values[*a][i as usize] / values[*b][j as usize])
                     .collect(),
+                Op::Compare { a, b, a_index, b_index, kind } => a_index
+                    .iter()
+                    .zip(b_index)
+                    .map(|(&i, &j)| f64::from(u8::from(kind.holds(values[*a][i as usize], values[*b][j as usize]))))
+                    .collect(),
                 Op::Max { input, windows } => windows
                     .iter()
                     .map(|w| w.iter().map(|&i| values[*input][i as usize]).fold(f64::NEG_INFINITY, f64::max))
+                    .collect(),
+                Op::ArgMax { input, windows } => windows
+                    .iter()
+                    .map(|w| {
+                        let xs: Vec<f64> = w.iter().map(|&i| values[*input][i as usize]).collect();
+                        // `>` keeps the first of equal maxima.
+                        let best = (0..xs.len()).fold(0, |best, j| if xs[j] > xs[best] { j } else { best });
+                        best as f64
+                    })
                     .collect(),
                 Op::Alias { input } => values[*input].clone(),
                 Op::Gather { inputs: ins, picks } => {

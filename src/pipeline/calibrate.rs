@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::{CalibrationReport, EvalReport, OutputError, RowCounts};
+use crate::artifacts::{CalibrationReport, EvalReport, LayerError, OutputError, RowCounts};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::layout::{Layout, LayoutParams};
 use crate::circuit::model_circuit::k_for_rows;
@@ -452,6 +452,26 @@ fn advice(graph: &Graph, c: &ScaleCandidate, m: &Measured, opts: &CalibrationOpt
     )
 }
 
+/// The layers (inputs aside) with the largest errors relative to their own ranges, worst first.
+fn worst_layers(graph: &Graph, node_rel_errors: &[f64]) -> Vec<LayerError> {
+    let mut layers: Vec<(usize, f64)> = node_rel_errors
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(i, e)| e > 0.0 && !matches!(graph.nodes[i].op, Op::Input { .. }))
+        .collect();
+    layers.sort_by(|a, b| b.1.total_cmp(&a.1));
+    layers
+        .into_iter()
+        .take(CalibrationReport::LAYERS)
+        .map(|(i, e)| LayerError {
+            name: graph.nodes[i].name.clone(),
+            op_type: graph.nodes[i].op_type.clone(),
+            max_rel_error: e,
+        })
+        .collect()
+}
+
 /// A fraction as a percentage with four significant digits, however small.
 pub fn percent(fraction: f64) -> String {
     let p = 100.0 * fraction;
@@ -492,6 +512,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
             max_error: opts.max_error,
             budget_met,
             advice,
+            layers: worst_layers(graph, &measured.node_rel_errors),
             outputs: measured.outputs,
         },
     })

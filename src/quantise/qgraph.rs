@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::{Scale, Tensor};
-use crate::model::graph::{Activation, Graph, Op};
+use crate::model::graph::{Activation, Comparison, Graph, Op};
 
 /// One output of a quantised affine map: `bias + sum(weight * inputs[input][index])`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,19 @@ pub enum QOp {
         input: usize,
         windows: Vec<Vec<u32>>,
     },
+    /// `2^scale` where `a[a_index[j]] kind b[b_index[j]]`, else 0.
+    Compare {
+        a: usize,
+        b: usize,
+        a_index: Vec<u32>,
+        b_index: Vec<u32>,
+        kind: Comparison,
+    },
+    /// Position of each window's first maximum, as `position * 2^scale`.
+    ArgMax {
+        input: usize,
+        windows: Vec<Vec<u32>>,
+    },
     /// `(x - mean) / sqrt(var + eps)` over each group (see [`crate::circuit::chips::normalize`]).
     Normalize {
         input: usize,
@@ -78,9 +91,13 @@ impl QOp {
         match self {
             QOp::Input { .. } => vec![],
             QOp::Affine { inputs, .. } | QOp::Gather { inputs, .. } => inputs.clone(),
-            QOp::Product { a, b, .. } | QOp::Divide { a, b, .. } | QOp::Contract { a, b, .. } => vec![*a, *b],
+            QOp::Product { a, b, .. }
+            | QOp::Divide { a, b, .. }
+            | QOp::Contract { a, b, .. }
+            | QOp::Compare { a, b, .. } => vec![*a, *b],
             QOp::Activation { input, .. }
             | QOp::Max { input, .. }
+            | QOp::ArgMax { input, .. }
             | QOp::Alias { input }
             | QOp::Normalize { input, .. } => {
                 vec![*input]
@@ -170,6 +187,8 @@ impl QGraph {
                 _ => None,
             })
             .filter(|&a| a != Activation::Relu)
+            // exp is interpolated on the bounded exponential's segments (see chips::exp).
+            .map(|a| if a == Activation::Exp { Activation::ExpShifted } else { a })
             .collect();
         fns.sort();
         fns.dedup();
@@ -234,6 +253,10 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
                 }
             }
             Op::Max { input, windows } => QOp::Max { input: *input, windows: windows.clone() },
+            Op::ArgMax { input, windows } => QOp::ArgMax { input: *input, windows: windows.clone() },
+            Op::Compare { a, b, a_index, b_index, kind } => {
+                QOp::Compare { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone(), kind: *kind }
+            }
             Op::Normalize { input, groups, eps } => QOp::Normalize { input: *input, groups: groups.clone(), eps: *eps },
             Op::Divide { a, b, a_index, b_index } => {
                 QOp::Divide { a: *a, b: *b, a_index: a_index.clone(), b_index: b_index.clone() }

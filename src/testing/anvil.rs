@@ -146,14 +146,46 @@ pub fn forge_script(script: &str, rpc: &str) -> Result<Vec<(String, Address)>, Z
     static FORGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = FORGE.lock().unwrap_or_else(|p| p.into_inner());
     let forge = crate::evm::solc::find_forge()?;
-    let out = Command::new(forge)
+    // `--slow` sends each transaction only after the previous one is mined. Without it forge
+    // sends them all at once over several connections; anvil has been seen to lose one, queue
+    // every later nonce behind the gap and leave forge waiting for receipts forever.
+    let mut child = Command::new(forge)
         .current_dir(crate_root())
-        .args(["script", script, "--rpc-url", rpc, "--broadcast", "--private-key", DEPLOYER_KEY])
+        .args(["script", script, "--rpc-url", rpc, "--broadcast", "--slow", "--private-key", DEPLOYER_KEY])
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| ZkError::internal(format!("forge script: {e}")))?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
+    // Read both pipes on threads so a chatty forge never blocks on a full pipe while we wait.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| ZkError::internal(format!("forge script: {e}")))? {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = stdout.join().unwrap_or_default() + &stderr.join().unwrap_or_default();
+    let Some(status) = status else {
+        return Err(ZkError::internal(format!("forge script {script} did not finish within 180 s:\n{text}")));
+    };
+    if !status.success() {
         return Err(ZkError::internal(format!("forge script {script} failed:\n{text}")));
     }
     let mut returns = Vec::new();

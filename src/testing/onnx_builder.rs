@@ -67,6 +67,16 @@ impl GraphBuilder {
         self
     }
 
+    /// Declares an int64 graph output (a predicted label or index).
+    pub fn output_i64(mut self, name: &str, dims: &[usize]) -> Self {
+        let mut info = value_info(name, dims);
+        if let Some(type_proto::Value::TensorType(t)) = info.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+            t.elem_type = DataType::Int64 as i32;
+        }
+        self.graph.output.push(info);
+        self
+    }
+
     pub fn initializer(mut self, name: &str, dims: &[usize], data: Vec<f32>) -> Self {
         self.graph.initializer.push(tensor_f32(name, dims, data));
         self

@@ -18,6 +18,9 @@ use crate::model::graph::Activation;
 impl LayoutBuilder {
     /// `f(x)` for any activation.
     pub fn activation(&mut self, f: Activation, x: Wire) -> Result<Wire, ZkError> {
+        if f == Activation::Exp {
+            return self.exp(x);
+        }
         // The table decides: a function it holds segments of is interpolated; the rest are proved
         // from sign bits.
         if let Some(t) = TableFn::from_activation(f).filter(|&t| self.table.function(t).is_some()) {
@@ -79,6 +82,16 @@ impl LayoutBuilder {
         let (unit, e_offset) = (1i128 << m, 1i128 << (w - 1));
         let lhs = d_i * lo + (unit >> 1) + unit * e_offset;
         let (e_shifted, r) = (lhs.div_euclid(unit), lhs.rem_euclid(unit));
+        if !(0..1i128 << w).contains(&e_shifted) {
+            // Only where the output is past the range (an exponential's top segments).
+            return Err(ZkError::input(format!(
+                "layer '{}' ({}): {:?} of {} leaves the activation range",
+                self.context.0,
+                self.context.1,
+                f.activation(),
+                self.scale.to_float(x.value)
+            )));
+        }
         self.arith_row_int(true, false, true, 0, &[(LaneInput::Copy(slope), 0), (LaneInput::Copy(lo_wire), 0)]);
         let e_limbs = self.limbs(e_shifted, w);
         let r_limbs = self.limbs(r, m);

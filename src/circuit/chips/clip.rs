@@ -36,7 +36,7 @@ impl LayoutBuilder {
 
     /// `max(x - c, 0)` for a constant `c`: the sign `s` of `x - c`, then `s * x - c * s` in one
     /// product row.
-    fn relu_shifted(&mut self, x: Wire, c: i128) -> Result<Wire, ZkError> {
+    pub(crate) fn relu_shifted(&mut self, x: Wire, c: i128) -> Result<Wire, ZkError> {
         let s = self.sign_of_shifted(x, c)?;
         let inputs = [(LaneInput::Copy(s), -c), (LaneInput::Copy(x), 0)];
         Ok(self.arith_row_int(true, false, true, 0, &inputs).1)

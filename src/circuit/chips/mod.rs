@@ -3,7 +3,9 @@
 
 pub mod activation;
 pub mod clip;
+pub mod compare;
 pub mod divide;
+pub mod exp;
 pub mod linear;
 pub mod max;
 pub mod normalize;

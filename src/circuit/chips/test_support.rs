@@ -57,6 +57,7 @@ pub fn every_function() -> Vec<TableFn> {
         Activation::HardSwish,
         Activation::Abs,
         Activation::ExpShifted,
+        Activation::LnAtLeastOne,
         Activation::LeakyRelu { alpha: p(0.01) },
         Activation::LeakyRelu { alpha: p(0.2) },
         Activation::Elu { alpha: p(1.0) },

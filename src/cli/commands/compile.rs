@@ -195,6 +195,17 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
                 );
             }
         }
+        let layers = &settings.calibration.layers;
+        if !layers.is_empty() {
+            let list: Vec<String> = layers
+                .iter()
+                .take(3)
+                .map(|l| {
+                    format!("'{}' ({}) {}", l.name, l.op_type, crate::pipeline::calibrate::percent(l.max_rel_error))
+                })
+                .collect();
+            s += &format!("\n  largest layer errors (each of its own range): {}", list.join(", "));
+        }
         if let Some(h) = &settings.holdout {
             s += &format!("\n  hold-out: {}", summary_line(h));
         }

@@ -5,6 +5,7 @@ pub mod commit;
 pub mod compile;
 pub mod eval;
 pub mod evm;
+pub mod ops;
 pub mod prove;
 pub mod setup;
 pub mod srs;

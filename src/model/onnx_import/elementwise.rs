@@ -18,6 +18,7 @@ impl Lowering {
             "Tanh" => Activation::Tanh,
             "Erf" => Activation::Erf,
             "Softplus" => Activation::Softplus,
+            "Exp" => Activation::Exp,
             "HardSwish" => Activation::HardSwish,
             "Abs" => Activation::Abs,
             "Sign" => Activation::Sign,

@@ -5,12 +5,17 @@
 //! in this module, one file per operator family. tract still loads and type-checks the same file (see [`super::reference`]) and
 //! is the float reference the lowering is checked against during calibration.
 
+mod conv_transpose;
+mod einsum;
 mod elementwise;
 mod linear;
+mod ml;
 mod norm;
 mod pooling;
 mod proto;
+mod rearrange;
 mod reduce;
+mod select;
 mod shape;
 mod softmax;
 mod supported;
@@ -26,7 +31,7 @@ use tract_onnx::pb;
 use super::graph::{Graph, Node, Op};
 use crate::error::ZkError;
 use proto::{tensor_to_const, value_info_shape};
-pub use supported::SUPPORTED_OPS;
+pub use supported::{markdown_table, supported_ops, OpFamily, OPERATORS};
 
 /// A constant tensor (initializer, `Constant` node or folded shape arithmetic).
 #[derive(Clone, Debug)]
@@ -168,6 +173,12 @@ impl Lowering {
     }
 
     fn lower_node(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        if node.domain == "ai.onnx.ml" {
+            return match node.op_type.as_str() {
+                "ArrayFeatureExtractor" => self.lower_array_feature_extractor(node),
+                _ => Err(unsupported(node)),
+            };
+        }
         if !node.domain.is_empty() && node.domain != "ai.onnx" {
             return Err(unsupported(node));
         }
@@ -175,17 +186,22 @@ impl Lowering {
             "Constant" => self.lower_constant(node),
             "Identity" | "Dropout" => self.lower_identity(node),
             "Relu" | "Sigmoid" | "Tanh" | "Erf" | "Softplus" | "Gelu" | "HardSwish" | "Abs" | "Sign" | "LeakyRelu"
-            | "Elu" | "HardSigmoid" | "Clip" | "Sqrt" | "Reciprocal" => self.lower_activation(node),
+            | "Elu" | "HardSigmoid" | "Clip" | "Sqrt" | "Reciprocal" | "Exp" => self.lower_activation(node),
+            "Log" => self.lower_log(node),
             "Pow" => self.lower_pow(node),
             "LayerNormalization" => self.lower_layer_norm(node),
             "InstanceNormalization" => self.lower_instance_norm(node),
             "Neg" => self.lower_neg(node),
-            "Softmax" => self.lower_softmax(node),
-            "ReduceSum" | "ReduceMean" | "ReduceMax" | "GlobalMaxPool" => self.lower_reduce(node),
+            "Softmax" | "LogSoftmax" => self.lower_softmax(node),
+            "ReduceSum" | "ReduceMean" | "ReduceMax" | "ReduceMin" | "GlobalMaxPool" | "ArgMax" | "ArgMin" => {
+                self.lower_reduce(node)
+            }
             "Add" | "Sub" | "Mul" | "Div" => self.lower_binary(node),
             "Gemm" => self.lower_gemm(node),
             "MatMul" => self.lower_matmul(node),
             "Conv" => self.lower_conv(node),
+            "ConvTranspose" => self.lower_conv_transpose(node),
+            "Einsum" => self.lower_einsum(node),
             "AveragePool" | "MaxPool" | "GlobalAveragePool" => self.lower_pool(node),
             "BatchNormalization" => self.lower_batchnorm(node),
             "Flatten" => self.lower_flatten(node),
@@ -197,6 +213,14 @@ impl Lowering {
             "Unsqueeze" | "Squeeze" | "Gather" | "Concat" | "Transpose" | "Slice" | "Split" | "Expand" | "Tile" => {
                 self.lower_wiring(node)
             }
+            "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" | "Equal" => self.lower_compare(node),
+            "Not" | "And" | "Or" => self.lower_logic(node),
+            "Where" => self.lower_where(node),
+            "Max" | "Min" => self.lower_extremum(node),
+            "Pad" => self.lower_pad(node),
+            "DepthToSpace" | "SpaceToDepth" => self.lower_depth_space(node),
+            "GatherElements" => self.lower_gather_elements(node),
+            "Resize" | "Upsample" => self.lower_resize(node),
             _ => Err(unsupported(node)),
         }
     }
@@ -208,7 +232,7 @@ fn unsupported(node: &pb::NodeProto) -> ZkError {
         "ONNX node '{}': operator {}{domain} is not supported. Supported operators: {}",
         node_label(node),
         node.op_type,
-        SUPPORTED_OPS.join(", ")
+        supported_ops().join(", ")
     ))
 }
 

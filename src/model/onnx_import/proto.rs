@@ -17,6 +17,10 @@ pub(super) fn attr_float(node: &pb::NodeProto, name: &str) -> Option<f32> {
     attr(node, name).map(|a| a.f)
 }
 
+pub(super) fn attr_floats(node: &pb::NodeProto, name: &str) -> Option<Vec<f64>> {
+    attr(node, name).map(|a| a.floats.iter().map(|&f| f64::from(f)).collect())
+}
+
 pub(super) fn attr_ints(node: &pb::NodeProto, name: &str) -> Option<Vec<i64>> {
     attr(node, name).map(|a| a.ints.clone())
 }

@@ -1,12 +1,12 @@
 //! Lowering of operators that only relabel data: Constant, Identity/Dropout, Flatten and Reshape,
-//! plus Shape and Cast, which exporters emit around them and which must fold to constants. (The
+//! plus Shape and Cast, which exporters emit around them (Shape must fold to a constant). (The
 //! helpers that move values, Unsqueeze, Gather, Concat, ..., are [`super::wiring`]'s, on shape
 //! vectors and runtime tensors alike.)
 
 use tract_onnx::pb;
 
 use super::proto::{attr_int, constant_attr};
-use super::{node_err, unsupported, Const, Lowering, Value};
+use super::{node_err, Const, Lowering, Value};
 use crate::error::ZkError;
 use crate::model::graph::Op;
 
@@ -60,10 +60,61 @@ impl Lowering {
     }
 
     /// Like the other shape helpers, accepted only when it folds to a constant.
+    /// Cast to a float type relabels; to an integer type it truncates a constant, and passes a
+    /// computed tensor through only when its values are integers already (a predicted label):
+    /// truncating an arbitrary activation is a rounding op the circuit does not prove.
     pub(super) fn lower_cast(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let to = attr_int(node, "to").ok_or_else(|| node_err(node, "has no 'to' attribute".into()))?;
+        let kind = match to {
+            1 | 10 | 11 | 16 => CastKind::Float,
+            2..=7 | 12 | 13 => CastKind::Int,
+            9 => CastKind::Bool,
+            _ => {
+                return Err(node_err(node, format!("casts to ONNX data type {to}, which has no numeric meaning here")))
+            }
+        };
         match self.value(node, 0)? {
-            Value::Const(c) => self.emit_const(node, c),
-            Value::Node(_) => Err(unsupported(node)),
+            Value::Const(mut c) => {
+                for x in &mut c.data {
+                    *x = match kind {
+                        CastKind::Float => *x,
+                        CastKind::Int => x.trunc(),
+                        CastKind::Bool => (*x != 0.0) as u8 as f64,
+                    };
+                }
+                self.emit_const(node, c)
+            }
+            Value::Node(id)
+                if kind == CastKind::Float
+                    || (kind == CastKind::Int && self.integral(id))
+                    || (kind == CastKind::Bool && self.is_boolean(id)) =>
+            {
+                let shape = self.graph.nodes[id].shape.clone();
+                self.emit(node, Op::Alias { input: id }, shape)
+            }
+            Value::Node(id) => Err(node_err(
+                node,
+                format!(
+                    "casts the computed tensor from '{}' ({}) to an integer or boolean type; only tensors \
+                     that are integers already (ArgMax/ArgMin outputs and integer sums of them) or \
+                     booleans (comparisons) can be cast",
+                    self.graph.nodes[id].name, self.graph.nodes[id].op_type
+                ),
+            )),
+        }
+    }
+
+    /// True when every value of node `id` is an integer whatever the input.
+    pub(super) fn integral(&self, id: usize) -> bool {
+        match &self.graph.nodes[id].op {
+            Op::ArgMax { .. } | Op::Compare { .. } => true,
+            Op::Alias { input } => self.integral(*input),
+            Op::Gather { inputs, .. } => inputs.iter().all(|&i| self.integral(i)),
+            Op::Affine { inputs, rows } => {
+                inputs.iter().all(|&i| self.integral(i))
+                    && rows.iter().all(|r| r.bias.fract() == 0.0 && r.terms.iter().all(|t| t.weight.fract() == 0.0))
+            }
+            _ => false,
         }
     }
 
@@ -80,6 +131,13 @@ impl Lowering {
             }
         }
     }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum CastKind {
+    Float,
+    Int,
+    Bool,
 }
 
 fn resolve_reshape(input: &[usize], target: &[f64], allow_zero: bool) -> Result<Vec<usize>, String> {

@@ -1,6 +1,7 @@
 //! Softmax, lowered whole rather than as ONNX's primitives: the max along the axis, the
 //! difference (never positive, so the exponential is bounded by 1 and tabulated over the whole
 //! range), the exponential, the sum, and a division the circuit proves with a remainder.
+//! LogSoftmax shares all but the division: the shift minus the logarithm of the sum.
 
 use tract_onnx::pb;
 
@@ -36,7 +37,9 @@ impl Groups {
 }
 
 impl Lowering {
+    /// Softmax and LogSoftmax: `(x - m) - ln(sum)`, the logarithm of a sum that is at least 1.
     pub(super) fn lower_softmax(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let log = node.op_type == "LogSoftmax";
         let value = self.value(node, 0)?;
         let shape = self.shape_of(&value);
         let rank = shape.len() as i64;
@@ -57,7 +60,8 @@ impl Lowering {
                     let m = members.iter().map(|&i| c.data[i as usize]).fold(f64::NEG_INFINITY, f64::max);
                     let sum: f64 = members.iter().map(|&i| (c.data[i as usize] - m).exp()).sum();
                     for &i in &members {
-                        data[i as usize] = (c.data[i as usize] - m).exp() / sum;
+                        let shifted = c.data[i as usize] - m;
+                        data[i as usize] = if log { shifted - sum.ln() } else { shifted.exp() / sum };
                     }
                 }
                 return self.emit_const(node, Const { shape, data });
@@ -86,9 +90,69 @@ impl Lowering {
                 bias: 0.0,
             })
             .collect();
-        let sum = self.push(format!("{label}/sum"), op, Op::Affine { inputs: vec![exp], rows }, group_shape);
+        let sum = self.push(format!("{label}/sum"), op, Op::Affine { inputs: vec![exp], rows }, group_shape.clone());
+        if log {
+            let ln = Op::Activation { input: sum, function: Activation::LnAtLeastOne };
+            let ln = self.push(format!("{label}/log"), op, ln, group_shape);
+            return self.emit(node, log_softmax_rows(shifted, ln, len, |i| groups.of(i)), shape);
+        }
         let b_index = (0..len).map(|i| groups.of(i)).collect();
         let a_index = (0..len as u32).collect();
         self.emit(node, Op::Divide { a: exp, b: sum, a_index, b_index }, shape)
     }
+
+    /// Log of a Softmax (what older exporters write for LogSoftmax): rebuilt from the softmax's
+    /// own shift and sum as `(x - m) - ln(sum)`, since the logarithm of a probability near 0 is
+    /// what fixed point cannot give.
+    pub(super) fn lower_log(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let id = match self.value(node, 0)? {
+            Value::Const(c) => {
+                if c.data.iter().any(|&x| x <= 0.0) {
+                    return Err(node_err(node, "the logarithm of a non-positive constant".into()));
+                }
+                let data = c.data.iter().map(|x| x.ln()).collect();
+                return self.emit_const(node, Const { shape: c.shape, data });
+            }
+            Value::Node(id) => id,
+        };
+        let nodes = &self.graph.nodes;
+        let parts = match &nodes[id].op {
+            Op::Divide { a: exp, b: sum, b_index, .. } if nodes[id].op_type == "Softmax" => match &nodes[*exp].op {
+                Op::Activation { input: shifted, function: Activation::ExpShifted } => {
+                    Some((*shifted, *sum, b_index.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((shifted, sum, b_index)) = parts else {
+            return Err(node_err(
+                node,
+                format!(
+                    "Log is supported on a Softmax (as LogSoftmax); its input comes from '{}' ({})",
+                    nodes[id].name, nodes[id].op_type
+                ),
+            ));
+        };
+        let shape = nodes[id].shape.clone();
+        let group_shape = nodes[sum].shape.clone();
+        let label = node_label(node);
+        let ln = Op::Activation { input: sum, function: Activation::LnAtLeastOne };
+        let ln = self.push(format!("{label}/log"), &node.op_type, ln, group_shape);
+        self.emit(node, log_softmax_rows(shifted, ln, b_index.len(), |i| b_index[i]), shape)
+    }
+}
+
+/// `shifted[i] - ln[group(i)]`.
+fn log_softmax_rows(shifted: usize, ln: usize, len: usize, group: impl Fn(usize) -> u32) -> Op {
+    let rows = (0..len)
+        .map(|i| AffineRow {
+            terms: vec![
+                Term { input: 0, index: i as u32, weight: 1.0 },
+                Term { input: 1, index: group(i), weight: -1.0 },
+            ],
+            bias: 0.0,
+        })
+        .collect();
+    Op::Affine { inputs: vec![shifted, ln], rows }
 }

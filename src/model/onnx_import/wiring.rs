@@ -19,7 +19,7 @@ fn strides(shape: &[usize]) -> Vec<usize> {
     s
 }
 
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+pub(super) fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
     let mut c = vec![0; shape.len()];
     for i in (0..shape.len()).rev() {
         c[i] = flat % shape[i].max(1);
@@ -28,11 +28,11 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
     c
 }
 
-fn ravel(coords: &[usize], shape: &[usize]) -> u32 {
+pub(super) fn ravel(coords: &[usize], shape: &[usize]) -> u32 {
     coords.iter().zip(strides(shape)).map(|(c, s)| c * s).sum::<usize>() as u32
 }
 
-fn axis_of(node: &pb::NodeProto, axis: i64, rank: usize) -> Result<usize, ZkError> {
+pub(super) fn axis_of(node: &pb::NodeProto, axis: i64, rank: usize) -> Result<usize, ZkError> {
     let a = if axis < 0 { axis + rank as i64 } else { axis };
     if (0..rank as i64).contains(&a) {
         Ok(a as usize)
@@ -44,7 +44,7 @@ fn axis_of(node: &pb::NodeProto, axis: i64, rank: usize) -> Result<usize, ZkErro
 impl Lowering {
     /// A constant operand as a node (an affine map with biases only), so it can be gathered with
     /// runtime values.
-    fn const_node(&mut self, node: &pb::NodeProto, c: &Const, i: usize) -> usize {
+    pub(super) fn const_node(&mut self, node: &pb::NodeProto, c: &Const, i: usize) -> usize {
         let rows = c.data.iter().map(|&b| AffineRow { terms: vec![], bias: b }).collect();
         let name = format!("{}/const{i}", node_label(node));
         self.graph.nodes.push(Node {
@@ -57,7 +57,7 @@ impl Lowering {
     }
 
     /// Emits output `out` of `node` as `picks` over `inputs` (folded when every input is constant).
-    fn emit_gather(
+    pub(super) fn emit_gather(
         &mut self,
         node: &pb::NodeProto,
         out: usize,
@@ -97,7 +97,7 @@ impl Lowering {
     }
 
     /// Picks of a one-input map: output coordinate -> input coordinate.
-    fn gather_one(
+    pub(super) fn gather_one(
         &mut self,
         node: &pb::NodeProto,
         v: Value,
@@ -111,7 +111,7 @@ impl Lowering {
     }
 
     /// A constant integer list: input `i` if present, else attribute `attr`.
-    fn int_list(&self, node: &pb::NodeProto, i: usize, attr: &str) -> Result<Option<Vec<i64>>, ZkError> {
+    pub(super) fn int_list(&self, node: &pb::NodeProto, i: usize, attr: &str) -> Result<Option<Vec<i64>>, ZkError> {
         if self.optional_value(node, i)?.is_some() {
             return Ok(Some(self.constant(node, i, attr)?.data.iter().map(|&x| x as i64).collect()));
         }
