@@ -209,6 +209,38 @@ fn softmax_on_any_axis() {
         .node("Softmax", &["r"], &["y"], vec![attr_int("axis", 1)])
         .build();
     check("Softmax axis 1 of 3", &middle);
+    // Before opset 13, Softmax reads its input as 2-D from `axis` (default 1) on: one softmax over
+    // both trailing axes here.
+    let mut rng = XorShift::new(0x50f8);
+    let legacy = GraphBuilder::new("softmax_opset_11")
+        .opset(11)
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, 2, 4])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer_i64("shape", &[3], vec![1, 2, 4])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Reshape", &["h", "shape"], &["r"], vec![])
+        .node("Softmax", &["r"], &["y"], vec![])
+        .build();
+    check("Softmax opset 11 (2-D from axis 1)", &legacy);
+}
+
+/// The general logarithm, on inputs from 0.05 to about 5: its octave from the leading bit, the
+/// mantissa's logarithm by segments, so small inputs are as precise as large ones.
+#[test]
+fn logarithm_over_the_whole_range() {
+    let mut rng = XorShift::new(0x106);
+    let g = GraphBuilder::new("log")
+        .input("x", &[1, WIDTH])
+        .output("y", &[1, WIDTH])
+        .initializer("w", &[WIDTH, WIDTH], rng.vec_f32(WIDTH * WIDTH, 0.6))
+        .initializer("floor", &[], vec![0.05])
+        .node("MatMul", &["x", "w"], &["h"], vec![])
+        .node("Abs", &["h"], &["a"], vec![])
+        .node("Add", &["a", "floor"], &["p"], vec![])
+        .node("Log", &["p"], &["y"], vec![])
+        .build();
+    check("Log", &g);
 }
 
 /// LogSoftmax, and the Log of a Softmax older exporters write for it: the shift minus the log of

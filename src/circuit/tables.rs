@@ -78,6 +78,7 @@ impl TableFn {
     pub const SIGMOID: TableFn = TableFn(Activation::Sigmoid);
     pub const TANH: TableFn = TableFn(Activation::Tanh);
     pub const EXP_SHIFTED: TableFn = TableFn(Activation::ExpShifted);
+    pub const LN_AT_LEAST_ONE: TableFn = TableFn(Activation::LnAtLeastOne);
 
     /// The tabulated function for an activation; ReLU and Sign need no table.
     pub fn from_activation(a: Activation) -> Option<TableFn> {
@@ -85,6 +86,8 @@ impl TableFn {
             Activation::Relu | Activation::Sign | Activation::Sqrt | Activation::Reciprocal => None,
             // exp(x) = 2^e exp(x - e ln 2): the bounded exponential's segments (see chips::exp).
             Activation::Exp => Some(TableFn(Activation::ExpShifted)),
+            // ln(x) = ln(m) + k ln 2 with m in [1, 2) (see chips::log).
+            Activation::Log => Some(TableFn(Activation::LnAtLeastOne)),
             _ => Some(TableFn(a)),
         }
     }
@@ -124,7 +127,8 @@ impl TableFn {
             | Activation::Sign
             | Activation::Sqrt
             | Activation::Reciprocal
-            | Activation::Exp => 0.0,
+            | Activation::Exp
+            | Activation::Log => 0.0,
         }
     }
 

@@ -99,6 +99,9 @@ pub enum Activation {
     /// `ln(max(x, 1))`: the logarithm of a softmax's sum, which is at least 1 (the maximum's
     /// own term is exactly 1), so LogSoftmax never needs the logarithm near 0.
     LnAtLeastOne,
+    /// `ln(x)`, `x > 0`: the leading bit's position and `ln(max(m, 1))` of the normalised
+    /// mantissa (see chips::log), so it is as precise near 0 as near the range's top.
+    Log,
     /// `min(max(x, min), max)`; an absent bound is infinite.
     Clip {
         min: Param,
@@ -129,6 +132,7 @@ impl Activation {
             Activation::ExpShifted => libm::exp(x.min(0.0)),
             Activation::Exp => libm::exp(x),
             Activation::LnAtLeastOne => libm::log(x.max(1.0)),
+            Activation::Log => libm::log(x),
             Activation::Sign => {
                 if x > 0.0 {
                     1.0

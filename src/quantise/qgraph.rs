@@ -188,7 +188,11 @@ impl QGraph {
             })
             .filter(|&a| a != Activation::Relu)
             // exp is interpolated on the bounded exponential's segments (see chips::exp).
-            .map(|a| if a == Activation::Exp { Activation::ExpShifted } else { a })
+            .map(|a| match a {
+                Activation::Exp => Activation::ExpShifted,
+                Activation::Log => Activation::LnAtLeastOne,
+                a => a,
+            })
             .collect();
         fns.sort();
         fns.dedup();

@@ -18,8 +18,10 @@ use crate::model::graph::Activation;
 impl LayoutBuilder {
     /// `f(x)` for any activation.
     pub fn activation(&mut self, f: Activation, x: Wire) -> Result<Wire, ZkError> {
-        if f == Activation::Exp {
-            return self.exp(x);
+        match f {
+            Activation::Exp => return self.exp(x),
+            Activation::Log => return self.log(x),
+            _ => {}
         }
         // The table decides: a function it holds segments of is interpolated; the rest are proved
         // from sign bits.

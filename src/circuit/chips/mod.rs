@@ -7,6 +7,7 @@ pub mod compare;
 pub mod divide;
 pub mod exp;
 pub mod linear;
+pub mod log;
 pub mod max;
 pub mod normalize;
 pub mod packing;

@@ -10,6 +10,12 @@ impl LayoutBuilder {
     /// Divides the `acc` of the row just laid out by `2^shift`, rounding half up. Returns the
     /// quotient wire, not yet range-checked.
     pub fn rescale_previous(&mut self, acc: Wire, shift: u32) -> Result<Wire, ZkError> {
+        self.shift_previous(acc, shift, true)
+    }
+
+    /// Divides the `acc` of the row just laid out by `2^shift`, rounding half up (`round`) or
+    /// down. Returns the quotient wire, not yet range-checked.
+    pub(crate) fn shift_previous(&mut self, acc: Wire, shift: u32, round: bool) -> Result<Wire, ZkError> {
         // The row reads `acc_prev`, which must be this chain's defined accumulator.
         let last = self.layout.arith.len() as u32 - 1;
         if acc.cell != (CellRef::Acc { row: last }) || !self.layout.arith[last as usize].o {
@@ -19,7 +25,7 @@ impl LayoutBuilder {
             return Err(ZkError::internal(format!("rescale by 2^{shift}")));
         }
         let unit = 1i128 << shift;
-        let half = unit >> 1;
+        let half = if round { unit >> 1 } else { 0 };
         let r = (acc.value + half).rem_euclid(unit);
         let limbs = self.limbs(r, shift);
         // `2^shift * q = acc + 2^(shift-1) - r`: the last row's accumulator is `q` (an exact

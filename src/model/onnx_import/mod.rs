@@ -53,13 +53,23 @@ pub fn import_onnx(path: &Path, input_shapes: Option<&[Vec<usize>]>) -> Result<G
     let model = pb::ModelProto::decode(bytes.as_slice())
         .map_err(|e| ZkError::input(format!("{} is not a valid ONNX model: {e}", path.display())))?;
     let graph = model.graph.as_ref().ok_or_else(|| ZkError::input(format!("{} has no graph", path.display())))?;
-    Lowering::default().lower(graph, input_shapes, path)
+    // The default domain's opset: operators changed meaning across versions (Softmax's axis).
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map_or(DEFAULT_OPSET, |o| o.version);
+    Lowering { opset, ..Lowering::default() }.lower(graph, input_shapes, path)
 }
+
+/// What a model that names no default-domain opset is read as.
+const DEFAULT_OPSET: i64 = 13;
 
 #[derive(Default)]
 struct Lowering {
     graph: Graph,
     values: HashMap<String, Value>,
+    opset: i64,
 }
 
 fn node_label(node: &pb::NodeProto) -> String {

@@ -43,15 +43,24 @@ impl Lowering {
         let value = self.value(node, 0)?;
         let shape = self.shape_of(&value);
         let rank = shape.len() as i64;
-        let axis = attr_int(node, "axis").unwrap_or(-1);
+        // Before opset 13 the input is read as 2-D, [axes before `axis`, axes from it on] (axis
+        // 1 by default), and each row is normalised: one group spans every axis from `axis` on.
+        let legacy = self.opset < 13;
+        let axis = attr_int(node, "axis").unwrap_or(if legacy { 1 } else { -1 });
         let axis = if axis < 0 { axis + rank } else { axis };
         if !(0..rank).contains(&axis) {
             return Err(node_err(node, format!("axis {axis} is outside a rank-{rank} input")));
         }
-        let groups = Groups::new(&shape, axis as usize);
+        let axis = axis as usize;
         let len: usize = shape.iter().product();
-        let mut group_shape = shape.clone();
-        group_shape[axis as usize] = 1;
+        let (groups, group_shape) = if legacy {
+            let outer: usize = shape[..axis].iter().product();
+            (Groups::new(&[outer, len / outer.max(1)], 1), vec![outer, 1])
+        } else {
+            let mut group_shape = shape.clone();
+            group_shape[axis] = 1;
+            (Groups::new(&shape, axis), group_shape)
+        };
         let x = match value {
             Value::Const(c) => {
                 let mut data = vec![0.0; len];
@@ -101,9 +110,9 @@ impl Lowering {
         self.emit(node, Op::Divide { a: exp, b: sum, a_index, b_index }, shape)
     }
 
-    /// Log of a Softmax (what older exporters write for LogSoftmax): rebuilt from the softmax's
-    /// own shift and sum as `(x - m) - ln(sum)`, since the logarithm of a probability near 0 is
-    /// what fixed point cannot give.
+    /// Log. Of a Softmax (what older exporters write for LogSoftmax) it is rebuilt from the
+    /// softmax's own shift and sum as `(x - m) - ln(sum)`: a probability rounded to the grid has
+    /// lost the digits its logarithm needs. Of anything else, the general logarithm.
     pub(super) fn lower_log(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
         let id = match self.value(node, 0)? {
             Value::Const(c) => {
@@ -126,13 +135,8 @@ impl Lowering {
             _ => None,
         };
         let Some((shifted, sum, b_index)) = parts else {
-            return Err(node_err(
-                node,
-                format!(
-                    "Log is supported on a Softmax (as LogSoftmax); its input comes from '{}' ({})",
-                    nodes[id].name, nodes[id].op_type
-                ),
-            ));
+            let shape = nodes[id].shape.clone();
+            return self.emit(node, Op::Activation { input: id, function: Activation::Log }, shape);
         };
         let shape = nodes[id].shape.clone();
         let group_shape = nodes[sum].shape.clone();

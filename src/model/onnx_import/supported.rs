@@ -97,6 +97,13 @@ pub const OPERATORS: &[OpFamily] = &[
     ),
     family(&["Sign"], "", "`[x >= 0] + [x >= 1] - 1` from two sign bits", "4", "exact on representable inputs"),
     family(
+        &["Log"],
+        "positive inputs (zero or below is an error)",
+        "leading-bit octave as a one-hot vector, `ln` of the mantissa in `[1, 2)` by segments",
+        "B + 3B/lanes + 15 (about 70)",
+        "0.043 (inputs 0.05 to 5)",
+    ),
+    family(
         &["Exp"],
         "outputs within the activation range (an input past it is an error)",
         "`2^e exp(x - e ln 2)`: the bounded exponential's segments, scaled exactly",
@@ -105,7 +112,7 @@ pub const OPERATORS: &[OpFamily] = &[
     ),
     family(
         &["Softmax", "LogSoftmax", "Log"],
-        "any axis; Log of a Softmax (what older exporters write for LogSoftmax)",
+        "any axis (before opset 13: 2-D from `axis`, as ONNX defined it); Log of a Softmax is read as LogSoftmax",
         "max, `x - max`, bounded exponential, sum, then a division with remainder (Softmax) or \
          `x - max - ln(sum)` with `sum >= 1` (LogSoftmax)",
         "24",
