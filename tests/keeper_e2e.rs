@@ -189,8 +189,19 @@ impl VaultStack {
     fn deploy(persistent: bool) -> VaultStack {
         let work = tempfile::tempdir().unwrap();
         let chain_state = work.path().join("anvil-state.json");
-        let anvil = Anvil::start(None, persistent.then_some(chain_state.as_path())).unwrap();
-        let returns = forge_script("script/DeployVault.s.sol", &anvil.url).unwrap();
+        // A fresh chain per attempt: on these 2-core machines forge has (rarely) found the new
+        // anvil's port refusing connections. A second chain, not a second script on the same one.
+        let mut attempts = 0;
+        let (anvil, returns) = loop {
+            attempts += 1;
+            let _ = std::fs::remove_file(&chain_state);
+            let anvil = Anvil::start(None, persistent.then_some(chain_state.as_path())).unwrap();
+            match forge_script("script/DeployVault.s.sol", &anvil.url) {
+                Ok(returns) => break (anvil, returns),
+                Err(e) if attempts < 3 => eprintln!("deploy attempt {attempts} failed, retrying on a new chain: {e}"),
+                Err(e) => panic!("the vault stack did not deploy in {attempts} attempts: {e}"),
+            }
+        };
         let vault = returned(&returns, "vault").unwrap();
         // The deployed position's coverage is exactly 0.625 (80 at 7 bits) only in its own block:
         // any interest since makes it 79 and keeps it there for weeks. A minute on, the features

@@ -72,7 +72,8 @@ fn shplonk(g: &mut Gen, rotations: &[i32]) {
                 acc
             };
             g.line(format!("mstore(R_OUTER, addmod(mload(R_OUTER), mulmod(mload(COEF), {r_u}, R), R))"));
-            msm_terms(g, c);
+            // The first commitment of the first set has the coefficient 1.
+            msm_terms(g, c, i == 0 && j == 0);
         }
     }
     g.line("// -r_outer G1, -z_0 h1, +u h2");
@@ -121,9 +122,17 @@ fn pairing(g: &mut Gen) {
     g.line("return(0x00, 0x20)");
 }
 
-/// Adds `COEF * C` to the MSM (the quotient: `COEF * x^(n i) * h_i` per piece).
-fn msm_terms(g: &mut Gen, c: &Commitment) {
+/// Adds `COEF * C` to the MSM (the quotient: `COEF * x^(n i) * h_i` per piece). With `unit`,
+/// `COEF` is 1 and the point is added as it is.
+fn msm_terms(g: &mut Gen, c: &Commitment, unit: bool) {
     let plan = g.plan;
+    let term = |x: String, y: String, s: &str| {
+        if unit && s == "mload(COEF)" {
+            format!("msm_add({x}, {y})")
+        } else {
+            format!("msm_term({x}, {y}, {s})")
+        }
+    };
     match c {
         Commitment::Fixed(_) | Commitment::Sigma(_) if g.separate_vk => {
             let index = match c {
@@ -131,11 +140,11 @@ fn msm_terms(g: &mut Gen, c: &Commitment) {
                 Commitment::Sigma(i) => plan.fixed_commitments.len() + i,
                 _ => unreachable!(),
             };
-            g.line(format!(
-                "msm_term(mload(add(VK_DATA, {:#x})), mload(add(VK_DATA, {:#x})), mload(COEF)) // {c:?}",
-                64 * index,
-                64 * index + 32
-            ));
+            let (x, y) = (
+                format!("mload(add(VK_DATA, {:#x}))", 64 * index),
+                format!("mload(add(VK_DATA, {:#x}))", 64 * index + 32),
+            );
+            g.line(format!("{} // {c:?}", term(x, y, "mload(COEF)")));
         }
         // An all-zero fixed column commits to the identity: its MSM term is zero, skip the ecMul.
         Commitment::Fixed(i) if bool::from(plan.fixed_commitments[*i].is_identity()) => {
@@ -143,21 +152,20 @@ fn msm_terms(g: &mut Gen, c: &Commitment) {
         }
         Commitment::Fixed(i) => {
             let [x, y] = g1_words(&plan.fixed_commitments[*i]);
-            g.line(format!("msm_term({x}, {y}, mload(COEF)) // fixed column {i}"));
+            g.line(format!("{} // fixed column {i}", term(x, y, "mload(COEF)")));
         }
         Commitment::Sigma(i) => {
             let [x, y] = g1_words(&plan.sigma_commitments[*i]);
-            g.line(format!("msm_term({x}, {y}, mload(COEF)) // permutation sigma {i}"));
+            g.line(format!("{} // permutation sigma {i}", term(x, y, "mload(COEF)")));
         }
         Commitment::Quotient => {
             g.line("{");
             g.line("    let s := mload(COEF)");
             for i in 0..plan.quotient_pieces {
                 let at = PROOF_CPTR + plan.proof.quotient + 64 * i;
-                g.line(format!(
-                    "    msm_term(calldataload({at:#x}), calldataload({:#x}), s) // quotient piece {i}",
-                    at + 32
-                ));
+                let (x, y) = (format!("calldataload({at:#x})"), format!("calldataload({:#x})", at + 32));
+                let add = if unit && i == 0 { format!("msm_add({x}, {y})") } else { format!("msm_term({x}, {y}, s)") };
+                g.line(format!("    {add} // quotient piece {i}"));
                 if i + 1 < plan.quotient_pieces {
                     g.line("    s := mulmod(s, mload(XN), R)");
                 }
@@ -166,7 +174,8 @@ fn msm_terms(g: &mut Gen, c: &Commitment) {
         }
         other => {
             let at = g.point_cptr(other).unwrap();
-            g.line(format!("msm_term(calldataload({at:#x}), calldataload({:#x}), mload(COEF)) // {other:?}", at + 32));
+            let (x, y) = (format!("calldataload({at:#x})"), format!("calldataload({:#x})", at + 32));
+            g.line(format!("{} // {other:?}", term(x, y, "mload(COEF)")));
         }
     }
 }

@@ -39,6 +39,13 @@ pub(super) const YUL_FUNCTIONS: &str = r#"            function fail(sel) {
                 ok := staticcall(gas(), 0x06, 0x80, 0x80, 0x80, 0x40)
                 if iszero(and(ok, eq(returndatasize(), 0x40))) { fail(ERR_PRECOMPILE) }
             }
+            // acc (0x80) += (px, py): the one term whose scalar is 1 needs no ecMul (6,000 gas).
+            function msm_add(px, py) {
+                mstore(0xc0, px)
+                mstore(0xe0, py)
+                let ok := staticcall(gas(), 0x06, 0x80, 0x80, 0x80, 0x40)
+                if iszero(and(ok, eq(returndatasize(), 0x40))) { fail(ERR_PRECOMPILE) }
+            }
             // Inverts INV[0..len) in place (Montgomery's trick, one modexp); any zero rejects.
             function batch_invert(len) {
                 let inv := INV
