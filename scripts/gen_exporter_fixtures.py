@@ -17,6 +17,11 @@ Four models:
   Softmax), BatchNormalization kept as its own node as exporters do in training-preserving mode;
 * sklearn_mlp: scikit-learn's MLPClassifier trained on the iris data and converted by skl2onnx
   itself (zipmap off), with its label and probability outputs.
+* sklearn_logistic: StandardScaler then LogisticRegression (wine, 13 features, 3 classes; zipmap
+  off): Scaler, LinearClassifier and Normalizer, label and probabilities.
+* sklearn_ridge: StandardScaler then Ridge (diabetes, 10 raw features): Scaler and LinearRegressor.
+(scikit-learn's MLPClassifier training is not bit-reproducible across runs; the committed
+sklearn_mlp files are from the first run.)
 
 PyTorch's wheel on PyPI carries the CUDA libraries (gigabytes), so the torch-style graphs are
 built with onnx.helper node for node as torch.onnx.export (TorchScript exporter, opset 17) lays
@@ -216,6 +221,42 @@ def sklearn_mlp():
     return model, samples
 
 
+def jittered(X, n, scale):
+    """`n` rows of X (each at least once when n >= len(X)), jittered by `scale` of each feature's spread."""
+    order = rng.permutation(len(X))
+    picks = np.concatenate([order] * (n // len(X) + 1))[:n]
+    noise = rng.normal(0, 1, size=(n, X.shape[1])) * X.std(axis=0) * scale
+    return (X[picks] + noise).astype(np.float32)[:, None, :]
+
+
+def sklearn_logistic():
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_wine(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
+    model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
+    return model, jittered(X, 208, 0.05)
+
+
+def sklearn_ridge():
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    X = X.astype(np.float32)
+    reg = make_pipeline(StandardScaler(), Ridge(alpha=1.0)).fit(X, y)
+    model = to_onnx(reg, X[:1], target_opset=OPSET)
+    return model, jittered(X, 208, 0.05)
+
+
 def write(out_dir, name, model, samples):
     d = Path(out_dir) / name
     d.mkdir(parents=True, exist_ok=True)
@@ -248,6 +289,8 @@ def main():
         ("transformer_block", transformer_block),
         ("mobilenet_block", mobilenet_block),
         ("sklearn_mlp", sklearn_mlp),
+        ("sklearn_logistic", sklearn_logistic),
+        ("sklearn_ridge", sklearn_ridge),
     ]:
         model, samples = make()
         write(out, name, model, samples)

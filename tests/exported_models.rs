@@ -124,3 +124,16 @@ fn mobilenet_style_block() {
 fn sklearn_mlp_classifier() {
     check("sklearn_mlp", 500_000);
 }
+
+/// skl2onnx's StandardScaler + LogisticRegression (`zipmap` off): Scaler, LinearClassifier (label
+/// and softmax probabilities) and the Normalizer skl2onnx appends.
+#[test]
+fn sklearn_scaler_and_logistic_regression() {
+    check("sklearn_logistic", 500_000);
+}
+
+/// skl2onnx's StandardScaler + Ridge on raw (unscaled) features: Scaler and LinearRegressor.
+#[test]
+fn sklearn_scaler_and_ridge_regression() {
+    check("sklearn_ridge", 500_000);
+}

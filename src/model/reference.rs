@@ -1,5 +1,8 @@
 //! tract loads and type-checks the ONNX file and runs it in f32: the independent reference that our
-//! own lowering (and through it the quantised circuit) is compared against.
+//! own lowering (and through it the quantised circuit) is compared against. Models with
+//! `ai.onnx.ml` operators tract does not translate (Scaler, LinearRegressor, ...) fall back to our
+//! own float evaluation of the lowered graph; those lowerings are checked against onnxruntime's
+//! outputs in the committed fixtures (`tests/exported_models.rs`) instead.
 
 use std::path::Path;
 
@@ -7,10 +10,16 @@ use tract_onnx::prelude::*;
 
 use crate::error::ZkError;
 
-/// A model loaded by tract, ready to run.
+/// A model loaded by tract (or, for ai.onnx.ml models tract cannot translate, our own lowered
+/// graph), ready to run.
 pub struct ReferenceModel {
-    plan: std::sync::Arc<TypedSimplePlan>,
+    engine: Engine,
     input_shapes: Vec<Vec<usize>>,
+}
+
+enum Engine {
+    Tract(std::sync::Arc<TypedSimplePlan>),
+    Lowered(crate::model::graph::Graph),
 }
 
 impl ReferenceModel {
@@ -18,17 +27,41 @@ impl ReferenceModel {
     pub fn load(path: &Path, input_shapes: &[Vec<usize>]) -> Result<Self, ZkError> {
         let tract_err =
             |e: TractError| ZkError::input(format!("{}: tract could not load the model: {e:#}", path.display()));
-        let mut model = tract_onnx::onnx().model_for_path(path).map_err(tract_err)?;
-        for (i, shape) in input_shapes.iter().enumerate() {
-            model = model.with_input_fact(i, f32::fact(shape).into()).map_err(tract_err)?;
-        }
-        let plan =
-            model.into_typed().and_then(|m| m.into_decluttered()).and_then(|m| m.into_runnable()).map_err(tract_err)?;
-        Ok(ReferenceModel { plan, input_shapes: input_shapes.to_vec() })
+        let load = || -> Result<std::sync::Arc<TypedSimplePlan>, ZkError> {
+            let mut model = tract_onnx::onnx().model_for_path(path).map_err(tract_err)?;
+            for (i, shape) in input_shapes.iter().enumerate() {
+                model = model.with_input_fact(i, f32::fact(shape).into()).map_err(tract_err)?;
+            }
+            model.into_typed().and_then(|m| m.into_decluttered()).and_then(|m| m.into_runnable()).map_err(tract_err)
+        };
+        let engine = match load() {
+            Ok(plan) => Engine::Tract(plan),
+            Err(e) if uses_onnx_ml(path) => match crate::model::onnx_import::import_onnx(path, Some(input_shapes)) {
+                Ok(graph) => Engine::Lowered(graph),
+                Err(_) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        };
+        Ok(ReferenceModel { engine, input_shapes: input_shapes.to_vec() })
+    }
+
+    /// Whether tract runs the model (rather than our own float evaluation of its lowering).
+    pub fn is_tract(&self) -> bool {
+        matches!(self.engine, Engine::Tract(_))
     }
 
     /// Runs the model in f32 and returns each output flattened.
     pub fn run(&self, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, ZkError> {
+        let plan = match &self.engine {
+            Engine::Tract(plan) => plan,
+            Engine::Lowered(graph) => {
+                // f32 inputs, as tract and onnxruntime see them.
+                let inputs: Vec<Vec<f64>> =
+                    inputs.iter().map(|v| v.iter().map(|&x| f64::from(x as f32)).collect()).collect();
+                let values = graph.eval_f64(&inputs);
+                return Ok(graph.outputs.iter().map(|&o| values[o].clone()).collect());
+            }
+        };
         let mut tensors = TVec::new();
         for (values, shape) in inputs.iter().zip(&self.input_shapes) {
             let data: Vec<f32> = values.iter().map(|&x| x as f32).collect();
@@ -36,8 +69,7 @@ impl ReferenceModel {
                 .map_err(|e| ZkError::input(format!("input of shape {shape:?}: {e}")))?;
             tensors.push(Tensor::from(t).into_tvalue());
         }
-        let outputs =
-            self.plan.run(tensors).map_err(|e| ZkError::input(format!("tract failed to run the model: {e:#}")))?;
+        let outputs = plan.run(tensors).map_err(|e| ZkError::input(format!("tract failed to run the model: {e:#}")))?;
         outputs
             .iter()
             .map(|t| {
@@ -47,4 +79,14 @@ impl ReferenceModel {
             })
             .collect()
     }
+}
+
+/// Whether the file has nodes of the `ai.onnx.ml` domain (read without tract).
+fn uses_onnx_ml(path: &Path) -> bool {
+    use prost::Message;
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| tract_onnx::pb::ModelProto::decode(bytes.as_slice()).ok())
+        .and_then(|m| m.graph)
+        .is_some_and(|g| g.node.iter().any(|n| n.domain == "ai.onnx.ml"))
 }

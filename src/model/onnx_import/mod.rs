@@ -186,6 +186,16 @@ impl Lowering {
         if node.domain == "ai.onnx.ml" {
             return match node.op_type.as_str() {
                 "ArrayFeatureExtractor" => self.lower_array_feature_extractor(node),
+                "Scaler" => self.lower_scaler(node),
+                "Normalizer" => self.lower_normalizer(node),
+                "LinearRegressor" => self.lower_linear_regressor(node),
+                "LinearClassifier" => self.lower_linear_classifier(node),
+                "ZipMap" => Err(node_err(
+                    node,
+                    "ZipMap turns probabilities into a dictionary per sample, which a circuit cannot output; \
+                     convert with skl2onnx's options={id(model): {'zipmap': False}} (or zipmap=False)"
+                        .into(),
+                )),
                 _ => Err(unsupported(node)),
             };
         }

@@ -77,8 +77,37 @@ impl Lowering {
             }
             Value::Node(id) => id,
         };
-        let label = node_label(node);
-        let op = node.op_type.as_str();
+        let op = self.softmax_op(&node_label(node), &node.op_type, x, &shape, &groups, group_shape, log);
+        self.emit(node, op, shape)
+    }
+
+    /// Softmax over the last axis of computed tensor `x`, as a new node (for ai.onnx.ml
+    /// classifiers' SOFTMAX post-transform).
+    pub(super) fn push_softmax(&mut self, label: &str, op_type: &str, x: usize) -> usize {
+        let shape = self.graph.nodes[x].shape.clone();
+        let axis = shape.len().saturating_sub(1);
+        let groups = Groups::new(&shape, axis);
+        let mut group_shape = shape.clone();
+        group_shape[axis] = 1;
+        let op = self.softmax_op(label, op_type, x, &shape, &groups, group_shape, false);
+        self.push(label.to_string(), op_type, op, shape)
+    }
+
+    /// Pushes the max, shift, exponential and sum of a softmax over `groups` and returns the op
+    /// that finishes it: the division (Softmax) or `shift - ln(sum)` (LogSoftmax).
+    #[allow(clippy::too_many_arguments)]
+    fn softmax_op(
+        &mut self,
+        label: &str,
+        op: &str,
+        x: usize,
+        shape: &[usize],
+        groups: &Groups,
+        group_shape: Vec<usize>,
+        log: bool,
+    ) -> Op {
+        let len: usize = shape.iter().product();
+        let shape = shape.to_vec();
         let windows = (0..groups.count).map(|g| groups.members(g)).collect();
         let max = self.push(format!("{label}/max"), op, Op::Max { input: x, windows }, group_shape.clone());
         let rows = (0..len)
@@ -103,11 +132,11 @@ impl Lowering {
         if log {
             let ln = Op::Activation { input: sum, function: Activation::LnAtLeastOne };
             let ln = self.push(format!("{label}/log"), op, ln, group_shape);
-            return self.emit(node, log_softmax_rows(shifted, ln, len, |i| groups.of(i)), shape);
+            return log_softmax_rows(shifted, ln, len, |i| groups.of(i));
         }
         let b_index = (0..len).map(|i| groups.of(i)).collect();
         let a_index = (0..len as u32).collect();
-        self.emit(node, Op::Divide { a: exp, b: sum, a_index, b_index }, shape)
+        Op::Divide { a: exp, b: sum, a_index, b_index }
     }
 
     /// Log. Of a Softmax (what older exporters write for LogSoftmax) it is rebuilt from the

@@ -186,6 +186,14 @@ pub const OPERATORS: &[OpFamily] = &[
         "0.050 (rearrangements test)",
     ),
     family(
+        &["ai.onnx.ml:Scaler", "ai.onnx.ml:LinearRegressor", "ai.onnx.ml:LinearClassifier", "ai.onnx.ml:Normalizer"],
+        "LinearClassifier with one coefficient row per class, integer labels, post_transform NONE, \
+         LOGISTIC or SOFTMAX; ZipMap is an error that says to convert with zipmap=False",
+        "affine maps; the label is the scores' ArgMax; Normalizer divides by the row's max, L1 or L2 norm",
+        "features / lanes + rescale; labels as ArgMax",
+        "0.057 (Ridge), 0.077 (logistic regression; labels exact)",
+    ),
+    family(
         &["Cast", "Shape", "Constant", "ai.onnx.ml:ArrayFeatureExtractor"],
         "Cast to integers only of integer tensors (labels); labels evenly spaced",
         "fold to constants or relabel; a label is `first + step * index`",
