@@ -234,9 +234,40 @@ pub struct SegmentedFn {
     pub segment_bits: u32,
 }
 
+/// Fewest segments a clamped domain must save before inputs are clamped to it (the clamp costs
+/// each input a sign decomposition; a table row is cheaper than that only in bulk).
+const MIN_SEGMENTS_SAVED: i128 = 1024;
+
 impl SegmentedFn {
     pub fn segments(&self, range_bits: u32) -> usize {
         1usize << (range_bits - self.segment_bits)
+    }
+
+    /// The segment indices the table holds, `first..end`: every segment, except for the bounded
+    /// exponential on a range much wider than its scale. `exp(min(x, 0))` rounds to 0 for
+    /// `x <= -(s + 1) ln 2`, and its inputs are never positive (softmax's shifted logits, the
+    /// exp chip's shifted input), so it keeps only the segments from that point up to the one
+    /// holding 0; [`SegmentedFn::clamp_floor`] is where inputs below are raised to.
+    pub fn index_range(&self, range_bits: u32, scale: Scale) -> (i128, i128) {
+        let all = (0, self.segments(range_bits) as i128);
+        if self.function.activation() != Activation::ExpShifted {
+            return all;
+        }
+        let half = 1i128 << (range_bits - 1);
+        let m = self.segment_bits;
+        let cut = ((scale.bits() as f64 + 1.0) * std::f64::consts::LN_2 * scale.unit()).ceil() as i128;
+        let first = (half - cut).max(0) >> m;
+        let end = (half >> m) + 1; // the segment holding 0
+        if first < MIN_SEGMENTS_SAVED || end > all.1 {
+            return all;
+        }
+        (first, end)
+    }
+
+    /// The input below which values are raised before the lookup, when the table is clamped.
+    pub fn clamp_floor(&self, range_bits: u32, scale: Scale) -> Option<i128> {
+        let (first, _) = self.index_range(range_bits, scale);
+        (first > 0).then(|| (first << self.segment_bits) - (1i128 << (range_bits - 1)))
     }
 
     /// `(f(x_i), f(x_{i+1}) - f(x_i))` for segment `i`, whose first input is
@@ -287,10 +318,11 @@ impl TableSpec {
         }
         for f in &self.functions {
             let (value_tag, slope_tag) = self.tags(f.function).expect("listed");
-            let segments = f.segments(self.range_bits) as i128;
-            let values: Vec<(i128, i128)> = (0..segments).map(|i| f.segment(i, self.range_bits, scale)).collect();
-            rows.extend(values.iter().enumerate().map(|(i, v)| (value_tag, i as i128, v.0)));
-            rows.extend(values.iter().enumerate().map(|(i, v)| (slope_tag, i as i128, v.1)));
+            let (first, end) = f.index_range(self.range_bits, scale);
+            let values: Vec<(i128, (i128, i128))> =
+                (first..end).map(|i| (i, f.segment(i, self.range_bits, scale))).collect();
+            rows.extend(values.iter().map(|&(i, v)| (value_tag, i, v.0)));
+            rows.extend(values.iter().map(|&(i, v)| (slope_tag, i, v.1)));
         }
         rows
     }

@@ -54,15 +54,34 @@ impl LayoutBuilder {
             *self.table.function(f).ok_or_else(|| ZkError::internal(format!("the table holds no {f:?} segments")))?;
         let m = seg.segment_bits;
         let half = 1i128 << (bits - 1);
+        // A clamped table (the bounded exponential on a wide range): raise x to its floor first,
+        // where the function has already rounded to 0.
+        let x = match seg.clamp_floor(bits, self.scale) {
+            Some(floor) => {
+                let raised = self.relu_shifted(x, floor)?;
+                self.dot(&[(raised, 1)], floor)
+            }
+            None => x,
+        };
         let t = self.checked_signed(x.value, bits)? + half;
         let (index, lo) = (t >> m, t & ((1i128 << m) - 1));
+        let (first, end) = seg.index_range(bits, self.scale);
+        if self.witness && !(first..end).contains(&index) {
+            return Err(ZkError::input(format!(
+                "layer '{}' ({}): {:?} of {} is outside the inputs its table holds",
+                self.context.0,
+                self.context.1,
+                f.activation(),
+                self.scale.to_float(x.value)
+            )));
+        }
         let (value_tag, slope_tag) = self.table.tags(f).expect("listed with its segments");
         let in_range = f.output_in_range(self.scale, bits, m);
         let (f_i, d_i) = seg.segment(index, bits, self.scale);
         let (index_wire, value) = self.lookup_row(value_tag, LaneInput::Fresh(index), f_i);
         let (_, slope) = self.lookup_row(slope_tag, LaneInput::Copy(index_wire), d_i);
         // x is defined by its segment index and lo (copy-constrained, so x needs no lane here).
-        let lo_limbs = self.limbs(lo, m);
+        let lo_limbs = if m == 0 { Vec::new() } else { self.limbs(lo, m) };
         let mut terms = vec![(index_wire, 1i128 << m)];
         terms.extend(lo_limbs.iter().copied());
         self.bind_to_limbs(x, &terms, bits);
@@ -338,5 +357,45 @@ mod tests {
         let (mut l, y) = signum_layout(-5);
         set_cell(&mut l, y, fe(0));
         assert_rejected_by(&l, Why::Gate);
+    }
+
+    /// The bounded exponential on a range far wider than its scale keeps only the segments from
+    /// where it rounds to 0 up to 0, and raises lower inputs to that floor: same outputs as the
+    /// full table, far fewer rows, and a tampered output is still rejected.
+    #[test]
+    fn a_clamped_exponential_table_gives_the_same_outputs() {
+        use crate::circuit::tables::{SegmentedFn, TableSpec};
+        use std::collections::BTreeSet;
+        let f = TableFn::EXP_SHIFTED;
+        let range_bits = 16;
+        let seg = SegmentedFn { function: f, segment_bits: f.segment_bits(SCALE, range_bits) };
+        let (first, end) = seg.index_range(range_bits, SCALE);
+        assert!(first >= 1024 && end < seg.segments(range_bits) as i128, "{first}..{end}");
+        let table = TableSpec { range_bits, limb_bits: 4, functions: vec![seg] };
+        let rows = table.entries(SCALE, &BTreeSet::new()).len();
+        assert!(rows < 2 * seg.segments(range_bits) / 4, "{rows} table rows");
+        let floor = seg.clamp_floor(range_bits, SCALE).unwrap();
+        for lanes in [2, 3] {
+            for x in [-32768, -30000, floor - 1, floor, floor + 1, -100, -56, -17, -1, 0] {
+                let (mut l, y) = build_with(lanes, table.clone(), |b| {
+                    let w = fresh_input(b, x);
+                    let y = b.smooth(f, w).unwrap();
+                    b.expose(y);
+                    y.cell
+                });
+                let want = f.eval(x, SCALE);
+                let got = crate::encoding::field::to_i128(&l.instance_values[0]).unwrap();
+                assert!((got - want).abs() <= 1, "exp({x}): {got} vs {want}");
+                assert_accepts(&l);
+                set_cell(&mut l, y, fe(got + 1));
+                assert_rejects(&l);
+            }
+        }
+        // A positive input is outside what the table holds: an error, not a proof.
+        let (_, r) = build_with(2, table.clone(), |b| {
+            let w = fresh_input(b, 1 << seg.segment_bits);
+            b.smooth(f, w).map(|_| ())
+        });
+        assert!(r.unwrap_err().to_string().contains("outside the inputs its table holds"));
     }
 }
