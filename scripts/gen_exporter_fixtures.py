@@ -20,6 +20,8 @@ Four models:
 * sklearn_logistic: StandardScaler then LogisticRegression (wine, 13 features, 3 classes; zipmap
   off): Scaler, LinearClassifier and Normalizer, label and probabilities.
 * sklearn_ridge: StandardScaler then Ridge (diabetes, 10 raw features): Scaler and LinearRegressor.
+* sklearn_binary_logistic: StandardScaler then a binary LogisticRegression (breast cancer, 30
+  raw features), the shape of a credit-scoring model: two coefficient rows, LOGISTIC per class.
 (scikit-learn's MLPClassifier training is not bit-reproducible across runs; the committed
 sklearn_mlp files are from the first run.)
 
@@ -243,6 +245,20 @@ def sklearn_logistic():
     return model, jittered(X, 208, 0.05)
 
 
+def sklearn_binary_logistic():
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(X, y)
+    model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
+    return model, jittered(X, 208, 0.05)
+
+
 def sklearn_ridge():
     from skl2onnx import to_onnx
     from sklearn.datasets import load_diabetes
@@ -291,6 +307,7 @@ def main():
         ("sklearn_mlp", sklearn_mlp),
         ("sklearn_logistic", sklearn_logistic),
         ("sklearn_ridge", sklearn_ridge),
+        ("sklearn_binary_logistic", sklearn_binary_logistic),
     ]:
         model, samples = make()
         write(out, name, model, samples)

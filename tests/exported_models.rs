@@ -137,3 +137,10 @@ fn sklearn_scaler_and_logistic_regression() {
 fn sklearn_scaler_and_ridge_regression() {
     check("sklearn_ridge", 500_000);
 }
+
+/// skl2onnx's StandardScaler + binary LogisticRegression on 30 raw features (the shape of a
+/// credit-scoring model): two coefficient rows, a per-class LOGISTIC post-transform, the label.
+#[test]
+fn sklearn_scaler_and_binary_logistic_regression() {
+    check("sklearn_binary_logistic", 500_000);
+}

@@ -243,31 +243,49 @@ impl SegmentedFn {
         1usize << (range_bits - self.segment_bits)
     }
 
-    /// The segment indices the table holds, `first..end`: every segment, except for the bounded
-    /// exponential on a range much wider than its scale. `exp(min(x, 0))` rounds to 0 for
-    /// `x <= -(s + 1) ln 2`, and its inputs are never positive (softmax's shifted logits, the
-    /// exp chip's shifted input), so it keeps only the segments from that point up to the one
-    /// holding 0; [`SegmentedFn::clamp_floor`] is where inputs below are raised to.
+    /// The segment indices the table holds, `first..end`. A saturating function (sigmoid, tanh,
+    /// erf, the bounded exponential, ...) on a range much wider than its scale is constant in
+    /// fixed point over long runs of segments at either end: value equal, slope 0. Those runs are
+    /// dropped but for the segment next to the rest, and inputs beyond are clamped into it
+    /// ([`SegmentedFn::clamp_bounds`]). Every input then proves the same output as with the whole
+    /// table, since a flat segment interpolates to its value wherever in it the input falls.
     pub fn index_range(&self, range_bits: u32, scale: Scale) -> (i128, i128) {
-        let all = (0, self.segments(range_bits) as i128);
-        if self.function.activation() != Activation::ExpShifted {
-            return all;
+        type Key = (TableFn, u32, u32, u32);
+        static CACHE: std::sync::Mutex<Vec<(Key, (i128, i128))>> = std::sync::Mutex::new(Vec::new());
+        let key = (self.function, self.segment_bits, range_bits, scale.bits());
+        if let Some(&(_, r)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(k, _)| *k == key) {
+            return r;
         }
-        let half = 1i128 << (range_bits - 1);
-        let m = self.segment_bits;
-        let cut = ((scale.bits() as f64 + 1.0) * std::f64::consts::LN_2 * scale.unit()).ceil() as i128;
-        let first = (half - cut).max(0) >> m;
-        let end = (half >> m) + 1; // the segment holding 0
-        if first < MIN_SEGMENTS_SAVED || end > all.1 {
-            return all;
+        let n = self.segments(range_bits) as i128;
+        if n > 1 << 24 {
+            return (0, n); // a table no circuit could hold anyway: not worth the scan
         }
-        (first, end)
+        let seg = |i: i128| self.segment(i, range_bits, scale);
+        let flat = |i: i128, v: i128| seg(i) == (v, 0);
+        // First kept: the last of the leading flat run; last kept: the first of the trailing one.
+        let v0 = seg(0).0;
+        let mut first = 0;
+        while first + 1 < n && flat(first, v0) && flat(first + 1, v0) {
+            first += 1;
+        }
+        let v_end = seg(n - 1).0;
+        let mut last = n - 1;
+        while last > first + 1 && flat(last, v_end) && flat(last - 1, v_end) {
+            last -= 1;
+        }
+        let range = if first + (n - 1 - last) >= MIN_SEGMENTS_SAVED { (first, last + 1) } else { (0, n) };
+        CACHE.lock().unwrap_or_else(|e| e.into_inner()).push((key, range));
+        range
     }
 
-    /// The input below which values are raised before the lookup, when the table is clamped.
-    pub fn clamp_floor(&self, range_bits: u32, scale: Scale) -> Option<i128> {
-        let (first, _) = self.index_range(range_bits, scale);
-        (first > 0).then(|| (first << self.segment_bits) - (1i128 << (range_bits - 1)))
+    /// The inputs are clamped to `[lo, hi]` before the lookup when the table is (`None` for a side
+    /// the table keeps whole).
+    pub fn clamp_bounds(&self, range_bits: u32, scale: Scale) -> (Option<i128>, Option<i128>) {
+        let (first, end) = self.index_range(range_bits, scale);
+        let half = 1i128 << (range_bits - 1);
+        let lo = (first > 0).then(|| (first << self.segment_bits) - half);
+        let hi = (end < self.segments(range_bits) as i128).then(|| (end << self.segment_bits) - half - 1);
+        (lo, hi)
     }
 
     /// `(f(x_i), f(x_{i+1}) - f(x_i))` for segment `i`, whose first input is

@@ -54,14 +54,25 @@ impl LayoutBuilder {
             *self.table.function(f).ok_or_else(|| ZkError::internal(format!("the table holds no {f:?} segments")))?;
         let m = seg.segment_bits;
         let half = 1i128 << (bits - 1);
-        // A clamped table (the bounded exponential on a wide range): raise x to its floor first,
-        // where the function has already rounded to 0.
-        let x = match seg.clamp_floor(bits, self.scale) {
-            Some(floor) => {
-                let raised = self.relu_shifted(x, floor)?;
-                self.dot(&[(raised, 1)], floor)
+        // A clamped table (a saturating function on a wide range): move x into the kept segments
+        // first, `lo + relu(x - lo) - relu(x - hi)`, where the function is already constant.
+        let x = match seg.clamp_bounds(bits, self.scale) {
+            (None, None) => x,
+            (lo, hi) => {
+                let mut terms = Vec::new();
+                let mut bias = 0;
+                match lo {
+                    Some(c) => {
+                        terms.push((self.relu_shifted(x, c)?, 1));
+                        bias = c;
+                    }
+                    None => terms.push((x, 1)),
+                }
+                if let Some(c) = hi {
+                    terms.push((self.relu_shifted(x, c)?, -1));
+                }
+                self.dot(&terms, bias)
             }
-            None => x,
         };
         let t = self.checked_signed(x.value, bits)? + half;
         let (index, lo) = (t >> m, t & ((1i128 << m) - 1));
@@ -359,9 +370,9 @@ mod tests {
         assert_rejected_by(&l, Why::Gate);
     }
 
-    /// The bounded exponential on a range far wider than its scale keeps only the segments from
-    /// where it rounds to 0 up to 0, and raises lower inputs to that floor: same outputs as the
-    /// full table, far fewer rows, and a tampered output is still rejected.
+    /// A saturating function on a range far wider than its scale keeps only the segments where it
+    /// is not constant, and clamps inputs beyond into them: same outputs as the full table, far
+    /// fewer rows, and a tampered output is still rejected.
     #[test]
     fn a_clamped_exponential_table_gives_the_same_outputs() {
         use crate::circuit::tables::{SegmentedFn, TableSpec};
@@ -374,9 +385,11 @@ mod tests {
         let table = TableSpec { range_bits, limb_bits: 4, functions: vec![seg] };
         let rows = table.entries(SCALE, &BTreeSet::new()).len();
         assert!(rows < 2 * seg.segments(range_bits) / 4, "{rows} table rows");
-        let floor = seg.clamp_floor(range_bits, SCALE).unwrap();
+        let (floor, top) = seg.clamp_bounds(range_bits, SCALE);
+        let floor = floor.unwrap();
+        assert!(top.is_some(), "inputs above 0 are flat too");
         for lanes in [2, 3] {
-            for x in [-32768, -30000, floor - 1, floor, floor + 1, -100, -56, -17, -1, 0] {
+            for x in [-32768, -30000, floor - 1, floor, floor + 1, -100, -56, -17, -1, 0, 5, 300, 32767] {
                 let (mut l, y) = build_with(lanes, table.clone(), |b| {
                     let w = fresh_input(b, x);
                     let y = b.smooth(f, w).unwrap();
@@ -391,11 +404,21 @@ mod tests {
                 assert_rejects(&l);
             }
         }
-        // A positive input is outside what the table holds: an error, not a proof.
-        let (_, r) = build_with(2, table.clone(), |b| {
-            let w = fresh_input(b, 1 << seg.segment_bits);
-            b.smooth(f, w).map(|_| ())
-        });
-        assert!(r.unwrap_err().to_string().contains("outside the inputs its table holds"));
+        // Sigmoid saturates at both ends: both are clamped, same outputs.
+        let f = TableFn::SIGMOID;
+        let seg = SegmentedFn { function: f, segment_bits: f.segment_bits(SCALE, range_bits) };
+        let (lo, hi) = seg.clamp_bounds(range_bits, SCALE);
+        assert!(lo.is_some() && hi.is_some(), "{lo:?} {hi:?}");
+        let table = TableSpec { range_bits, limb_bits: 4, functions: vec![seg] };
+        for x in [-32768, lo.unwrap() - 1, lo.unwrap(), -40, -3, 0, 7, 41, hi.unwrap(), hi.unwrap() + 1, 32767] {
+            let (l, _) = build_with(2, table.clone(), |b| {
+                let w = fresh_input(b, x);
+                let y = b.smooth(f, w).unwrap();
+                b.expose(y);
+            });
+            let got = crate::encoding::field::to_i128(&l.instance_values[0]).unwrap();
+            assert!((got - f.eval(x, SCALE)).abs() <= 1, "sigmoid({x}): {got}");
+            assert_accepts(&l);
+        }
     }
 }
