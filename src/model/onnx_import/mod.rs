@@ -249,7 +249,7 @@ impl Lowering {
 fn unsupported(node: &pb::NodeProto) -> ZkError {
     let domain = if node.domain.is_empty() { String::new() } else { format!(" (domain {})", node.domain) };
     ZkError::input(format!(
-        "ONNX node '{}': operator {}{domain} is not supported. Supported operators: {}",
+        "ONNX node '{}': operator {}{domain} is not supported. Supported operators (`zkinfer ops` lists what each accepts): {}",
         node_label(node),
         node.op_type,
         supported_ops().join(", ")
