@@ -231,32 +231,30 @@ def jittered(X, n, scale):
     return (X[picks] + noise).astype(np.float32)[:, None, :]
 
 
-def sklearn_logistic():
+def scaled_logistic(load, max_iter):
+    """StandardScaler then LogisticRegression on a scikit-learn dataset, converted with zipmap off."""
     from skl2onnx import to_onnx
-    from sklearn.datasets import load_wine
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    X, y = load_wine(return_X_y=True)
+    X, y = load(return_X_y=True)
     X = X.astype(np.float32)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(X, y)
     model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
     return model, jittered(X, 208, 0.05)
+
+
+def sklearn_logistic():
+    from sklearn.datasets import load_wine
+
+    return scaled_logistic(load_wine, 2000)
 
 
 def sklearn_binary_logistic():
-    from skl2onnx import to_onnx
     from sklearn.datasets import load_breast_cancer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    X, y = load_breast_cancer(return_X_y=True)
-    X = X.astype(np.float32)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(X, y)
-    model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
-    return model, jittered(X, 208, 0.05)
+    return scaled_logistic(load_breast_cancer, 3000)
 
 
 def sklearn_ridge():

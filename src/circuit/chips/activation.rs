@@ -56,24 +56,8 @@ impl LayoutBuilder {
         let half = 1i128 << (bits - 1);
         // A clamped table (a saturating function on a wide range): move x into the kept segments
         // first, `lo + relu(x - lo) - relu(x - hi)`, where the function is already constant.
-        let x = match seg.clamp_bounds(bits, self.scale) {
-            (None, None) => x,
-            (lo, hi) => {
-                let mut terms = Vec::new();
-                let mut bias = 0;
-                match lo {
-                    Some(c) => {
-                        terms.push((self.relu_shifted(x, c)?, 1));
-                        bias = c;
-                    }
-                    None => terms.push((x, 1)),
-                }
-                if let Some(c) = hi {
-                    terms.push((self.relu_shifted(x, c)?, -1));
-                }
-                self.dot(&terms, bias)
-            }
-        };
+        let (lo, hi) = seg.clamp_bounds(bits, self.scale);
+        let x = self.clamped(x, lo, hi)?;
         let t = self.checked_signed(x.value, bits)? + half;
         let (index, lo) = (t >> m, t & ((1i128 << m) - 1));
         let (first, end) = seg.index_range(bits, self.scale);

@@ -14,6 +14,20 @@ impl LayoutBuilder {
         let (min, max) = self.table.domain();
         let lo = lo.filter(|&c| c > min);
         let hi = hi.filter(|&c| c < max - 1);
+        if lo.is_none() && hi.is_none() {
+            return Ok(x); // both bounds outside the range: the identity
+        }
+        let y = self.clamped(x, lo, hi)?;
+        self.in_range.insert(y.cell); // within [lo, hi], or x's own range on an open side
+        Ok(y)
+    }
+
+    /// `lo + relu(x - lo) - relu(x - hi)` (`x` itself for an open side): `x` held to `[lo, hi]`.
+    /// Each bound must lie in the activation range; the result is not marked in range.
+    pub(crate) fn clamped(&mut self, x: Wire, lo: Option<i128>, hi: Option<i128>) -> Result<Wire, ZkError> {
+        if lo.is_none() && hi.is_none() {
+            return Ok(x);
+        }
         let mut terms: Vec<(Wire, i128)> = Vec::new();
         let mut bias = 0;
         match lo {
@@ -26,12 +40,7 @@ impl LayoutBuilder {
         if let Some(c) = hi {
             terms.push((self.relu_shifted(x, c)?, -1));
         }
-        if terms.len() == 1 && lo.is_none() {
-            return Ok(x); // both bounds outside the range: the identity
-        }
-        let y = self.dot(&terms, bias);
-        self.in_range.insert(y.cell); // within [lo, hi], or x's own range on an open side
-        Ok(y)
+        Ok(self.dot(&terms, bias))
     }
 
     /// `max(x - c, 0)` for a constant `c`: the sign `s` of `x - c`, then `s * x - c * s` in one

@@ -52,14 +52,11 @@ impl LayoutBuilder {
 mod tests {
     use crate::circuit::chips::test_support::*;
     use crate::circuit::layout::{CellRef, Layout};
-    use crate::circuit::tables::{SegmentedFn, TableFn, TableSpec};
+    use crate::circuit::tables::{TableFn, TableSpec};
     use crate::encoding::field::fe;
 
     fn table() -> TableSpec {
-        let mut t = spec();
-        let f = TableFn::EXP_SHIFTED;
-        t.functions = vec![SegmentedFn { function: f, segment_bits: f.segment_bits(SCALE, t.range_bits) }];
-        t
+        spec_with(TableFn::EXP_SHIFTED)
     }
 
     fn layout(lanes: usize, x: i128) -> Result<(Layout, CellRef), crate::error::ZkError> {

@@ -84,14 +84,11 @@ impl LayoutBuilder {
 mod tests {
     use crate::circuit::chips::test_support::*;
     use crate::circuit::layout::{CellRef, Layout};
-    use crate::circuit::tables::{SegmentedFn, TableFn, TableSpec};
+    use crate::circuit::tables::{TableFn, TableSpec};
     use crate::encoding::field::{fe, to_i128};
 
     fn table() -> TableSpec {
-        let mut t = spec();
-        let f = TableFn::LN_AT_LEAST_ONE;
-        t.functions = vec![SegmentedFn { function: f, segment_bits: f.segment_bits(SCALE, t.range_bits) }];
-        t
+        spec_with(TableFn::LN_AT_LEAST_ONE)
     }
 
     fn layout(lanes: usize, x: i128) -> Result<(Layout, CellRef), crate::error::ZkError> {

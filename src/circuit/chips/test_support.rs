@@ -31,6 +31,15 @@ pub fn spec() -> TableSpec {
     }
 }
 
+/// [`spec`]'s range and limbs with only `f`, at the segment width calibration would give it.
+pub fn spec_with(f: TableFn) -> TableSpec {
+    let range_bits = spec().range_bits;
+    TableSpec {
+        functions: vec![SegmentedFn { function: f, segment_bits: f.segment_bits(SCALE, range_bits) }],
+        ..spec()
+    }
+}
+
 /// Runs `f` on a fresh witness-mode builder and returns the finished layout.
 pub fn build<R>(lanes: usize, f: impl FnOnce(&mut LayoutBuilder) -> R) -> (Layout, R) {
     build_with(lanes, spec(), f)

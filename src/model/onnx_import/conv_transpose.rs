@@ -3,25 +3,15 @@
 
 use tract_onnx::pb;
 
-use super::proto::{attr_int, attr_ints, attr_string};
-use super::{node_err, Lowering, Value};
+use super::linear::ConvOperands;
+use super::proto::{attr_ints, attr_string};
+use super::{node_err, Lowering};
 use crate::error::ZkError;
 use crate::model::graph::{AffineRow, Op, Term};
 
 impl Lowering {
     pub(super) fn lower_conv_transpose(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
-        let (x, [c, h, w], rank) = self.spatial_input(node)?;
-        let wt = self.constant(node, 1, "weight W")?;
-        let bias = match self.optional_value(node, 2)? {
-            None => None,
-            Some(Value::Const(b)) => Some(b),
-            Some(Value::Node(_)) => return Err(node_err(node, "bias must be a constant".into())),
-        };
-        let group = attr_int(node, "group").unwrap_or(1);
-        if group < 1 || c % group as usize != 0 {
-            return Err(node_err(node, format!("group {group} does not divide {c} input channels")));
-        }
-        let group = group as usize;
+        let ConvOperands { x, chw: [c, h, w], rank, wt, bias, group } = self.conv_operands(node)?;
         if wt.shape.len() != rank + 2 || wt.shape[0] != c {
             return Err(node_err(node, format!("weight shape {:?} does not fit {c} input channels", wt.shape)));
         }

@@ -102,8 +102,9 @@ impl Lowering {
         }
     }
 
-    /// Conv over an image or a sequence, grouped (`group = C` is depthwise) or not.
-    pub(super) fn lower_conv(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+    /// What Conv and ConvTranspose read alike: the input with its `[C, H, W]` and spatial rank,
+    /// the constant weight, the optional constant bias, and a group count dividing `C`.
+    pub(super) fn conv_operands(&self, node: &pb::NodeProto) -> Result<ConvOperands, ZkError> {
         let (x, [c, h, w], rank) = self.spatial_input(node)?;
         let wt = self.constant(node, 1, "weight W")?;
         let bias = match self.optional_value(node, 2)? {
@@ -115,7 +116,12 @@ impl Lowering {
         if group < 1 || c % group as usize != 0 {
             return Err(node_err(node, format!("group {group} does not divide {c} input channels")));
         }
-        let group = group as usize;
+        Ok(ConvOperands { x, chw: [c, h, w], rank, wt, bias, group: group as usize })
+    }
+
+    /// Conv over an image or a sequence, grouped (`group = C` is depthwise) or not.
+    pub(super) fn lower_conv(&mut self, node: &pb::NodeProto) -> Result<(), ZkError> {
+        let ConvOperands { x, chw: [c, h, w], rank, wt, bias, group } = self.conv_operands(node)?;
         let per_group = c / group;
         if wt.shape.len() != rank + 2 || wt.shape[1] != per_group || wt.shape[0] % group != 0 {
             return Err(node_err(
@@ -158,6 +164,15 @@ impl Lowering {
         let shape = if rank == 1 { vec![1, m, ow] } else { vec![1, m, oh, ow] };
         self.emit(node, Op::Affine { inputs: vec![x], rows }, shape)
     }
+}
+
+pub(super) struct ConvOperands {
+    pub(super) x: usize,
+    pub(super) chw: [usize; 3],
+    pub(super) rank: usize,
+    pub(super) wt: Const,
+    pub(super) bias: Option<Const>,
+    pub(super) group: usize,
 }
 
 /// The `(a index, b index)` products one output element sums.

@@ -12,7 +12,7 @@ use super::{node_err, node_label, Const, Lowering, Value};
 use crate::error::ZkError;
 use crate::model::graph::{Activation, AffineRow, Op, Term};
 
-/// The computed `[N, F]` (or `[F]`) input of a per-row ai.onnx.ml op: its id, rows and features.
+/// Rows and features of the `[N, F]` (or `[F]`) input of a per-row ai.onnx.ml op.
 fn rows_of(shape: &[usize]) -> (usize, usize) {
     match shape {
         [f] => (1, *f),
