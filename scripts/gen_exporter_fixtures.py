@@ -3,7 +3,8 @@
 
 Run once; the output is committed (tests/models/exported/), so `make test` needs no Python:
 
-    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install numpy onnx onnxruntime scikit-learn skl2onnx
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install numpy onnx onnxruntime scikit-learn skl2onnx \
+        onnxmltools lightgbm xgboost
     /tmp/fx/bin/python scripts/gen_exporter_fixtures.py tests/models/exported
 
 Four models:
@@ -22,6 +23,14 @@ Four models:
 * sklearn_ridge: StandardScaler then Ridge (diabetes, 10 raw features): Scaler and LinearRegressor.
 * sklearn_binary_logistic: StandardScaler then a binary LogisticRegression (breast cancer, 30
   raw features), the shape of a credit-scoring model: two coefficient rows, LOGISTIC per class.
+* sklearn_gbr: GradientBoostingRegressor (30 trees, depth 3) on the raw diabetes features.
+* lightgbm_credit: a LightGBM regressor (40 trees, depth 3) on a synthetic borrower book,
+  converted by onnxmltools (the vault's tree-model option).
+* sklearn_forest: RandomForestClassifier (20 trees, depth 4) on wine, label and probabilities.
+* xgboost_binary: an XGBoost binary classifier (25 trees, depth 3) on breast cancer, converted by
+  onnxmltools (one score column, LOGISTIC).
+  Tree fixtures hold 300 hold-out samples and 32 calibration rows (30 samples and each
+  feature's largest and smallest value over all samples); integer-valued features stay integers.
 (scikit-learn's MLPClassifier training is not bit-reproducible across runs; the committed
 sklearn_mlp files are from the first run.)
 
@@ -271,7 +280,96 @@ def sklearn_ridge():
     return model, jittered(X, 208, 0.05)
 
 
-def write(out_dir, name, model, samples):
+TREE_CALIBRATION = 30
+
+
+def tree_samples(X, n=300 + TREE_CALIBRATION):
+    """Hold-out rows for tree models: jittered data rows, integer-valued features kept integral
+    (counts and categories stay on the values the trees were split on)."""
+    samples = jittered(X, n, 0.05)
+    integral = np.all(np.mod(X, 1.0) == 0, axis=0)
+    samples[:, 0, integral] = np.round(samples[:, 0, integral])
+    return samples
+
+
+def sklearn_gbr():
+    """GradientBoostingRegressor on the raw diabetes features: 30 trees of depth 3 (BRANCH_LEQ,
+    base value, SUM)."""
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    X = X.astype(np.float32)
+    reg = GradientBoostingRegressor(n_estimators=30, max_depth=3, random_state=0).fit(X, y)
+    model = to_onnx(reg, X[:1], target_opset=OPSET)
+    return model, tree_samples(X)
+
+
+def credit_data(n=2000):
+    """A synthetic borrower book: utilisation, income (thousands), debt-to-income, age, open
+    lines, past delinquencies (a count); the target is a default-risk score in [0, 1]."""
+    util = rng.beta(2, 3, n)
+    income = rng.lognormal(4.0, 0.5, n)
+    dti = np.clip(rng.normal(0.35, 0.15, n), 0, 1.5)
+    age = rng.integers(21, 75, n).astype(np.float64)
+    lines = rng.poisson(5, n).astype(np.float64)
+    delinquencies = rng.poisson(0.4, n).astype(np.float64)
+    logit = -2.0 + 3.0 * util + 2.5 * dti - 0.01 * income + 0.8 * delinquencies - 0.02 * (age - 40) + 0.05 * lines
+    risk = 1.0 / (1.0 + np.exp(-logit)) + rng.normal(0, 0.03, n)
+    X = np.stack([util, income, dti, age, lines, delinquencies], axis=1).astype(np.float32)
+    return X, risk.astype(np.float32)
+
+
+def lightgbm_credit():
+    """LightGBM regressor (40 trees of up to 8 leaves, depth 3) on the synthetic borrower book,
+    converted by onnxmltools: BRANCH_LEQ with missing-value tracks, SUM, no base value."""
+    import lightgbm
+    from onnxmltools import convert_lightgbm
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    X, y = credit_data()
+    reg = lightgbm.LGBMRegressor(n_estimators=40, num_leaves=8, max_depth=3, learning_rate=0.1, verbose=-1,
+                                 random_state=0, deterministic=True, force_row_wise=True).fit(X, y)
+    model = convert_lightgbm(reg, initial_types=[("input", FloatTensorType([None, X.shape[1]]))], target_opset=15)
+    model.graph.name = "lightgbm_credit"  # onnxmltools names graphs by a random uuid
+    opsets = sorted(((o.domain, o.version) for o in model.opset_import))  # and lists opsets in set order
+    del model.opset_import[:]
+    model.opset_import.extend(helper.make_opsetid(d, v) for d, v in opsets)
+    return model, tree_samples(X[:400])
+
+
+def sklearn_forest():
+    """RandomForestClassifier on wine (20 trees of depth 4, 3 classes): per-class probabilities as
+    leaf weights (SUM of weights already divided by the tree count), label and probabilities."""
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_wine(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0).fit(X, y)
+    model = to_onnx(clf, X[:1], options={"zipmap": False}, target_opset=OPSET)
+    return model, tree_samples(X)
+
+
+def xgboost_binary():
+    """XGBoost binary classifier on breast cancer (25 trees of depth 3), converted by
+    onnxmltools: BRANCH_LT, one score column with a base value, LOGISTIC."""
+    import xgboost
+    from onnxmltools import convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = xgboost.XGBClassifier(n_estimators=25, max_depth=3, learning_rate=0.3, random_state=0, n_jobs=1).fit(X, y)
+    model = convert_xgboost(clf, initial_types=[("input", FloatTensorType([None, X.shape[1]]))], target_opset=15)
+    model.graph.name = "xgboost_binary"
+    return model, tree_samples(X)
+
+
+def write(out_dir, name, model, samples, calibration=8):
     d = Path(out_dir) / name
     d.mkdir(parents=True, exist_ok=True)
     onnx.save(model, d / "network.onnx")
@@ -279,8 +377,14 @@ def write(out_dir, name, model, samples):
     input_name = sess.get_inputs()[0].name
     rows = lambda xs: [[round(float(v), 6) for v in x.ravel()] for x in xs]
     (d / "input.json").write_text(json.dumps({"input_data": rows(samples[:1])}))
-    (d / "calibration.json").write_text(json.dumps({"input_data": rows(samples[:8])}))
-    holdout = samples[8:]
+    calib = samples[:calibration]
+    if calibration > 8:
+        # Tree models: a user calibrates on the training data; here, the first rows plus each
+        # feature's extremes over every sample, so the input range covers the hold-out rows.
+        flat = samples.reshape(len(samples), -1)
+        calib = np.concatenate([calib, flat.max(axis=0).reshape(samples[:1].shape), flat.min(axis=0).reshape(samples[:1].shape)])
+    (d / "calibration.json").write_text(json.dumps({"input_data": rows(calib)}))
+    holdout = samples[calibration:]
     outputs = []
     for x in holdout:
         x = np.asarray(rows([x])[0], dtype=np.float32).reshape(x.shape)
@@ -298,6 +402,7 @@ def write(out_dir, name, model, samples):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/models/exported"
+    only = set(sys.argv[2:])
     for name, make in [
         ("mlp_classifier", mlp_classifier),
         ("transformer_block", transformer_block),
@@ -306,9 +411,15 @@ def main():
         ("sklearn_logistic", sklearn_logistic),
         ("sklearn_ridge", sklearn_ridge),
         ("sklearn_binary_logistic", sklearn_binary_logistic),
+        ("sklearn_gbr", sklearn_gbr),
+        ("lightgbm_credit", lightgbm_credit),
+        ("sklearn_forest", sklearn_forest),
+        ("xgboost_binary", xgboost_binary),
     ]:
         model, samples = make()
-        write(out, name, model, samples)
+        if not only or name in only:
+            trees = name in ("sklearn_gbr", "lightgbm_credit", "sklearn_forest", "xgboost_binary")
+            write(out, name, model, samples, TREE_CALIBRATION if trees else 8)
 
 
 if __name__ == "__main__":

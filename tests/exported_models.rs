@@ -9,9 +9,14 @@ mod common;
 use std::path::Path;
 
 use common::{compile_model, proof_parts, root};
+use zkinfer::artifacts::Settings;
+use zkinfer::circuit::graph_layout::lay_out;
 use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
 use zkinfer::evm::runner::Evm;
+use zkinfer::model::graph::Op;
 use zkinfer::model::input_file::{read_inputs, read_samples};
+use zkinfer::model::onnx_import::import_onnx;
+use zkinfer::pipeline::eval::CircuitModel;
 use zkinfer::pipeline::eval::{evaluate, reference_for};
 use zkinfer::pipeline::verifier_contract::{compile_verifier, verify_evm, MAX_RUNTIME_BYTES};
 use zkinfer::pipeline::{self, Build, CalibrationOptions, Prover, SrsSource};
@@ -60,7 +65,12 @@ fn check(name: &str, max_gas: u64) {
         );
     }
 
-    // One proof of the bundled input, verified everywhere; tampered, rejected everywhere.
+    prove_and_verify(name, &dir, &out, &settings, max_gas, worst_vs_ort);
+}
+
+/// One proof of the bundled input, verified in Rust and in the EVM; tampered, rejected by both.
+fn prove_and_verify(name: &str, dir: &Path, out: &Path, settings: &Settings, max_gas: u64, worst_vs_ort: f64) {
+    let build = Build::open(out).unwrap();
     pipeline::setup(&build, &SrsSource::Dev).unwrap();
     let prover = Prover::load(&build).unwrap();
     let inputs = read_inputs(&dir.join("input.json")).unwrap().values;
@@ -143,4 +153,94 @@ fn sklearn_scaler_and_ridge_regression() {
 #[test]
 fn sklearn_scaler_and_binary_logistic_regression() {
     check("sklearn_binary_logistic", 500_000);
+}
+
+/// Tree fixtures: the float lowering walks the trees as onnxruntime does (same outputs on every
+/// hold-out sample); the circuit reaches the float leaves on at least 99% of the 300 samples, and
+/// on those it is within 0.1% of each output's range of onnxruntime.
+fn check_tree(name: &str, max_gas: u64) {
+    let dir = root().join("tests/models/exported").join(name);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("build");
+    let settings =
+        compile_model(&dir.join("network.onnx"), &[dir.join("calibration.json")], CalibrationOptions::default(), &out);
+    assert!(settings.calibration.budget_met, "{name}: {:?}", settings.calibration.advice);
+    let trees = settings.calibration.trees.clone().expect("a tree report");
+    assert!(trees.clean(), "{name}: {trees:?}");
+    let build = Build::open(&out).unwrap();
+    let circuit: CircuitModel = (&build).into();
+    let scale = build.scale();
+    let graph = import_onnx(&dir.join("network.onnx"), None).unwrap();
+    let tree_nodes: Vec<(usize, usize)> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.op, Op::TreeLeaves { .. }))
+        .map(|(i, n)| (i, circuit.qgraph.nodes.iter().position(|q| q.name == n.name).expect("tree node kept")))
+        .collect();
+    assert!(!tree_nodes.is_empty());
+    let holdout = dir.join("holdout.json");
+    let samples = read_samples(&holdout, settings.input_names.len()).unwrap();
+    let ort = onnxruntime_outputs(&holdout);
+    assert!(samples.len() >= 300, "{name}: {} samples", samples.len());
+    let outputs = graph.outputs.len();
+    let ranges: Vec<f64> = (0..outputs)
+        .map(|oi| ort.iter().flat_map(|s| s[oi].iter()).fold(0.0f64, |m, v| m.max(v.abs())).max(0.01))
+        .collect();
+    let (mut same, mut worst_vs_ort) = (0usize, 0.0f64);
+    let unit = 1i128 << scale.bits();
+    for (si, (sample, want)) in samples.iter().zip(&ort).enumerate() {
+        let float = graph.eval_f64(sample);
+        for oi in 0..outputs {
+            for (f, w) in float[graph.outputs[oi]].iter().zip(&want[oi]) {
+                assert!((f - w).abs() <= 1e-5 * ranges[oi], "{name} sample {si}: float {f}, onnxruntime {w}");
+            }
+        }
+        let layout =
+            lay_out(circuit.qgraph, circuit.layout, circuit.public, Some(&scale.quantise(sample)), Default::default())
+                .unwrap_or_else(|e| panic!("{name} sample {si}: {e}"));
+        let on_float_leaves = tree_nodes
+            .iter()
+            .all(|&(fi, qi)| layout.node_values[qi].iter().zip(&float[fi]).all(|(&q, &f)| (q == unit) == (f == 1.0)));
+        if !on_float_leaves {
+            continue;
+        }
+        same += 1;
+        for oi in 0..outputs {
+            for (&q, w) in layout.outputs[oi].iter().zip(&want[oi]) {
+                worst_vs_ort = worst_vs_ort.max((scale.to_float(q) - w).abs() / ranges[oi]);
+            }
+        }
+    }
+    assert!(same * 100 >= samples.len() * 99, "{name}: {same} of {} samples on the float leaves", samples.len());
+    assert!(worst_vs_ort <= 1e-3, "{name}: {:.4}% of the output range from onnxruntime", worst_vs_ort * 100.0);
+    println!("{name}: {same} of {} hold-out samples on onnxruntime's leaves, scale 2^-{}", samples.len(), scale.bits());
+    prove_and_verify(name, &dir, &out, &settings, max_gas, worst_vs_ort);
+}
+
+/// skl2onnx's GradientBoostingRegressor: 30 trees of depth 3 on raw features (BRANCH_LEQ, a base
+/// value, SUM).
+#[test]
+fn sklearn_gradient_boosting_regressor() {
+    check_tree("sklearn_gbr", 500_000);
+}
+
+/// onnxmltools' LightGBM regressor: 40 trees, missing-value tracks, integer-valued features
+/// tested against LightGBM's near-zero thresholds.
+#[test]
+fn lightgbm_regressor() {
+    check_tree("lightgbm_credit", 500_000);
+}
+
+/// skl2onnx's RandomForestClassifier: 20 trees of depth 4, three classes, label and probabilities.
+#[test]
+fn sklearn_random_forest_classifier() {
+    check_tree("sklearn_forest", 500_000);
+}
+
+/// onnxmltools' XGBoost binary classifier: BRANCH_LT, one score column with a base value, LOGISTIC
+/// probabilities as `[1 - p, p]`, the label from `score > 0`.
+#[test]
+fn xgboost_binary_classifier() {
+    check_tree("xgboost_binary", 500_000);
 }

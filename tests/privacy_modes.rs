@@ -214,3 +214,39 @@ fn hashed_params_pin_the_model_not_the_verifier() {
     assert!(!verifies_for_family(&build, &prover, &against_pin));
     assert!(!verify_evm(&verifier, &against_pin));
 }
+
+/// Hashed parameters of a tree ensemble: the thresholds are committed with the leaf values, so a
+/// model with one threshold moved keeps the verifying key but not the commitment.
+#[test]
+fn hashed_params_commit_tree_thresholds() {
+    let options = CalibrationOptions {
+        visibility: Visibilities { params: ParamVisibility::Hashed, ..Visibilities::default() },
+        ..CalibrationOptions::default()
+    };
+    let model = common::root().join("tests/models/exported/sklearn_gbr");
+    let (_dir, build, prover, inputs) = setup(&model, options);
+    let at = build.public().commitment(Side::Params).unwrap().offset;
+    let pinned = commit_params(&build.qgraph.param_values());
+    let (file, _) = prove(&build, &prover, &inputs, Fr::ZERO);
+    assert_eq!(file.instances[at], fr_hex(&pinned));
+    assert!(verifies_in_rust(&build, &prover, &file));
+    let verifier = compile_verifier(&build).unwrap();
+    assert!(verify_evm(&verifier, &file));
+
+    let mut other = Build::open(build.dir.as_path()).unwrap();
+    let moved = other.qgraph.nodes.iter_mut().find_map(|n| match &mut n.op {
+        zkinfer::quantise::qgraph::QOp::TreeLeaves { forest, .. } => {
+            forest.trees[0].nodes.iter_mut().find_map(|node| match node {
+                zkinfer::model::tree::TreeNode::Branch { test: zkinfer::model::tree::QSplit::Below(c), .. } => Some(c),
+                _ => None,
+            })
+        }
+        _ => None,
+    });
+    *moved.expect("a BRANCH_LEQ decision") += 1;
+    assert_ne!(commit_params(&other.qgraph.param_values()), pinned, "thresholds are in the commitment");
+    let (theirs, _) = prove(&other, &prover, &inputs, Fr::ZERO);
+    assert!(verifies_for_family(&build, &prover, &theirs), "same architecture, same verifying key");
+    assert!(!verifies_in_rust(&build, &prover, &theirs), "but not the build's own model");
+    assert!(!verify_evm(&verifier, &with_instance(&theirs, at, pinned)));
+}

@@ -13,4 +13,5 @@ pub use files::*;
 pub use proof_file::{PrivateOutputs, ProofFile};
 pub use settings::{
     CalibrationReport, EvalReport, LayerError, OutputError, OutputEval, RowCounts, Settings, SetupInfo, SrsOrigin,
+    TreeReport,
 };

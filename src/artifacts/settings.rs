@@ -47,6 +47,30 @@ pub struct CalibrationReport {
     /// The layers with the largest errors, worst first (at most [`CalibrationReport::LAYERS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<LayerError>,
+    /// Tree ensembles: how the quantised decisions compare with the float ones on the samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trees: Option<TreeReport>,
+}
+
+/// Decision trees on the calibration samples. A feature within one quantisation step of a
+/// threshold it is tested against may take the other branch in the circuit; calibration raises
+/// the scale until none does (where the range allows), so every sample reaches the float leaves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TreeReport {
+    /// Samples on which some tree reaches another leaf than the float model.
+    pub samples_on_other_leaves: usize,
+    /// Sample features (all rows of all tree inputs) within one step of a threshold they meet.
+    pub features_near_threshold: usize,
+    /// Sample features read by trees.
+    pub features: usize,
+    /// The step: `2^-scale`.
+    pub step: f64,
+}
+
+impl TreeReport {
+    pub fn clean(&self) -> bool {
+        self.samples_on_other_leaves == 0 && self.features_near_threshold == 0
+    }
 }
 
 impl CalibrationReport {

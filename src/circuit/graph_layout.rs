@@ -140,6 +140,9 @@ pub fn lay_out(
                 out
             }
             QOp::Alias { input } => wires[*input].clone(),
+            QOp::TreeLeaves { input, forest } => {
+                b.tree_leaves(&wires[*input], forest, hashed_params.then_some(&mut param_wires))?
+            }
             QOp::Gather { inputs: ins, picks } => {
                 picks.iter().map(|&(t, i)| wires[ins[t as usize]][i as usize]).collect()
             }

@@ -143,6 +143,7 @@ fn prune(graph: Graph) -> Graph {
             }
             Op::ArgMax { input, windows } => Op::ArgMax { input: remap[input], windows },
             Op::Alias { input } => Op::Alias { input: remap[input] },
+            Op::TreeLeaves { input, forest } => Op::TreeLeaves { input: remap[input], forest },
             Op::Gather { inputs, picks } => {
                 Op::Gather { inputs: inputs.into_iter().map(|i| remap[i]).collect(), picks }
             }

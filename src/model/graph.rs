@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tree::{Forest, Split};
+
 /// An f32 operator attribute (an alpha, a clip bound), held by its bits so activations stay
 /// `Eq + Hash + Ord`: the table keys its segment blocks by them, and a build must reproduce them
 /// bit for bit.
@@ -230,6 +232,9 @@ pub enum Op {
     /// `out[j] = inputs[picks[j].0][picks[j].1]`: values rearranged (Transpose, Slice, Concat,
     /// Split, Gather, Expand, Tile), at no cost in the circuit.
     Gather { inputs: Vec<usize>, picks: Vec<(u32, u32)> },
+    /// `out[r * leaves + l] = 1` when row `r` of `input` reaches leaf `l` of the forest, else 0
+    /// (TreeEnsembleRegressor/Classifier; the leaf values are an affine map over these).
+    TreeLeaves { input: usize, forest: Forest<Split> },
 }
 
 impl Op {
@@ -246,7 +251,8 @@ impl Op {
             | Op::Max { input, .. }
             | Op::ArgMax { input, .. }
             | Op::Alias { input }
-            | Op::Normalize { input, .. } => {
+            | Op::Normalize { input, .. }
+            | Op::TreeLeaves { input, .. } => {
                 vec![*input]
             }
         }
@@ -362,6 +368,7 @@ impl Graph {
                     })
                     .collect(),
                 Op::Alias { input } => values[*input].clone(),
+                Op::TreeLeaves { input, forest } => forest.eval(&values[*input]),
                 Op::Gather { inputs: ins, picks } => {
                     picks.iter().map(|&(t, i)| values[ins[t as usize]][i as usize]).collect()
                 }

@@ -5,3 +5,4 @@ pub mod graph;
 pub mod input_file;
 pub mod onnx_import;
 pub mod reference;
+pub mod tree;

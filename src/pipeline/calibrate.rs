@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::{CalibrationReport, EvalReport, LayerError, OutputError, RowCounts};
+use crate::artifacts::{CalibrationReport, EvalReport, LayerError, OutputError, RowCounts, TreeReport};
 use crate::circuit::graph_layout::lay_out;
 use crate::circuit::layout::{Layout, LayoutParams};
 use crate::circuit::model_circuit::k_for_rows;
@@ -197,7 +197,8 @@ fn scale_candidate(
         )));
     }
     let scale = Scale::new(scale).ok_or_else(|| ZkError::input(format!("scale {scale} is too large")))?;
-    let qgraph = quantise_graph(graph, scale);
+    let mut qgraph = quantise_graph(graph, scale);
+    qgraph.clamp_thresholds(range_bits);
     let functions: Vec<SegmentedFn> =
         qgraph.smooth_activations().into_iter().filter_map(|a| TableFn::tabulate(a, scale, range_bits)).collect();
     if functions.len() > MAX_TABLE_FUNCTIONS {
@@ -237,11 +238,19 @@ struct Measured {
     outputs: Vec<OutputError>,
     /// Per node: the largest error relative to the node's float range.
     node_rel_errors: Vec<f64>,
+    trees: Option<TreeReport>,
+    samples: usize,
 }
 
 impl Measured {
     fn max_rel_error(&self) -> f64 {
         self.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
+    }
+
+    /// Within the error budget, and (for trees) every sample on the float leaves with no feature
+    /// within a step of a threshold.
+    fn meets(&self, max_error: f64) -> bool {
+        self.max_rel_error() <= max_error && self.trees.as_ref().is_none_or(TreeReport::clean)
     }
 }
 
@@ -275,6 +284,15 @@ fn measure(
     let mut counts = vec![0usize; outputs.len()];
     let mut node_err = vec![0f64; graph.nodes.len()];
     let mut node_range = vec![0f64; graph.nodes.len()];
+    let tree_nodes: Vec<usize> =
+        (0..graph.nodes.len()).filter(|&i| matches!(graph.nodes[i].op, Op::TreeLeaves { .. })).collect();
+    let step = scale.to_float(1);
+    let mut trees = (!tree_nodes.is_empty()).then_some(TreeReport {
+        samples_on_other_leaves: 0,
+        features_near_threshold: 0,
+        features: 0,
+        step,
+    });
     for (si, sample) in samples.iter().enumerate() {
         let q_inputs = scale.quantise(sample);
         let layout = lay_out(&c.qgraph, &params, public, Some(&q_inputs), Default::default())
@@ -296,6 +314,17 @@ fn measure(
                 e.quantised_sample = decoded;
             }
         }
+        if let Some(t) = trees.as_mut() {
+            let unit = 1i128 << scale.bits();
+            let mut other = false;
+            for &ni in &tree_nodes {
+                let Op::TreeLeaves { input, forest } = &graph.nodes[ni].op else { unreachable!() };
+                other |= layout.node_values[ni].iter().zip(&float[ni]).any(|(&q, &f)| (q == unit) != (f == 1.0));
+                t.features_near_threshold += forest.near_threshold(&float[*input], step);
+                t.features += float[*input].len();
+            }
+            t.samples_on_other_leaves += usize::from(other);
+        }
         for (ni, (qn, q)) in c.qgraph.nodes.iter().zip(&layout.node_values).enumerate() {
             // A fused activation makes the quantised node hold the activated values.
             let fused = match &qn.op {
@@ -316,7 +345,7 @@ fn measure(
         e.max_rel_error = e.max_abs_error / e.max_abs_value.max(EvalReport::RANGE_FLOOR);
     }
     let node_rel_errors = node_err.iter().zip(&node_range).map(|(e, r)| e / r.max(EvalReport::RANGE_FLOOR)).collect();
-    Ok(Measured { outputs, node_rel_errors })
+    Ok(Measured { outputs, node_rel_errors, trees, samples: samples.len() })
 }
 
 /// The smallest scale whose error meets the budget (binary search: the error falls as the scale
@@ -341,12 +370,12 @@ fn choose_scale(
         hi -= 1;
     }
     let best = try_scale(hi)?;
-    if best.1.max_rel_error() > opts.max_error {
+    if !best.1.meets(opts.max_error) {
         return Ok(best);
     }
     let mut lo = MIN_AUTO_SCALE;
     let low = try_scale(lo)?;
-    if low.1.max_rel_error() <= opts.max_error {
+    if low.1.meets(opts.max_error) {
         return Ok(low);
     }
     // Invariant: `lo` misses the budget, `hi` (held in `best`) meets it.
@@ -354,7 +383,7 @@ fn choose_scale(
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;
         let cand = try_scale(mid)?;
-        if cand.1.max_rel_error() <= opts.max_error {
+        if cand.1.meets(opts.max_error) {
             hi = mid;
             best = cand;
         } else {
@@ -445,8 +474,19 @@ fn advice(graph: &Graph, c: &ScaleCandidate, m: &Measured, opts: &CalibrationOpt
             m.max_rel_error() * 1.1
         )
     };
+    let trees = match m.trees.as_ref().filter(|t| !t.clean()) {
+        Some(t) => format!(
+            "{} of {} calibration samples reach another tree leaf than the float model and {} of {} tree features \
+             lie within one step ({:.3e}) of a threshold they meet; ",
+            t.samples_on_other_leaves, m.samples, t.features_near_threshold, t.features, t.step
+        ),
+        None => String::new(),
+    };
+    if !trees.is_empty() && m.max_rel_error() <= opts.max_error {
+        return format!("at scale 2^-{scale}, {trees}to fix: {fix}");
+    }
     format!(
-        "the largest error is {} of an output's range, over the {} budget at scale 2^-{scale}; {layer}; to fix: {fix}",
+        "{trees}the largest error is {} of an output's range, over the {} budget at scale 2^-{scale}; {layer}; to fix: {fix}",
         percent(m.max_rel_error()),
         percent(opts.max_error)
     )
@@ -498,7 +538,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
     let (chosen, measured) = choose_scale(graph, samples, &floats, opts)?;
     let public = public_layout(&chosen, opts);
     let (params, k, rows) = arrange(&chosen, &public, opts)?;
-    let budget_met = measured.max_rel_error() <= opts.max_error;
+    let budget_met = measured.meets(opts.max_error);
     let advice = (!budget_met).then(|| advice(graph, &chosen, &measured, opts, floats.max_abs));
     Ok(Calibrated {
         qgraph: chosen.qgraph,
@@ -514,6 +554,7 @@ pub fn calibrate(graph: &Graph, samples: &[Vec<Vec<f64>>], opts: &CalibrationOpt
             advice,
             layers: worst_layers(graph, &measured.node_rel_errors),
             outputs: measured.outputs,
+            trees: measured.trees,
         },
     })
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::encoding::{Scale, Tensor};
 use crate::model::graph::{Activation, Comparison, Graph, Op};
+use crate::model::tree::{Forest, QSplit};
 
 /// One output of a quantised affine map: `bias + sum(weight * inputs[input][index])`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +84,12 @@ pub enum QOp {
         inputs: Vec<usize>,
         picks: Vec<(u32, u32)>,
     },
+    /// Leaf indicators (`2^scale` at each leaf reached) from integer thresholds (see
+    /// [`crate::circuit::chips::tree`]).
+    TreeLeaves {
+        input: usize,
+        forest: Forest<QSplit>,
+    },
 }
 
 impl QOp {
@@ -99,7 +106,8 @@ impl QOp {
             | QOp::Max { input, .. }
             | QOp::ArgMax { input, .. }
             | QOp::Alias { input }
-            | QOp::Normalize { input, .. } => {
+            | QOp::Normalize { input, .. }
+            | QOp::TreeLeaves { input, .. } => {
                 vec![*input]
             }
         }
@@ -158,19 +166,39 @@ impl QGraph {
         nodes.iter().zip(names).map(|(&i, n)| Tensor { name: n.clone(), shape: self.nodes[i].shape.clone() }).collect()
     }
 
-    /// Every weight and bias the circuit computes with, as hashed parameters commit to them: for
-    /// each affine layer in graph order, for each output row, its bias then its term weights.
+    /// Every weight and bias the circuit computes with, as hashed parameters commit to them, layer
+    /// by layer in graph order: for an affine layer, each output row's bias then its term weights;
+    /// for a tree ensemble, row by row, every decision's thresholds tree by tree in node order.
     pub fn param_values(&self) -> Vec<i128> {
         let mut values = Vec::new();
         for node in &self.nodes {
-            if let QOp::Affine { rows, .. } = &node.op {
-                for row in rows {
-                    values.push(row.bias as i128);
-                    values.extend(row.terms.iter().map(|t| t.2 as i128));
+            match &node.op {
+                QOp::Affine { rows, .. } => {
+                    for row in rows {
+                        values.push(row.bias as i128);
+                        values.extend(row.terms.iter().map(|t| t.2 as i128));
+                    }
                 }
+                QOp::TreeLeaves { forest, .. } => {
+                    for _ in 0..forest.rows {
+                        values.extend(forest.tests().flat_map(|(_, s)| s.thresholds()).map(i128::from));
+                    }
+                }
+                _ => {}
             }
         }
         values
+    }
+
+    /// Moves tree thresholds into the activation range (`range_bits`), where they make the same
+    /// decisions on every input the circuit accepts and their differences with inputs fit the
+    /// comparison's range proof.
+    pub fn clamp_thresholds(&mut self, range_bits: u32) {
+        for node in &mut self.nodes {
+            if let QOp::TreeLeaves { forest, .. } = &mut node.op {
+                *forest = forest.map_tests(|s| s.clamped(range_bits));
+            }
+        }
     }
 
     /// Smooth functions the table must hold segments of (ReLU and max need none: they come from
@@ -267,6 +295,9 @@ pub fn quantise_graph(graph: &Graph, scale: Scale) -> QGraph {
             }
             Op::Alias { input } => QOp::Alias { input: *input },
             Op::Gather { inputs, picks } => QOp::Gather { inputs: inputs.clone(), picks: picks.clone() },
+            Op::TreeLeaves { input, forest } => {
+                QOp::TreeLeaves { input: *input, forest: forest.map_tests(|s| s.quantise(bits)) }
+            }
         };
         nodes.push(QNode { name: node.name.clone(), op_type: node.op_type.clone(), op, shape: node.shape.clone() });
     }

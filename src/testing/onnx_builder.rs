@@ -103,6 +103,13 @@ impl GraphBuilder {
         self
     }
 
+    /// A node of the `ai.onnx.ml` domain (TreeEnsembleRegressor, Scaler, ...).
+    pub fn ml_node(mut self, op_type: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> Self {
+        self = self.node(op_type, inputs, outputs, attrs);
+        self.graph.node.last_mut().expect("just pushed").domain = "ai.onnx.ml".into();
+        self
+    }
+
     /// A `Constant` node rather than an initializer: exporters emit both forms, and the lowering
     /// has to accept either as a fixed tensor.
     pub fn constant_f32(self, output: &str, dims: &[usize], data: Vec<f32>) -> Self {
@@ -198,6 +205,24 @@ pub fn attr_ints(name: &str, v: &[i64]) -> AttributeProto {
 
 pub fn attr_float(name: &str, v: f32) -> AttributeProto {
     AttributeProto { name: name.to_string(), r#type: AttributeType::Float as i32, f: v, ..Default::default() }
+}
+
+pub fn attr_floats(name: &str, v: &[f32]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::Floats as i32,
+        floats: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+pub fn attr_strings(name: &str, v: &[&str]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_string(),
+        r#type: AttributeType::Strings as i32,
+        strings: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        ..Default::default()
+    }
 }
 
 pub fn attr_string(name: &str, v: &str) -> AttributeProto {

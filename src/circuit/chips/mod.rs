@@ -16,6 +16,7 @@ pub mod product;
 pub mod range;
 pub mod rescale;
 pub mod sqrt;
+pub mod tree;
 
 #[cfg(test)]
 pub(crate) mod test_support;

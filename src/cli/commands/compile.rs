@@ -206,6 +206,13 @@ pub fn run(a: CompileArgs, json: bool) -> Result<Outcome, ZkError> {
                 .collect();
             s += &format!("\n  largest layer errors (each of its own range): {}", list.join(", "));
         }
+        if let Some(t) = &settings.calibration.trees {
+            s += &format!(
+                "\n  trees: {} of {} calibration samples reach another leaf than the float model; {} of {} features \
+                 within one step ({:.3e}) of a threshold they meet",
+                t.samples_on_other_leaves, settings.calibration.samples, t.features_near_threshold, t.features, t.step
+            );
+        }
         if let Some(h) = &settings.holdout {
             s += &format!("\n  hold-out: {}", summary_line(h));
         }

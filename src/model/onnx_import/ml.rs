@@ -98,7 +98,7 @@ impl Lowering {
         }
     }
 
-    fn computed_input(&self, node: &pb::NodeProto) -> Result<(usize, usize, usize), ZkError> {
+    pub(super) fn computed_input(&self, node: &pb::NodeProto) -> Result<(usize, usize, usize), ZkError> {
         match self.value(node, 0)? {
             Value::Node(id) => {
                 let (n, f) = rows_of(&self.graph.nodes[id].shape);
@@ -153,7 +153,7 @@ impl Lowering {
         Ok(Op::Affine { inputs: vec![x], rows })
     }
 
-    fn post_transform(node: &pb::NodeProto) -> String {
+    pub(super) fn post_transform(node: &pb::NodeProto) -> String {
         attr_string(node, "post_transform").unwrap_or_else(|| "NONE".into())
     }
 
@@ -194,20 +194,7 @@ impl Lowering {
         let scores = self.linear_scores(node, x, n, f, classes)?;
         let raw = self.push(format!("{label}/scores"), &op_type, scores, vec![n, classes]);
         // The label: the first highest score, whatever the (monotone) post-transform.
-        let windows = (0..n).map(|r| (0..classes).map(|c| (r * classes + c) as u32).collect()).collect();
-        let index = self.push(format!("{label}/argmax"), &op_type, Op::ArgMax { input: raw, windows }, vec![n]);
-        let first = labels.first().copied().unwrap_or(0.0);
-        let step = if labels.len() > 1 { labels[1] - labels[0] } else { 0.0 };
-        if labels.iter().enumerate().any(|(i, &v)| v != first + i as f64 * step) {
-            return Err(node_err(
-                node,
-                format!("class labels {labels:?} are not evenly spaced (relabel the classes 0..n)"),
-            ));
-        }
-        let rows = (0..n as u32)
-            .map(|index| AffineRow { terms: vec![Term { input: 0, index, weight: step }], bias: first })
-            .collect();
-        let label_id = self.push(format!("{label}/label"), &op_type, Op::Affine { inputs: vec![index], rows }, vec![n]);
+        let label_id = self.push_class_label(node, raw, n, classes, &labels)?;
         let scores = match Self::post_transform(node).as_str() {
             "NONE" => raw,
             "LOGISTIC" => {
@@ -222,12 +209,44 @@ impl Lowering {
                 ))
             }
         };
-        for (i, id) in [label_id, scores].into_iter().enumerate() {
+        self.bind_outputs(node, &[label_id, scores]);
+        Ok(())
+    }
+
+    /// The class label of each of `n` rows of `[n, width]` scores: the position of the row's first
+    /// highest score, mapped to `labels` (which must be evenly spaced, 0..n in practice).
+    pub(super) fn push_class_label(
+        &mut self,
+        node: &pb::NodeProto,
+        scores: usize,
+        n: usize,
+        width: usize,
+        labels: &[f64],
+    ) -> Result<usize, ZkError> {
+        let first = labels.first().copied().unwrap_or(0.0);
+        let step = if labels.len() > 1 { labels[1] - labels[0] } else { 0.0 };
+        if labels.iter().enumerate().any(|(i, &v)| v != first + i as f64 * step) {
+            return Err(node_err(
+                node,
+                format!("class labels {labels:?} are not evenly spaced (relabel the classes 0..n)"),
+            ));
+        }
+        let label = node_label(node);
+        let windows = (0..n).map(|r| (0..width).map(|c| (r * width + c) as u32).collect()).collect();
+        let index = self.push(format!("{label}/argmax"), &node.op_type, Op::ArgMax { input: scores, windows }, vec![n]);
+        let rows = (0..n as u32)
+            .map(|index| AffineRow { terms: vec![Term { input: 0, index, weight: step }], bias: first })
+            .collect();
+        Ok(self.push(format!("{label}/label"), &node.op_type, Op::Affine { inputs: vec![index], rows }, vec![n]))
+    }
+
+    /// Binds the node's outputs, in order, to `ids` (an output left unnamed is skipped).
+    pub(super) fn bind_outputs(&mut self, node: &pb::NodeProto, ids: &[usize]) {
+        for (i, &id) in ids.iter().enumerate() {
             if let Some(name) = node.output.get(i).filter(|o| !o.is_empty()) {
                 self.values.insert(name.clone(), Value::Node(id));
             }
         }
-        Ok(())
     }
 
     /// Each row divided by its norm: MAX (its largest value), L1 (sum of magnitudes) or L2.

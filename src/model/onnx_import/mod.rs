@@ -19,6 +19,7 @@ mod select;
 mod shape;
 mod softmax;
 mod supported;
+mod trees;
 mod window;
 mod wiring;
 
@@ -190,6 +191,8 @@ impl Lowering {
                 "Normalizer" => self.lower_normalizer(node),
                 "LinearRegressor" => self.lower_linear_regressor(node),
                 "LinearClassifier" => self.lower_linear_classifier(node),
+                "TreeEnsembleRegressor" => self.lower_tree_regressor(node),
+                "TreeEnsembleClassifier" => self.lower_tree_classifier(node),
                 "ZipMap" => Err(node_err(
                     node,
                     "ZipMap turns probabilities into a dictionary per sample, which a circuit cannot output; \

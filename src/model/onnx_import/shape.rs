@@ -107,7 +107,7 @@ impl Lowering {
     /// True when every value of node `id` is an integer whatever the input.
     pub(super) fn integral(&self, id: usize) -> bool {
         match &self.graph.nodes[id].op {
-            Op::ArgMax { .. } | Op::Compare { .. } => true,
+            Op::ArgMax { .. } | Op::Compare { .. } | Op::TreeLeaves { .. } => true,
             Op::Alias { input } => self.integral(*input),
             Op::Gather { inputs, .. } => inputs.iter().all(|&i| self.integral(i)),
             Op::Affine { inputs, rows } => {

@@ -194,6 +194,15 @@ pub const OPERATORS: &[OpFamily] = &[
         "0.057 (Ridge), 0.077 (logistic regression; labels exact)",
     ),
     family(
+        &["ai.onnx.ml:TreeEnsembleRegressor", "ai.onnx.ml:TreeEnsembleClassifier"],
+        "every BRANCH mode; SUM, AVERAGE, MIN, MAX; post_transform NONE, LOGISTIC, SOFTMAX (classifier); \
+         one-column binary classifiers as onnxruntime scores them; float thresholds",
+        "per decision the sign of `x - threshold` (limbs); leaf indicators top down, one product per decision; \
+         leaf values an affine map over the indicators",
+        "per decision (B+1)/L + 3; per leaf and output 1/lanes",
+        "0.0001-0.028 on samples reaching onnxruntime's leaves (299-300 of 300; GBR, LightGBM, forest, XGBoost fixtures)",
+    ),
+    family(
         &["Cast", "Shape", "Constant", "ai.onnx.ml:ArrayFeatureExtractor"],
         "Cast to integers only of integer tensors (labels); labels evenly spaced",
         "fold to constants or relabel; a label is `first + step * index`",
