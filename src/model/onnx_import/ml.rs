@@ -195,20 +195,7 @@ impl Lowering {
         let raw = self.push(format!("{label}/scores"), &op_type, scores, vec![n, classes]);
         // The label: the first highest score, whatever the (monotone) post-transform.
         let label_id = self.push_class_label(node, raw, n, classes, &labels)?;
-        let scores = match Self::post_transform(node).as_str() {
-            "NONE" => raw,
-            "LOGISTIC" => {
-                let sig = Op::Activation { input: raw, function: Activation::Sigmoid };
-                self.push(format!("{label}/logistic"), &op_type, sig, vec![n, classes])
-            }
-            "SOFTMAX" => self.push_softmax(&format!("{label}/softmax"), &op_type, raw),
-            other => {
-                return Err(node_err(
-                    node,
-                    format!("post_transform {other} is not supported (NONE, LOGISTIC, SOFTMAX)"),
-                ))
-            }
-        };
+        let scores = self.push_class_scores(node, raw)?;
         self.bind_outputs(node, &[label_id, scores]);
         Ok(())
     }
@@ -238,6 +225,27 @@ impl Lowering {
             .map(|index| AffineRow { terms: vec![Term { input: 0, index, weight: step }], bias: first })
             .collect();
         Ok(self.push(format!("{label}/label"), &node.op_type, Op::Affine { inputs: vec![index], rows }, vec![n]))
+    }
+
+    /// A classifier's `[n, classes]` scores after its `post_transform`: NONE, LOGISTIC (per class)
+    /// or SOFTMAX.
+    pub(super) fn push_class_scores(&mut self, node: &pb::NodeProto, raw: usize) -> Result<usize, ZkError> {
+        let label = node_label(node);
+        let shape = self.graph.nodes[raw].shape.clone();
+        Ok(match Self::post_transform(node).as_str() {
+            "NONE" => raw,
+            "LOGISTIC" => {
+                let sig = Op::Activation { input: raw, function: Activation::Sigmoid };
+                self.push(format!("{label}/logistic"), &node.op_type, sig, shape)
+            }
+            "SOFTMAX" => self.push_softmax(&format!("{label}/softmax"), &node.op_type, raw),
+            other => {
+                return Err(node_err(
+                    node,
+                    format!("post_transform {other} is not supported (NONE, LOGISTIC, SOFTMAX)"),
+                ))
+            }
+        })
     }
 
     /// Binds the node's outputs, in order, to `ids` (an output left unnamed is skipped).

@@ -430,21 +430,7 @@ impl Lowering {
             }
             let scores = self.push_leaf_sums(node, leaves, &e, classes, 1.0, &base);
             let label_id = self.push_class_label(node, scores, n, classes, &labels)?;
-            let probs = match post.as_str() {
-                "NONE" => scores,
-                "LOGISTIC" => {
-                    let sig = Op::Activation { input: scores, function: Activation::Sigmoid };
-                    self.push(format!("{label}/logistic"), &op_type, sig, vec![n, classes])
-                }
-                "SOFTMAX" => self.push_softmax(&format!("{label}/softmax"), &op_type, scores),
-                other => {
-                    return Err(node_err(
-                        node,
-                        format!("post_transform {other} is not supported (NONE, LOGISTIC, SOFTMAX)"),
-                    ))
-                }
-            };
-            (label_id, probs)
+            (label_id, self.push_class_scores(node, scores)?)
         };
         self.bind_outputs(node, &[label_id, probs]);
         Ok(())
