@@ -14,6 +14,7 @@ mod norm;
 mod pooling;
 mod proto;
 mod rearrange;
+mod recurrent;
 mod reduce;
 mod select;
 mod shape;
@@ -29,7 +30,7 @@ use std::path::Path;
 use prost::Message;
 use tract_onnx::pb;
 
-use super::graph::{Graph, Node, Op};
+use super::graph::{self, Graph, Node, Op};
 use crate::error::ZkError;
 use proto::{tensor_to_const, value_info_shape};
 pub use supported::{markdown_table, supported_ops, OpFamily, OPERATORS};
@@ -170,6 +171,16 @@ impl Lowering {
         }
     }
 
+    /// Pushes `factor * x + shift`, element by element.
+    fn push_scaled(&mut self, name: String, op_type: &str, x: usize, factor: f64, shift: f64) -> usize {
+        let shape = self.graph.nodes[x].shape.clone();
+        let len: usize = shape.iter().product();
+        let rows = (0..len as u32)
+            .map(|index| graph::AffineRow { terms: vec![graph::Term { input: 0, index, weight: factor }], bias: shift })
+            .collect();
+        self.push(name, op_type, Op::Affine { inputs: vec![x], rows }, shape)
+    }
+
     fn emit(&mut self, node: &pb::NodeProto, op: Op, shape: Vec<usize>) -> Result<(), ZkError> {
         let out = node.output.first().ok_or_else(|| node_err(node, "has no output".into()))?;
         let id = self.push(node_label(node), &node.op_type, op, shape);
@@ -244,6 +255,7 @@ impl Lowering {
             "DepthToSpace" | "SpaceToDepth" => self.lower_depth_space(node),
             "GatherElements" => self.lower_gather_elements(node),
             "Resize" | "Upsample" => self.lower_resize(node),
+            "LSTM" | "GRU" | "RNN" => self.lower_recurrent(node),
             _ => Err(unsupported(node)),
         }
     }

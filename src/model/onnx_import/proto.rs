@@ -112,3 +112,7 @@ pub(super) fn value_info_shape(v: &pb::ValueInfoProto) -> Option<Vec<usize>> {
             .collect(),
     )
 }
+
+pub(super) fn attr_strings(node: &pb::NodeProto, name: &str) -> Option<Vec<String>> {
+    attr(node, name).map(|a| a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+}

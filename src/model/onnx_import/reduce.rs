@@ -86,7 +86,7 @@ impl Lowering {
             Value::Node(id) if extreme => {
                 let label = super::node_label(node);
                 let id = if arg { self.logits_of_softmax(id, &members).unwrap_or(id) } else { id };
-                let x = if negate { self.push_scaled(format!("{label}/negate"), op, id, -1.0) } else { id };
+                let x = if negate { self.push_scaled(format!("{label}/negate"), op, id, -1.0, 0.0) } else { id };
                 if arg {
                     return self.emit(node, Op::ArgMax { input: x, windows: members }, out_shape);
                 }
@@ -112,16 +112,6 @@ impl Lowering {
                 self.emit(node, Op::Affine { inputs: vec![id], rows }, out_shape)
             }
         }
-    }
-
-    /// Pushes `factor * x`, element by element.
-    fn push_scaled(&mut self, name: String, op_type: &str, x: usize, factor: f64) -> usize {
-        let shape = self.shape_of(&Value::Node(x));
-        let len: usize = shape.iter().product();
-        let rows = (0..len as u32)
-            .map(|index| AffineRow { terms: vec![Term { input: 0, index, weight: factor }], bias: 0.0 })
-            .collect();
-        self.push(name, op_type, Op::Affine { inputs: vec![x], rows }, shape)
     }
 
     /// When `id` is a softmax over exactly `windows`, its logits: softmax is monotonic within a

@@ -203,6 +203,16 @@ pub const OPERATORS: &[OpFamily] = &[
         "0.0001-0.028 on samples reaching onnxruntime's leaves (299-300 of 300; GBR, LightGBM, forest, XGBoost fixtures)",
     ),
     family(
+        &["LSTM", "GRU", "RNN"],
+        "constant W, R, B, P; every direction and layout; peepholes, clip, input_forget, linear_before_reset; \
+         activations Sigmoid, Tanh, Relu, LeakyRelu, Elu, HardSigmoid, Softplus, Affine, ScaledTanh; \
+         sequence_lens absent or all full length",
+        "unrolled over the sequence: each gate group one affine map with its function fused, the state \
+         updates element-wise products and exact sums; a constant initial state folds into the biases",
+        "per step and unit: gates x (inputs + hidden) / lanes + rescale, 2-3 products",
+        "0.039 (12-step LSTM test; forward layers match tract to 1e-5)",
+    ),
+    family(
         &["Cast", "Shape", "Constant", "ai.onnx.ml:ArrayFeatureExtractor"],
         "Cast to integers only of integer tensors (labels); labels evenly spaced",
         "fold to constants or relabel; a label is `first + step * index`",
