@@ -31,6 +31,14 @@ Four models:
   onnxmltools (one score column, LOGISTIC).
   Tree fixtures hold 300 hold-out samples and 32 calibration rows (30 samples and each
   feature's largest and smallest value over all samples); integer-valued features stay integers.
+* lstm_forecaster / gru_forecaster: PyTorch-style volatility forecasters (nn.LSTM over 16 steps
+  of 2 features, nn.GRU over 24 steps of 1, hidden 8, batch_first) as torch.onnx.export lays them
+  out; the layer keeps its random initialisation and the Gemm readout is a ridge fit on the last
+  hidden state over 400 windows of a GARCH(1,1) return path. Calibration: the last 32 training
+  windows; hold-out: the 200 windows after them.
+* tests/models/recurrent/: bare LSTM/GRU/RNN layers (6 steps) with what tract does not run
+  (bidirectional, reverse, peepholes, clip, input_forget, activation lists with alpha/beta), every
+  output kept; 8 calibration and 20 hold-out samples each.
 (scikit-learn's MLPClassifier training is not bit-reproducible across runs; the committed
 sklearn_mlp files are from the first run.)
 
@@ -369,7 +377,128 @@ def xgboost_binary():
     return model, tree_samples(X)
 
 
-def write(out_dir, name, model, samples, calibration=8):
+def garch_returns(n, omega=0.02, alpha=0.12, beta=0.85):
+    """Daily returns in percent from a GARCH(1,1): volatility clusters, the pattern a risk model
+    forecasts."""
+    r = np.zeros(n)
+    var = omega / (1 - alpha - beta)
+    for t in range(n):
+        r[t] = np.sqrt(var) * rng.standard_normal()
+        var = omega + alpha * r[t] ** 2 + beta * var
+    return r
+
+
+def recurrent_weights(gates, hidden, inputs):
+    """W, R, B in ONNX's layout with PyTorch's default initialisation (uniform in
+    +-1/sqrt(hidden))."""
+    a = 1.0 / np.sqrt(hidden)
+    u = lambda *shape: rng.uniform(-a, a, size=shape).astype(np.float32)
+    return u(1, gates * hidden, inputs), u(1, gates * hidden, hidden), u(1, 2 * gates * hidden)
+
+
+def torch_recurrent_forecaster(name, op, seq, features, hidden, windows, targets, train):
+    """nn.LSTM / nn.GRU (batch_first=True) then nn.Linear on the last step, laid out as
+    torch.onnx.export writes it at opset 17: Transpose to sequence-first, the layer with zero
+    initial states as Constant nodes (GRU with linear_before_reset=1), Squeeze of the direction
+    axis, Transpose back, Gather of step -1, Gemm. The layer keeps its random initialisation; the
+    readout is a ridge fit on the last hidden state over the training windows (an echo-state
+    forecaster)."""
+    gates = 4 if op == "LSTM" else 3
+    W, R, B = recurrent_weights(gates, hidden, features)
+
+    def build(readout):
+        g = Graph()
+        w, r, b = g.init("onnx::LSTM_W" if op == "LSTM" else "onnx::GRU_W", W), g.init(f"onnx::{op}_R", R), g.init(f"onnx::{op}_B", B)
+        x = g.node("Transpose", ["input"], f"/{op.lower()}", perm=[1, 0, 2])
+        zeros = lambda i: g.node("Constant", [], f"/{op.lower()}/h{i}", value=numpy_helper.from_array(np.zeros((1, 1, hidden), np.float32)))
+        states = [zeros(0)] + ([zeros(1)] if op == "LSTM" else [])
+        extra = {"linear_before_reset": 1} if op == "GRU" else {}
+        y = g.node(op, [x, w, r, b, ""] + states, f"/{op.lower()}", outputs=3 if op == "LSTM" else 2, hidden_size=hidden, **extra)[0]
+        y = g.node("Squeeze", [y, g.const([1], np.int64)], f"/{op.lower()}")
+        y = g.node("Transpose", [y], "/transpose", perm=[1, 0, 2])
+        last = g.node("Gather", [y, g.const(-1, np.int64)], "/gather", axis=1)
+        if readout is None:
+            rename_output(g, last, "output")
+            out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, hidden])
+        else:
+            wo, bo = readout
+            h = g.node("Gemm", [last, g.init("fc.weight", wo), g.init("fc.bias", bo)], "/fc", alpha=1.0, beta=1.0, transB=1)
+            rename_output(g, h, "output")
+            out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1])
+        x_info = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, seq, features])
+        return g.model(name, [x_info], [out])
+
+    states = ort.InferenceSession(build(None).SerializeToString(), providers=["CPUExecutionProvider"])
+    H = np.concatenate([states.run(None, {"input": w[None].astype(np.float32)})[0] for w in windows[:train]])
+    A = np.hstack([H, np.ones((train, 1))])
+    coef = np.linalg.solve(A.T @ A + 1e-2 * np.eye(hidden + 1), A.T @ targets[:train])
+    readout = (coef[:hidden].reshape(1, hidden).astype(np.float32), coef[hidden:].astype(np.float32))
+    return build(readout), windows[:, None].astype(np.float32)
+
+
+RECURRENT_TRAIN = 400
+
+
+def return_windows(seq, features, n):
+    """Sliding windows over a GARCH path; features per step: the return and (for two) its
+    absolute value; target: the next day's absolute return."""
+    r = garch_returns(n + seq + 1)
+    steps = np.stack([r, np.abs(r)], axis=1)[:, :features]
+    windows = np.stack([steps[t : t + seq] for t in range(n)])
+    targets = np.abs(r[seq : seq + n])
+    return windows, targets
+
+
+def lstm_forecaster():
+    """A volatility forecaster: 16 daily (return, |return|) pairs -> LSTM(hidden 8) -> next
+    |return|; calibration on 32 training windows, 200 hold-out windows after them."""
+    windows, targets = return_windows(16, 2, RECURRENT_TRAIN + 200)
+    model, samples = torch_recurrent_forecaster("lstm_forecaster", "LSTM", 16, 2, 8, windows, targets, RECURRENT_TRAIN)
+    return model, samples[RECURRENT_TRAIN:], samples[RECURRENT_TRAIN - 32 : RECURRENT_TRAIN]
+
+
+def gru_forecaster():
+    """24 daily returns -> GRU(hidden 8, linear_before_reset as PyTorch exports it) -> next
+    |return|."""
+    windows, targets = return_windows(24, 1, RECURRENT_TRAIN + 200)
+    model, samples = torch_recurrent_forecaster("gru_forecaster", "GRU", 24, 1, 8, windows, targets, RECURRENT_TRAIN)
+    return model, samples[RECURRENT_TRAIN:], samples[RECURRENT_TRAIN - 32 : RECURRENT_TRAIN]
+
+
+def recurrent_variant(op, direction="forward", peepholes=False, seq=6, features=3, hidden=4, **attrs):
+    """One bare recurrent layer (all its outputs) with the attributes tract does not run, so the
+    committed onnxruntime outputs are the reference for them."""
+    dirs = 2 if direction == "bidirectional" else 1
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    a = 1.0 / np.sqrt(hidden)
+    u = lambda *shape: rng.uniform(-a, a, size=shape).astype(np.float32)
+    g = Graph()
+    inputs = ["input", g.init("W", u(dirs, gates * hidden, features)), g.init("R", u(dirs, gates * hidden, hidden)), g.init("B", u(dirs, 2 * gates * hidden))]
+    if peepholes:
+        inputs += ["", "", "", g.init("P", u(dirs, 3 * hidden))]
+    names = ["Y", "Y_h", "Y_c"][: 3 if op == "LSTM" else 2]
+    g.nodes.append(helper.make_node(op, inputs, names, name=f"/{op.lower()}", hidden_size=hidden, direction=direction, **attrs))
+    outs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [seq, dirs, 1, hidden])]
+    outs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, [dirs, 1, hidden]) for n in names[1:]]
+    model = g.model(f"{op.lower()}_{direction}", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [seq, 1, features])], outs)
+    samples = rng.normal(0, 1, size=(28, seq, 1, features)).astype(np.float32)
+    return model, samples[8:], samples[:8]
+
+
+RECURRENT_VARIANTS = [
+    ("lstm_bidirectional", lambda: recurrent_variant("LSTM", "bidirectional")),
+    ("lstm_reverse_peepholes", lambda: recurrent_variant("LSTM", "reverse", peepholes=True)),
+    ("lstm_clip", lambda: recurrent_variant("LSTM", clip=0.8)),
+    ("lstm_input_forget", lambda: recurrent_variant("LSTM", input_forget=1)),
+    ("lstm_activations", lambda: recurrent_variant("LSTM", activations=["HardSigmoid", "LeakyRelu", "Softplus"], activation_alpha=[0.3, 0.05], activation_beta=[0.6])),
+    ("gru_reverse", lambda: recurrent_variant("GRU", "reverse")),
+    ("gru_bidirectional_activations", lambda: recurrent_variant("GRU", "bidirectional", activations=["Sigmoid", "Tanh", "HardSigmoid", "Elu"], activation_alpha=[0.25, 0.7], activation_beta=[0.45])),
+    ("rnn_bidirectional_scaled", lambda: recurrent_variant("RNN", "bidirectional", activations=["ScaledTanh", "Affine"], activation_alpha=[0.9, 0.5], activation_beta=[1.3, 0.1])),
+    ("rnn_relu", lambda: recurrent_variant("RNN", activations=["Relu"])),
+]
+
+
+def write(out_dir, name, model, samples, calibration=8, calib=None):
     d = Path(out_dir) / name
     d.mkdir(parents=True, exist_ok=True)
     onnx.save(model, d / "network.onnx")
@@ -377,14 +506,15 @@ def write(out_dir, name, model, samples, calibration=8):
     input_name = sess.get_inputs()[0].name
     rows = lambda xs: [[round(float(v), 6) for v in x.ravel()] for x in xs]
     (d / "input.json").write_text(json.dumps({"input_data": rows(samples[:1])}))
-    calib = samples[:calibration]
-    if calibration > 8:
+    explicit = calib is not None
+    calib = calib if explicit else samples[:calibration]
+    if not explicit and calibration > 8:
         # Tree models: a user calibrates on the training data; here, the first rows plus each
         # feature's extremes over every sample, so the input range covers the hold-out rows.
         flat = samples.reshape(len(samples), -1)
         calib = np.concatenate([calib, flat.max(axis=0).reshape(samples[:1].shape), flat.min(axis=0).reshape(samples[:1].shape)])
     (d / "calibration.json").write_text(json.dumps({"input_data": rows(calib)}))
-    holdout = samples[calibration:]
+    holdout = samples if explicit else samples[calibration:]
     outputs = []
     for x in holdout:
         x = np.asarray(rows([x])[0], dtype=np.float32).reshape(x.shape)
@@ -415,11 +545,18 @@ def main():
         ("lightgbm_credit", lightgbm_credit),
         ("sklearn_forest", sklearn_forest),
         ("xgboost_binary", xgboost_binary),
+        ("lstm_forecaster", lstm_forecaster),
+        ("gru_forecaster", gru_forecaster),
     ]:
-        model, samples = make()
+        made = make()
         if not only or name in only:
             trees = name in ("sklearn_gbr", "lightgbm_credit", "sklearn_forest", "xgboost_binary")
-            write(out, name, model, samples, TREE_CALIBRATION if trees else 8)
+            write(out, name, *made[:2], TREE_CALIBRATION if trees else 8, *made[2:])
+    # Layers with the attributes tract does not run, next to the exported models.
+    for name, make in RECURRENT_VARIANTS:
+        made = make()
+        if not only or name in only:
+            write(Path(out).parent / "recurrent", name, *made[:2], 8, made[2])
 
 
 if __name__ == "__main__":

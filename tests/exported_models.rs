@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{compile_model, proof_parts, root};
+use common::{compile_model, onnxruntime_outputs, proof_parts, root};
 use zkinfer::artifacts::Settings;
 use zkinfer::circuit::graph_layout::lay_out;
 use zkinfer::evm::calldata::{decode_verify_return, encode_verify_words};
@@ -20,12 +20,6 @@ use zkinfer::pipeline::eval::CircuitModel;
 use zkinfer::pipeline::eval::{evaluate, reference_for};
 use zkinfer::pipeline::verifier_contract::{compile_verifier, verify_evm, MAX_RUNTIME_BYTES};
 use zkinfer::pipeline::{self, Build, CalibrationOptions, Prover, SrsSource};
-
-/// onnxruntime's outputs on the hold-out samples: per sample, per output, the flat values.
-fn onnxruntime_outputs(path: &Path) -> Vec<Vec<Vec<f64>>> {
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    serde_json::from_value(doc["outputs"].clone()).unwrap()
-}
 
 /// `max_gas`: the 500k target.
 fn check(name: &str, max_gas: u64) {
@@ -243,4 +237,20 @@ fn sklearn_random_forest_classifier() {
 #[test]
 fn xgboost_binary_classifier() {
     check_tree("xgboost_binary", 500_000);
+}
+
+/// A PyTorch-style volatility forecaster: nn.LSTM(2, 8, batch_first=True) over 16 daily
+/// (return, |return|) pairs, exported with the Transpose, zero initial-state Constants, Squeeze,
+/// Gather of the last step and Gemm that torch.onnx.export writes.
+#[test]
+fn pytorch_lstm_forecaster() {
+    check("lstm_forecaster", 500_000);
+}
+
+/// nn.GRU(1, 8, batch_first=True) over 24 daily returns (linear_before_reset, as PyTorch
+/// exports it). tract 0.23 cannot run this graph, so the reference is our lowering, held to
+/// onnxruntime's outputs by `check`.
+#[test]
+fn pytorch_gru_forecaster() {
+    check("gru_forecaster", 500_000);
 }

@@ -63,3 +63,9 @@ pub fn proof_parts(file: &ProofFile) -> (Vec<u8>, Vec<[u8; 32]>) {
     let proof = file.parse().unwrap();
     (proof.bytes, proof.instances.iter().map(zkinfer::encoding::field::fr_to_be_bytes).collect())
 }
+
+/// onnxruntime's outputs in a fixture's holdout.json: per sample, per output, the flat values.
+pub fn onnxruntime_outputs(path: &Path) -> Vec<Vec<Vec<f64>>> {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::from_value(doc["outputs"].clone()).unwrap()
+}

@@ -210,7 +210,7 @@ pub const OPERATORS: &[OpFamily] = &[
         "unrolled over the sequence: each gate group one affine map with its function fused, the state \
          updates element-wise products and exact sums; a constant initial state folds into the biases",
         "per step and unit: gates x (inputs + hidden) / lanes + rescale, 2-3 products",
-        "0.039 (12-step LSTM test; forward layers match tract to 1e-5)",
+        "0.043 (16-step LSTM forecaster), 0.073 (24-step GRU), vs onnxruntime; float lowering matches onnxruntime to 1e-5 in every direction and activation list tested",
     ),
     family(
         &["Cast", "Shape", "Constant", "ai.onnx.ml:ArrayFeatureExtractor"],
