@@ -17,8 +17,9 @@ import {LocalToken} from "./LocalToken.sol";
 ///
 /// The script states no circuit facts: the vault reads the model's scale and packing width from the
 /// verifier (`SCALE()`, `PACK_BITS()`) and checks its instance layout (`instanceBlocks()`), so
-/// deploying another generated verifier here is enough to deploy the vault for another build of the
-/// risk model (with the same inputs and outputs).
+/// deploying another generated verifier is enough to deploy the vault for another build of the
+/// risk model (with the same inputs and outputs): set `RISK_VERIFIER` to its address (deployed by
+/// `zkinfer deploy`) and the script uses it instead of the fixture verifier.
 /// @dev Run: `forge script script/DeployVault.s.sol --rpc-url <url> --broadcast --private-key <key>`.
 /// The addresses are printed as the return values of {run}.
 contract DeployVault {
@@ -50,8 +51,13 @@ contract DeployVault {
             prices.pushPrice(history[i]);
         }
 
-        verifier = address(new VaultRiskVerifier());
-        // The fixture verifier's keys come from the development SRS: fine on a local chain only.
+        // RISK_VERIFIER: a verifier already deployed (`zkinfer deploy BUILD`), e.g. of the tree
+        // model; by default, the checked-in fixture verifier of the MLP.
+        verifier = VM.envOr("RISK_VERIFIER", address(0));
+        if (verifier == address(0)) {
+            verifier = address(new VaultRiskVerifier());
+        }
+        // A development-SRS verifier's keys are public knowledge: fine on a local chain only.
         require(
             !IZkinferCircuitInfo(verifier).DEV_SRS() || block.chainid == 31337 || block.chainid == 1337,
             "development-SRS verifier: local chains only"

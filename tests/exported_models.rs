@@ -153,7 +153,10 @@ fn sklearn_scaler_and_binary_logistic_regression() {
 /// hold-out sample); the circuit reaches the float leaves on at least 99% of the 300 samples, and
 /// on those it is within 0.1% of each output's range of onnxruntime.
 fn check_tree(name: &str, max_gas: u64) {
-    let dir = root().join("tests/models/exported").join(name);
+    check_tree_at(&root().join("tests/models/exported").join(name), name, max_gas);
+}
+
+fn check_tree_at(dir: &Path, name: &str, max_gas: u64) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("build");
     let settings =
@@ -209,7 +212,7 @@ fn check_tree(name: &str, max_gas: u64) {
     assert!(same * 100 >= samples.len() * 99, "{name}: {same} of {} samples on the float leaves", samples.len());
     assert!(worst_vs_ort <= 1e-3, "{name}: {:.4}% of the output range from onnxruntime", worst_vs_ort * 100.0);
     println!("{name}: {same} of {} hold-out samples on onnxruntime's leaves, scale 2^-{}", samples.len(), scale.bits());
-    prove_and_verify(name, &dir, &out, &settings, max_gas, worst_vs_ort);
+    prove_and_verify(name, dir, &out, &settings, max_gas, worst_vs_ort);
 }
 
 /// skl2onnx's GradientBoostingRegressor: 30 trees of depth 3 on raw features (BRANCH_LEQ, a base
@@ -253,4 +256,11 @@ fn pytorch_lstm_forecaster() {
 #[test]
 fn pytorch_gru_forecaster() {
     check("gru_forecaster", 500_000);
+}
+
+/// The vault's tree option (examples/defi-vault/tree-model): two skl2onnx GradientBoosting
+/// ensembles joined by Concat and Sigmoid, held to onnxruntime like the tree fixtures.
+#[test]
+fn vault_tree_model() {
+    check_tree_at(&root().join("examples/defi-vault/tree-model"), "vault tree model", 500_000);
 }

@@ -21,7 +21,9 @@ use serde_json::Value;
 use zkinfer::chain::rpc::Chain;
 use zkinfer::evm::abi::{IAIRiskVault, IZkinferAIGCNFT, IZkinferVerifier};
 use zkinfer::pipeline::Build;
-use zkinfer::testing::anvil::{forge_script, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY};
+use zkinfer::testing::anvil::{
+    forge_script, forge_script_with_env, read_log, returned, Anvil, Guarded, DEPLOYER_KEY, KEEPER_KEY,
+};
 use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
 
 // The mock price source and OpenZeppelin's ERC-20 are test scaffolding, not zkinfer's ABI: the two
@@ -598,5 +600,70 @@ fn misconfigured_keepers_fail_fast_and_deploy_and_mint_work() {
         let onchain =
             n.commitmentOf(keeper_account, Bytes::from(prompt.as_bytes().to_vec()), salt).call().await.unwrap();
         assert_eq!(onchain, zkinfer::chain::aigc::commitment(keeper_account, prompt.as_bytes(), salt));
+    });
+}
+
+/// The vault's tree option (examples/defi-vault/tree-model: two gradient-boosted ensembles, Concat,
+/// Sigmoid), as the walkthrough in examples/defi-vault/README.md runs it: compiled with default
+/// flags, its verifier deployed by `zkinfer deploy`, the vault deployed on that verifier by the
+/// forge script (`RISK_VERIFIER`), and the keeper applying the model's outputs for two epochs,
+/// each checked against the quantised model run on the vault's own features.
+#[test]
+fn a_tree_model_governs_the_vault() {
+    let work = tempfile::tempdir().unwrap();
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/defi-vault/tree-model");
+    let dir = work.path().join("vault-trees");
+    let run = |c: &mut Command| {
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    run(zkinfer()
+        .arg("compile")
+        .arg(model.join("network.onnx"))
+        .arg("--calibrate")
+        .arg(model.join("calibration.json"))
+        .arg("-o")
+        .arg(&dir));
+    run(zkinfer().arg("setup").arg(&dir).arg("--dev-srs"));
+    let build = Build::open(&dir).unwrap();
+    assert!(build.settings.calibration.budget_met);
+
+    let anvil = Anvil::start(None, None).unwrap();
+    let deployer_key = key_file(work.path(), "deployer.key", DEPLOYER_KEY);
+    let d: Value = serde_json::from_slice(&run(zkinfer()
+        .args(["deploy", "--rpc", &anvil.url, "--json"])
+        .arg(&dir)
+        .arg("--key-file")
+        .arg(&deployer_key)))
+    .unwrap();
+    let verifier = d["deployment"]["verifier"].as_str().unwrap().to_string();
+    let stack =
+        forge_script_with_env("script/DeployVault.s.sol", &anvil.url, &[("RISK_VERIFIER", verifier.clone())]).unwrap();
+    let vault = returned(&stack, "vault").unwrap();
+    assert_eq!(returned(&stack, "verifier").unwrap().to_string().to_lowercase(), verifier.to_lowercase());
+    let prices = returned(&stack, "prices").unwrap();
+    let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
+
+    rt().block_on(async {
+        let chain = deployer(&anvil.url).await;
+        let v = IAIRiskVault::new(vault, &chain.provider);
+        assert_eq!(v.FEATURE_SCALE().call().await.unwrap(), U256::from(build.scale().bits()));
+        next_epoch(&chain).await;
+        let mut outputs = Vec::new();
+        for price in [None, Some(1600u64)] {
+            if let Some(p) = price {
+                let push = ILocalStack::pushPriceCall { price: U256::from(p) * U256::from(10u64).pow(U256::from(18)) };
+                send(&chain, prices, push.abi_encode()).await;
+                next_epoch(&chain).await;
+            }
+            let (code, err) = keeper_once(&anvil.url, vault, &dir, &key);
+            assert_eq!(code, Some(0), "{err}");
+            let (current, applied) = epochs(&chain, vault).await;
+            assert_eq!(applied, current, "the keeper settled the epoch");
+            outputs.push(check_epoch(&chain, vault, &build, applied).await);
+        }
+        // A 20% price fall raises volatility and drawdown: the model lowers the LTV it proposes.
+        assert!(outputs[1][0] < outputs[0][0], "the tree model ignored a price fall: {outputs:?}");
     });
 }

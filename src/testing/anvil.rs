@@ -142,6 +142,15 @@ impl Anvil {
 /// Runs a forge script against `rpc` as the deployer and returns its `name: type 0xaddress`
 /// return values.
 pub fn forge_script(script: &str, rpc: &str) -> Result<Vec<(String, Address)>, ZkError> {
+    forge_script_with_env(script, rpc, &[])
+}
+
+/// [`forge_script`] with environment variables for the script (`VM.envOr`).
+pub fn forge_script_with_env(
+    script: &str,
+    rpc: &str,
+    env: &[(&str, String)],
+) -> Result<Vec<(String, Address)>, ZkError> {
     // Tests run in parallel threads; concurrent forge runs would race on out/ and cache/.
     static FORGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = FORGE.lock().unwrap_or_else(|p| p.into_inner());
@@ -152,6 +161,7 @@ pub fn forge_script(script: &str, rpc: &str) -> Result<Vec<(String, Address)>, Z
     let mut child = Command::new(forge)
         .current_dir(crate_root())
         .args(["script", script, "--rpc-url", rpc, "--broadcast", "--slow", "--private-key", DEPLOYER_KEY])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

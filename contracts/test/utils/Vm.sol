@@ -60,6 +60,10 @@ interface Vm {
 
     /// @notice Stops collecting onchain transactions.
     function stopBroadcast() external;
+
+    /// @notice Reads environment variable `name` as an address, or returns `defaultValue` when it is
+    /// not set.
+    function envOr(string calldata name, address defaultValue) external view returns (address value);
 }
 
 // The cheatcode contract's address: `address(uint160(uint256(keccak256("hevm cheat code"))))`.
