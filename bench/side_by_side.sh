@@ -22,13 +22,16 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.6f", b-a}'; }
 srs_files() { ls "$ZKINFER_CACHE_DIR/srs" 2>/dev/null | grep '^dev-insecure' | sort || true; }
 
 one() {  # one model; run as a child process so `set -e` holds and a failure skips only this model
-  local dir="${1%/}" name w b t0 compile_s setup_s prove_walls="" load srs_before srs_after
+  local dir="${1%/}" name w b cal t0 compile_s setup_s prove_walls="" load srs_before srs_after
   name=$(basename "$dir")
   w="build/sbs/$name"; b="$w/build"
   rm -rf "$w"; mkdir -p "$w"
   load="$(uptime)"
 
-  t0=$(now); "$BIN" compile "$dir/network.onnx" --calibrate "$dir/input.json" -o "$b" --json > "$w/compile.json"
+  # Exported fixtures carry calibration.json (tree models need their training rows); both tools
+  # calibrate on the same samples.
+  cal="$dir/input.json"; [ -f "$dir/calibration.json" ] && cal="$dir/calibration.json"
+  t0=$(now); "$BIN" compile "$dir/network.onnx" --calibrate "$cal" -o "$b" --json > "$w/compile.json"
   compile_s=$(since "$t0")
   srs_before=$(srs_files)
   t0=$(now); "$BIN" setup "$b" --dev-srs --json > "$w/setup.json"; setup_s=$(since "$t0")
@@ -42,20 +45,24 @@ one() {  # one model; run as a child process so `set -e` holds and a failure ski
   "$BIN" bench "$b" "$dir/input.json" --runs "$RUNS" --out "$w/bench.json" --json > /dev/null
 
   # EZKL right after, same machine state.
-  "$PY" bench/ezkl/ezkl_run.py "$dir" "$w/ezkl.json" --runs "$EZKL_RUNS"
+  local ezkl_cal=(); [ "$cal" != "$dir/input.json" ] && ezkl_cal=(--calibration "$cal")
+  "$PY" bench/ezkl/ezkl_run.py "$dir" "$w/ezkl.json" --runs "$EZKL_RUNS" "${ezkl_cal[@]}"
 
   # zkinfer again at EZKL's accuracy: a speed-up only counts at equal or better precision, so the
   # error budget becomes EZKL's measured error (relative to the output range) wherever that is
   # tighter than the default 0.05%.
+  # (Skipped where EZKL does not compile the file: there is no EZKL accuracy to match.)
   local ezkl_err matched_walls="" m="$w/matched"
-  ezkl_err=$("$PY" -c 'import json,sys; print(max(json.load(open(sys.argv[1]))["max_rel_error_pct"], 1e-5) / 100)' "$w/ezkl.json")
-  "$BIN" compile "$dir/network.onnx" --calibrate "$dir/input.json" --max-error "$ezkl_err" -o "$m" --json > "$w/matched-compile.json"
-  "$BIN" setup "$m" --dev-srs --json > /dev/null
-  for _ in $(seq "$RUNS"); do
-    t0=$(now); "$BIN" prove "$m" "$dir/input.json" -o "$w/matched-proof.json" --json > /dev/null
-    matched_walls+="$(since "$t0") "
-  done
-  "$BIN" bench "$m" "$dir/input.json" --runs "$RUNS" --out "$w/matched-bench.json" --json > /dev/null
+  ezkl_err=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(max(r["max_rel_error_pct"], 1e-5) / 100 if r["compiles"] else "none")' "$w/ezkl.json")
+  if [ "$ezkl_err" != none ]; then
+    "$BIN" compile "$dir/network.onnx" --calibrate "$cal" --max-error "$ezkl_err" -o "$m" --json > "$w/matched-compile.json"
+    "$BIN" setup "$m" --dev-srs --json > /dev/null
+    for _ in $(seq "$RUNS"); do
+      t0=$(now); "$BIN" prove "$m" "$dir/input.json" -o "$w/matched-proof.json" --json > /dev/null
+      matched_walls+="$(since "$t0") "
+    done
+    "$BIN" bench "$m" "$dir/input.json" --runs "$RUNS" --out "$w/matched-bench.json" --json > /dev/null
+  fi
 
   # Venv python: it has onnxruntime, so zkinfer's proven outputs can be scored by float_ref, the
   # very yardstick EZKL's error comes from (calibration's figure uses zkinfer's own float evaluator).
@@ -93,10 +100,16 @@ rec = {
     "budget_met": cal.get("budget_met"), "error_budget_pct": 100.0 * cal["max_error"],
     "proof_vs_onnxruntime": ort,
   },
-  "ezkl": {k: ez.get(k) for k in ("ezkl_version", "logrows", "prove_s", "prove_runs_s", "setup_s",
-                                  "max_abs_error", "max_rel_error_pct", "output_range", "verify_ok",
+  "ezkl": {k: ez.get(k) for k in ("ezkl_version", "compiles", "error", "logrows", "prove_s", "prove_runs_s",
+                                  "setup_s", "max_abs_error", "max_rel_error_pct", "output_range", "verify_ok",
                                   "load_avg_start", "threads")} | {"gen_srs_s": ez["step_s"].get("gen_srs")},
 }
+z = rec["zkinfer"]
+if not ez["compiles"]:
+  json.dump(rec, open(out, "w"), indent=1)
+  print(f"{rec['model']}: zkinfer k={z['k']} wall {z['prove_wall_s']:.3f}s err {z['max_rel_error_pct']:.4g}% | "
+        f"EZKL does not compile: {ez['error'][:120]}")
+  sys.exit(0)
 mc, mb = rd("matched-compile.json"), rd("matched-bench.json")
 ms = mc.get("settings", mc)
 mcal = ms["calibration"]

@@ -19,7 +19,11 @@ def zk_err_pct(z):
 
 def row(r):
     z, e = r["zkinfer"], r["ezkl"]
-    ze, ee = zk_err_pct(z), e["max_rel_error_pct"]
+    ze = zk_err_pct(z)
+    if e.get("compiles") is False:
+        zk = [f"{z['k']} ({z['lanes']} lanes, scale {z['scale']})", f"{z['prove_wall_s']:.3f} / {z['prove_s']:.3f}", f"{ze:.4g}"]
+        return [r["model"], *zk, "does not compile", "-", "-", "-", "-", f"{z['verify_gas']:,}", "-"]
+    ee = e["max_rel_error_pct"]
     return [
         r["model"],
         f"{z['k']} ({z['lanes']} lanes, scale {z['scale']})",
@@ -61,7 +65,8 @@ def main():
         print("| " + " | ".join(row(r)) + " |")
     # Timings on a shared 2-core machine mean little without the load they were taken under.
     m = [r["machine"] for r in recs]
-    runs = {len(r["zkinfer"]["prove_wall_runs_s"]) for r in recs} | {len(r["ezkl"]["prove_runs_s"]) for r in recs}
+    runs = {len(r["zkinfer"]["prove_wall_runs_s"]) for r in recs} | {len(r["ezkl"]["prove_runs_s"]) for r in recs
+                                                                      if r["ezkl"].get("compiles") is not False}
     print(f"\nMedians of {'/'.join(map(str, sorted(runs)))} runs; nproc {m[0]['nproc']}; "
           f"{min(x['date'] for x in m)} .. {max(x['date'] for x in m)}; 1-min load before each model "
           + ", ".join(f"{r['model']} {r['machine']['loadavg_before'][0]:.2f}" for r in recs) + ".")

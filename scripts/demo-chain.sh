@@ -84,5 +84,13 @@ echo
 echo "== mint \"$PROMPT\": generate, prove, commit, reveal, addAigcData"
 "$BIN" mint-aigc --rpc "$RPC" --nft "$NFT" --build build/aigc --key-file "$OUT/keeper.key" --prompt "$PROMPT"
 
+# tokenURI is data:application/json;base64 metadata whose image is an on-chain SVG of the proven
+# pixels: write both out so a browser can show them.
+TOKEN=$("$CAST" keccak "$PROMPT")
+URI=$("$CAST" call "$NFT" "tokenURI(uint256)(string)" "$TOKEN" --rpc-url "$RPC" | sed 's/^"//; s/"$//')
+printf '%s' "${URI#data:application/json;base64,}" | base64 -d >"$OUT/nft-metadata.json"
+sed -n 's/.*"image":"data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$OUT/nft-metadata.json" | base64 -d >"$OUT/nft-image.svg"
+echo "   tokenURI metadata $OUT/nft-metadata.json, image $OUT/nft-image.svg (open it in a browser)"
+
 echo
 echo "== done; stopping anvil"

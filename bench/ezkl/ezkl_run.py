@@ -1,12 +1,13 @@
 """EZKL 23 default-flow prove time and accuracy on one model, for the zkinfer side-by-side.
 
   bash bench/ezkl/setup_venv.sh
-  $EZKL_VENV/bin/python bench/ezkl/ezkl_run.py MODEL_DIR OUT_JSON [--runs N]
+  $EZKL_VENV/bin/python bench/ezkl/ezkl_run.py MODEL_DIR OUT_JSON [--runs N] [--calibration F]
 
 MODEL_DIR holds network.onnx and input.json (shared/models/ezkl-examples/<name>).
 Method follows shared/bench/EZKL-BASELINE.md: default PyRunArgs (public input and
 output, fixed params), calibrate for "resources", local insecure SRS. A time-ratio
 is only meaningful at equal accuracy, so the error vs onnxruntime goes in the same record.
+Where EZKL cannot compile the file, the record says so (`compiles: false`) with EZKL's error.
 """
 import argparse
 import json
@@ -55,6 +56,8 @@ def main():
     ap.add_argument("model_dir")
     ap.add_argument("out_json")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--calibration", help="zkinfer-style calibration.json (one flat list per "
+                    "sample): EZKL calibrates on all its samples, concatenated as its batches")
     a = ap.parse_args()
 
     model_dir = os.path.abspath(a.model_dir)
@@ -79,10 +82,29 @@ def main():
     t = {}
     # Explicit default PyRunArgs rather than None, so the record can state what was used.
     run_args = ezkl.PyRunArgs()
-    _, t["gen_settings"] = timed(ezkl.gen_settings, onnx_path, p["settings"], run_args)
-    _, t["calibrate"] = timed(lambda: ezkl.calibrate_settings(
-        data, onnx_path, p["settings"], target="resources"))
-    _, t["compile"] = timed(ezkl.compile_circuit, onnx_path, p["compiled"], p["settings"])
+    calib = data
+    if a.calibration:
+        # EZKL reads calibration data as one list per model input, several batches end to end.
+        with open(a.calibration) as f:
+            rows = json.load(f)["input_data"]
+        calib = os.path.join(work, "calibration.json")
+        with open(calib, "w") as f:
+            json.dump({"input_data": [[v for row in rows for v in row]]}, f)
+    try:
+        _, t["gen_settings"] = timed(ezkl.gen_settings, onnx_path, p["settings"], run_args)
+        _, t["calibrate"] = timed(lambda: ezkl.calibrate_settings(
+            calib, onnx_path, p["settings"], target="resources"))
+        _, t["compile"] = timed(ezkl.compile_circuit, onnx_path, p["compiled"], p["settings"])
+    except BaseException as e:  # pyo3 panics are BaseException, not Exception
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        # The verdict a user gets: EZKL does not compile this file. Keep its message.
+        rec = {"model": name, "ezkl_version": importlib.metadata.version("ezkl"), "compiles": False,
+               "error": f"{type(e).__name__}: {e}"[:2000], "step_s": t, "load_avg_start": load_start}
+        with open(a.out_json, "w") as f:
+            json.dump(rec, f, indent=1)
+        print(json.dumps({"model": name, "compiles": False, "error": rec["error"][:300]}))
+        return
 
     with open(p["settings"]) as f:
         settings = json.load(f)
@@ -115,6 +137,7 @@ def main():
     rec = {
         "model": name,
         "ezkl_version": importlib.metadata.version("ezkl"),
+        "compiles": True,
         "logrows": logrows,
         "input_scale": ra["input_scale"],
         "param_scale": ra["param_scale"],

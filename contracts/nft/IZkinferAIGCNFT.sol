@@ -106,6 +106,22 @@ interface IZkinferAIGCNFT {
     /// @return The hash, or zero if no AIGC data has been added (or the token does not exist).
     function aigcDataHash(uint256 tokenId) external view returns (bytes32);
 
+    /// @notice The prompt token `tokenId` was minted for (empty if it is not minted).
+    /// @param tokenId The token.
+    /// @return The prompt's bytes.
+    function promptOf(uint256 tokenId) external view returns (bytes memory);
+
+    /// @notice Token `tokenId`'s proven AIGC data (empty until {addAigcData}).
+    /// @param tokenId The token.
+    /// @return The 64 pixels, `abi.encodePacked` as int16.
+    function aigcDataOf(uint256 tokenId) external view returns (bytes memory);
+
+    /// @notice The `VK_DIGEST()` of the verifier that checked token `tokenId`'s content (0 until
+    /// {addAigcData}); it stays the same when the collection later rotates its verifier.
+    /// @param tokenId The token.
+    /// @return The verifying key's digest.
+    function contentVkDigest(uint256 tokenId) external view returns (uint256);
+
     /// @notice The block in which `committer` made `commitment`.
     /// @param committer The committer.
     /// @param commitment The commitment.

@@ -7,6 +7,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IZkinferCircuitInfo, IZkinferVerifier} from "../IZkinferVerifier.sol";
 import {ZkinferConsumer} from "../ZkinferConsumer.sol";
 import {ZkinferInstances} from "../ZkinferInstances.sol";
+import {AIGCMetadata} from "./AIGCMetadata.sol";
 import {IERC7007} from "./IERC7007.sol";
 import {IZkinferAIGCNFT} from "./IZkinferAIGCNFT.sol";
 
@@ -45,9 +46,10 @@ import {IZkinferAIGCNFT} from "./IZkinferAIGCNFT.sol";
 ///
 /// The external surface is declared in {IZkinferAIGCNFT} (plus {IERC7007}, ERC-721 and
 /// `IZkinferConsumer`).
-/// @dev Only keccak256(aigcData) is stored ({aigcDataHash}); the image itself is in the
-/// {AigcDataPublished} event (the standard's {AigcData} event logs only its hash, as an indexed topic)
-/// and in the transaction's calldata. The prompt is in {PromptRevealed}.
+/// @dev The prompt (at {mint}), the image and the digest of the verifying key that checked it (at
+/// {addAigcData}) are stored so {tokenURI} can draw what was proven on chain; the image is also in
+/// the {AigcDataPublished} event (the standard's {AigcData} event logs only its hash, as an indexed
+/// topic) and the prompt in {PromptRevealed}.
 contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
     // ------------------------------------------------------------------------------------------
     // Constants and immutables
@@ -89,6 +91,12 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
     mapping(address committer => mapping(bytes32 commitment => uint256 blockNumber)) private _commitments;
     /// @dev tokenId => keccak256 of its AIGC data (0: none added yet).
     mapping(uint256 tokenId => bytes32 dataHash) private _aigcDataHashes;
+    /// @dev tokenId => its prompt, stored at {mint} for {tokenURI}.
+    mapping(uint256 tokenId => bytes prompt) private _prompts;
+    /// @dev tokenId => its proven AIGC data (empty: none added yet), for {tokenURI}.
+    mapping(uint256 tokenId => bytes aigcData) private _aigcData;
+    /// @dev tokenId => the `VK_DIGEST()` of the verifier that checked its content's proof.
+    mapping(uint256 tokenId => uint256 vkDigest) private _vkDigests;
 
     // ------------------------------------------------------------------------------------------
     // Construction
@@ -161,6 +169,7 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
             revert CommitmentExpired(commitment, committedAt + MAX_COMMITMENT_AGE);
         }
         delete _commitments[msg.sender][commitment];
+        _prompts[tokenId] = prompt;
         emit PromptRevealed(tokenId, msg.sender, commitment, prompt);
         _safeMint(msg.sender, tokenId);
     }
@@ -188,6 +197,8 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
         if (_aigcDataHashes[tokenId] != bytes32(0)) revert AigcDataAlreadyAdded(tokenId);
         _verifyProof(proof, expectedInstances(prompt, aigcData));
         _aigcDataHashes[tokenId] = keccak256(aigcData);
+        _aigcData[tokenId] = aigcData;
+        _vkDigests[tokenId] = IZkinferCircuitInfo(verifier()).VK_DIGEST();
         emit AigcData(tokenId, prompt, aigcData, proof);
         emit AigcDataPublished(tokenId, aigcData);
     }
@@ -231,6 +242,36 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
     /// @inheritdoc IZkinferAIGCNFT
     function aigcDataHash(uint256 tokenId) external view returns (bytes32) {
         return _aigcDataHashes[tokenId];
+    }
+
+    /// @notice ERC-721 metadata, rendered on chain from what was proven: `data:application/json;base64`
+    /// JSON whose `image` is a `data:image/svg+xml;base64` SVG of the proven 8x8 pixels (grey levels,
+    /// 2^SCALE is white) and whose attributes are the prompt, whether the content is proven, and the
+    /// `VK_DIGEST()` of the verifier that checked it. A token without content yet shows a placeholder
+    /// image and `"proven": "no"`. Reverts with `ERC721NonexistentToken` for an unminted token.
+    /// @param tokenId The token.
+    /// @return The metadata URI.
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireOwned(tokenId);
+        bytes memory data = _aigcData[tokenId];
+        int256[] memory pixels;
+        if (data.length == AIGC_DATA_LENGTH) pixels = this.decodeAigcData(data);
+        return AIGCMetadata.tokenURI(tokenId, _prompts[tokenId], pixels, SCALE, _vkDigests[tokenId]);
+    }
+
+    /// @inheritdoc IZkinferAIGCNFT
+    function promptOf(uint256 tokenId) external view returns (bytes memory) {
+        return _prompts[tokenId];
+    }
+
+    /// @inheritdoc IZkinferAIGCNFT
+    function aigcDataOf(uint256 tokenId) external view returns (bytes memory) {
+        return _aigcData[tokenId];
+    }
+
+    /// @inheritdoc IZkinferAIGCNFT
+    function contentVkDigest(uint256 tokenId) external view returns (uint256) {
+        return _vkDigests[tokenId];
     }
 
     /// @inheritdoc IZkinferAIGCNFT

@@ -9,6 +9,7 @@ import {IERC7007} from "../../nft/IERC7007.sol";
 import {IZkinferAIGCNFT} from "../../nft/IZkinferAIGCNFT.sol";
 import {ZkinferAIGCNFT} from "../../nft/ZkinferAIGCNFT.sol";
 import {MockAIGCVerifier} from "./MockAIGCVerifier.sol";
+import {DataUri} from "../utils/DataUri.sol";
 import {VM} from "../utils/Vm.sol";
 
 /// @notice ZkinferAIGCNFT against a mock verifier (the real proof fixture comes with the model):
@@ -824,5 +825,54 @@ contract ZkinferAIGCNFTTest {
     function test_verifierIsAnIZkinferVerifier() public view {
         IZkinferVerifier v = IZkinferVerifier(nft.verifier());
         _eq(address(v), address(verifier));
+    }
+
+    // ---- tokenURI ------------------------------------------------------------------------------
+
+    function _metadata(uint256 id) internal view returns (string memory) {
+        return DataUri.decode(nft.tokenURI(id), "data:application/json;base64,");
+    }
+
+    /// @notice Quotes and backslashes in a prompt are escaped: the metadata stays valid JSON and
+    /// reads back as the prompt that was minted.
+    function test_tokenURI_escapesThePrompt() public {
+        bytes memory prompt = 'a "quoted" back\\slash';
+        uint256 id = _mint(ALICE, prompt, SALT);
+        _true(DataUri.same(VM.parseJsonString(_metadata(id), ".attributes[0].value"), string(prompt)), "prompt");
+    }
+
+    /// @notice A prompt that is not printable ASCII (a newline, UTF-8, raw bytes) is shown as its hex.
+    function test_tokenURI_showsOtherPromptsAsHex() public {
+        bytes memory prompt = hex"e28c9a0a01ff";
+        uint256 id = _mint(ALICE, prompt, SALT);
+        _true(DataUri.same(VM.parseJsonString(_metadata(id), ".attributes[0].value"), "0xe28c9a0a01ff"), "hex");
+    }
+
+    /// @notice The image is the added content: pixel k = 2k at scale 7 is grey round(2k * 255 / 128),
+    /// pixel 64 would be white; the mock verifier states digest 0.
+    function test_tokenURI_drawsTheAddedImage() public {
+        uint256 id = _mint(ALICE, PROMPT, SALT);
+        _true(DataUri.same(VM.parseJsonString(_metadata(id), ".attributes[1].value"), "no"), "not proven yet");
+        nft.addAigcData(id, PROMPT, _encode(_image()), PROOF);
+        string memory json = _metadata(id);
+        _true(DataUri.same(VM.parseJsonString(json, ".attributes[1].value"), "yes"), "proven");
+        _true(
+            DataUri.same(
+                VM.parseJsonString(json, ".attributes[2].value"),
+                "0x" "0000000000000000000000000000000000000000000000000000000000000000"
+            ),
+            "digest"
+        );
+        string memory svg = DataUri.decode(VM.parseJsonString(json, ".image"), "data:image/svg+xml;base64,");
+        // pixel 0 = 0 (black), pixel 1 = 2 (grey 4), pixel 63 = 126 (grey 251 = 0xfb)
+        _eq(DataUri.count(svg, '<rect x="0" y="0" width="1" height="1" fill="#000000"/>'), 1);
+        _eq(DataUri.count(svg, '<rect x="1" y="0" width="1" height="1" fill="#040404"/>'), 1);
+        _eq(DataUri.count(svg, '<rect x="7" y="7" width="1" height="1" fill="#fbfbfb"/>'), 1);
+        _eq(DataUri.count(svg, "<rect "), 64);
+    }
+
+    function test_tokenURI_nonexistentToken_reverts() public {
+        VM.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, 42));
+        nft.tokenURI(42);
     }
 }

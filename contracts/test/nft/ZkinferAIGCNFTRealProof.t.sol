@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IZkinferConsumer} from "../../IZkinferConsumer.sol";
 import {IZkinferCircuitInfo, IZkinferVerifier} from "../../IZkinferVerifier.sol";
 import {ZkinferAIGCNFT} from "../../nft/ZkinferAIGCNFT.sol";
 import {AigcFixture} from "../fixtures/AigcFixture.sol";
 import {AigcVerifier} from "../fixtures/AigcVerifier.sol";
 import {VaultRiskVerifier} from "../fixtures/VaultRiskVerifier.sol";
+import {DataUri} from "../utils/DataUri.sol";
 import {VM} from "../utils/Vm.sol";
 
 /// @notice The NFT with the generated verifier of its model and real generated content: the 8x8 image
@@ -97,5 +99,67 @@ contract ZkinferAIGCNFTRealProofTest {
         bytes memory bad = bytes.concat(AigcFixture.proof());
         bad[100] = bad[100] ^ 0x01;
         require(!nft.verify(AigcFixture.PROMPT, AigcFixture.aigcData(), bad), "tampered proof accepted");
+    }
+
+    /// @notice Before its content is added, a token's metadata is valid JSON with a placeholder
+    /// image; after, the image is an SVG of exactly the proven pixels (each square's grey is the
+    /// pixel's value, 2^SCALE white), and the attributes carry the prompt and the digest of the
+    /// verifying key that checked the proof.
+    function test_tokenURI_showsTheProvenPixels() public {
+        uint256 tokenId = _mint();
+        string memory before = DataUri.decode(nft.tokenURI(tokenId), "data:application/json;base64,");
+        require(DataUri.same(VM.parseJsonString(before, ".attributes[0].value"), string(AigcFixture.PROMPT)), "prompt");
+        require(DataUri.same(VM.parseJsonString(before, ".attributes[1].value"), "no"), "placeholder is not proven");
+        string memory placeholder = DataUri.decode(VM.parseJsonString(before, ".image"), "data:image/svg+xml;base64,");
+        _eq(DataUri.count(placeholder, "<rect "), 1);
+
+        nft.addAigcData(tokenId, AigcFixture.PROMPT, AigcFixture.aigcData(), AigcFixture.proof());
+        string memory json = DataUri.decode(nft.tokenURI(tokenId), "data:application/json;base64,");
+        require(DataUri.same(VM.parseJsonString(json, ".name"), "zkinfer AIGC 0xf78e18cc"), "name");
+        require(DataUri.same(VM.parseJsonString(json, ".attributes[0].value"), string(AigcFixture.PROMPT)), "prompt");
+        require(DataUri.same(VM.parseJsonString(json, ".attributes[1].value"), "yes"), "proven");
+        require(
+            DataUri.same(
+                VM.parseJsonString(json, ".attributes[2].value"), Strings.toHexString(AigcFixture.VK_DIGEST, 32)
+            ),
+            "verifier digest"
+        );
+        _eq(nft.contentVkDigest(tokenId), AigcFixture.VK_DIGEST);
+        string memory svg = DataUri.decode(VM.parseJsonString(json, ".image"), "data:image/svg+xml;base64,");
+        _eq(DataUri.count(svg, "<svg "), 1);
+        _eq(DataUri.count(svg, "<rect "), 64);
+        int256[] memory pixels = nft.decodeAigcData(AigcFixture.aigcData());
+        uint256 one = 1 << AigcFixture.SCALE;
+        bool anyGrey;
+        for (uint256 i = 0; i < 64; ++i) {
+            // A valid proof keeps every pixel in [0, 2^SCALE] (the model ends in a sigmoid).
+            // casting to 'uint256' is safe because the fixture's pixels are non-negative
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint256 v = uint256(pixels[i]);
+            require(v <= one, "fixture pixel out of range");
+            uint256 grey = (v * 255 + one / 2) / one;
+            anyGrey = anyGrey || (grey != 0 && grey != 255);
+            string memory hex6 = string(abi.encodePacked(_digits(grey), _digits(grey), _digits(grey)));
+            string memory rect = string.concat(
+                '<rect x="',
+                Strings.toString(i % 8),
+                '" y="',
+                Strings.toString(i / 8),
+                '" width="1" height="1" fill="#',
+                hex6,
+                '"/>'
+            );
+            _eq(DataUri.count(svg, rect), 1);
+        }
+        require(anyGrey, "the fixture image is not all black and white");
+        require(DataUri.same(string(nft.aigcDataOf(tokenId)), string(AigcFixture.aigcData())), "stored image");
+    }
+
+    /// @dev The two lowercase hex digits of `b` (`toHexString(b, 1)` without its "0x").
+    function _digits(uint256 b) internal pure returns (bytes memory d) {
+        bytes memory h = bytes(Strings.toHexString(b, 1));
+        d = new bytes(2);
+        d[0] = h[2];
+        d[1] = h[3];
     }
 }

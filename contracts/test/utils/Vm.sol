@@ -61,6 +61,10 @@ interface Vm {
     /// @notice Stops collecting onchain transactions.
     function stopBroadcast() external;
 
+    /// @notice Reads the string at `key` (a JSONPath such as `.attributes[0].value`) of the JSON
+    /// document `json`; reverts if the document is not valid JSON or has no such string.
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+
     /// @notice Reads environment variable `name` as an address, or returns `defaultValue` when it is
     /// not set.
     function envOr(string calldata name, address defaultValue) external view returns (address value);
