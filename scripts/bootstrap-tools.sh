@@ -14,6 +14,7 @@
 #                                     (npm `solc`, i.e. solc-js/soljson)
 #   node_modules/@openzeppelin/contracts (remapped in foundry.toml; under the
 #                                     repo root because solc-js reads imports there)
+#   node_modules/@chainlink/contracts  (sources of the registry tarball, same place)
 # Requires: node + npm on PATH. Works from any cwd.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ set -euo pipefail
 FOUNDRY_VERSION="1.7.1"
 SOLC_VERSION="0.8.30"
 OPENZEPPELIN_VERSION="5.7.0"
+CHAINLINK_VERSION="1.5.0"
 STAMP_FORMAT="1"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,9 +33,11 @@ TOOLS_LIST=(forge anvil cast)
 # Solidity libraries: their own stamp, so bumping one never reinstalls the tools.
 LIBS="$ROOT/node_modules"
 OZ_DIR="$LIBS/@openzeppelin/contracts"
+CL_DIR="$LIBS/@chainlink/contracts"
 LIBS_STAMP="$TOOLS/.stamp-libs"
 LIBS_STAMP_CONTENT="format=$STAMP_FORMAT
-openzeppelin=$OPENZEPPELIN_VERSION"
+openzeppelin=$OPENZEPPELIN_VERSION
+chainlink=$CHAINLINK_VERSION"
 
 log() { printf 'bootstrap-tools: %s\n' "$*"; }
 die() { printf 'bootstrap-tools: error: %s\n' "$*" >&2; exit 1; }
@@ -42,7 +46,7 @@ FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --force|-f) FORCE=1 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $arg (try --help)" ;;
   esac
 done
@@ -80,6 +84,7 @@ libs_done() {
   # The stamp lives in .tools/; node_modules/ may have been deleted or changed on its own.
   [[ -f "$OZ_DIR/access/Ownable2Step.sol" ]] || return 1
   grep -q "\"version\": \"$OPENZEPPELIN_VERSION\"" "$OZ_DIR/package.json" 2>/dev/null || return 1
+  [[ -f "$CL_DIR/src/v0.8/shared/interfaces/AggregatorV3Interface.sol" ]] || return 1
 }
 
 is_done() { tools_done && libs_done; }
@@ -174,9 +179,20 @@ if [[ "$FORCE" == 1 ]] || ! libs_done; then
   [[ -f "$OZ_DIR/package.json" ]] || die "npm package @openzeppelin/contracts missing after install"
   got="$(node -p 'require(process.argv[1]).version' "$OZ_DIR/package.json")"
   [[ "$got" == "$OPENZEPPELIN_VERSION" ]] || die "installed @openzeppelin/contracts is $got, expected $OPENZEPPELIN_VERSION"
+  # @chainlink/contracts: only its Solidity sources are needed (AggregatorV3Interface). Its npm
+  # dependencies include a git URL, so it is fetched as the registry's tarball (`npm pack`) and
+  # unpacked without installing dependencies. After the OpenZeppelin install, which would prune it.
+  log "npm pack @chainlink/contracts@$CHAINLINK_VERSION (sources only, into node_modules/)"
+  rm -rf "$CL_DIR" "$TOOLS/pack" && mkdir -p "$CL_DIR" "$TOOLS/pack"
+  ( cd "$TOOLS/pack" && npm pack --silent --loglevel=error "@chainlink/contracts@$CHAINLINK_VERSION" >/dev/null ) \
+    || die "npm pack of @chainlink/contracts failed (is the npm registry reachable?)"
+  tar -xzf "$TOOLS/pack/chainlink-contracts-$CHAINLINK_VERSION.tgz" -C "$CL_DIR" --strip-components=1
+  rm -rf "$TOOLS/pack"
+  got="$(node -p 'require(process.argv[1]).version' "$CL_DIR/package.json")"
+  [[ "$got" == "$CHAINLINK_VERSION" ]] || die "unpacked @chainlink/contracts is $got, expected $CHAINLINK_VERSION"
   printf '%s\n' "$LIBS_STAMP_CONTENT" > "$LIBS_STAMP.tmp"
   mv -f "$LIBS_STAMP.tmp" "$LIBS_STAMP"
-  log "done: @openzeppelin/contracts $OPENZEPPELIN_VERSION in node_modules/"
+  log "done: @openzeppelin/contracts $OPENZEPPELIN_VERSION, @chainlink/contracts $CHAINLINK_VERSION in node_modules/"
 else
   log "libraries up to date (@openzeppelin/contracts $OPENZEPPELIN_VERSION) in $LIBS"
 fi
