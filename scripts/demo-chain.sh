@@ -65,7 +65,7 @@ VERIFIER=$(returned verifier "$OUT/deploy-vault.log")
 echo "   vault    $VAULT"
 echo "   verifier $VERIFIER"
 echo "   maxLtv $("$CAST" call "$VAULT" "maxLtv()(uint256)" --rpc-url "$RPC" | cut -d' ' -f1), borrowRate $("$CAST" call "$VAULT" "borrowRate()(uint256)" --rpc-url "$RPC" | cut -d' ' -f1) (wad)"
-echo "   live features $("$CAST" call "$VAULT" "currentFeatures()(int256[4])" --rpc-url "$RPC") / 128"
+echo "   model inputs $("$CAST" call "$VAULT" "currentFeatures()(int256[4])" --rpc-url "$RPC") / 128 (utilisation and coverage: the previous epoch's averages, before the position opened); live $("$CAST" call "$VAULT" "instantFeatures()(int256[4])" --rpc-url "$RPC")"
 
 echo
 echo "== keeper: prove the vault's live state and submit the update (one round)"

@@ -157,6 +157,8 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
 
     /// @dev Parameters and clocks.
     Market private _market;
+    /// @dev The time-weighted state features ({accumulators}).
+    Accumulators private _acc;
     /// @inheritdoc IAIRiskVault
     uint256 public borrowIndex;
     /// @inheritdoc IAIRiskVault
@@ -233,6 +235,21 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
             lastAccrual: SafeCast.toUint64(block.timestamp)
         });
         borrowIndex = WAD;
+        // The empty market (utilisation 0, coverage ONE) counts as held for two epochs before
+        // deployment, so the first epochs' averages are defined (see {_timeWeighted}).
+        if (block.timestamp < 2 * config.epochLength) revert InvalidRiskConfig("epochLength");
+        _acc.observedAt = SafeCast.toUint64(block.timestamp - 2 * config.epochLength);
+        _acc.checkpointEpoch = SafeCast.toUint64(_acc.observedAt / config.epochLength);
+        _acc.coverage = SafeCast.toUint64(FEATURE_ONE);
+    }
+
+    /// @dev Observes the state features around every state change: closes the interval since the
+    /// last observation with the values it had, lets the change happen, then records the values
+    /// it left.
+    modifier observed() {
+        _observe();
+        _;
+        _record();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -243,7 +260,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @dev Needs an allowance of `assets`. Shares are `floor(assets * (totalShares + 1) /
     /// (totalAssets + 1))` (a virtual share and asset guard against donation-style inflation).
     /// Reverts with {ZeroAmount} or {ZeroShares}. Emits {Deposited}.
-    function deposit(uint256 assets) external nonReentrant returns (uint256 shares) {
+    function deposit(uint256 assets) external nonReentrant observed returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         _accrue();
         shares = _toShares(assets, Math.Rounding.Floor);
@@ -258,7 +275,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount}, {InsufficientShares} or {InsufficientLiquidity} (the cash not
     /// lent out). Emits {Withdrawn}.
-    function withdraw(uint256 assets) external nonReentrant returns (uint256 shares) {
+    function withdraw(uint256 assets) external nonReentrant observed returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         _accrue();
         shares = _toShares(assets, Math.Rounding.Ceil);
@@ -268,7 +285,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount} (also if the shares are worth nothing), {InsufficientShares} or
     /// {InsufficientLiquidity}. Emits {Withdrawn}.
-    function redeem(uint256 shares) external nonReentrant returns (uint256 assets) {
+    function redeem(uint256 shares) external nonReentrant observed returns (uint256 assets) {
         if (shares == 0) revert ZeroAmount();
         _accrue();
         assets = _toAssets(shares, Math.Rounding.Floor);
@@ -282,7 +299,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
 
     /// @inheritdoc IAIRiskVault
     /// @dev Needs an allowance of `amount`. Reverts with {ZeroAmount}. Emits {CollateralDeposited}.
-    function depositCollateral(uint256 amount) external nonReentrant {
+    function depositCollateral(uint256 amount) external nonReentrant observed {
         if (amount == 0) revert ZeroAmount();
         _accrue();
         collateralOf[msg.sender] += amount;
@@ -294,7 +311,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @inheritdoc IAIRiskVault
     /// @dev Reverts with {ZeroAmount}, {InsufficientCollateral} or {ExceedsMaxLtv}. Emits
     /// {CollateralWithdrawn}.
-    function withdrawCollateral(uint256 amount) external nonReentrant {
+    function withdrawCollateral(uint256 amount) external nonReentrant observed {
         if (amount == 0) revert ZeroAmount();
         _accrue();
         uint256 collateral = collateralOf[msg.sender];
@@ -316,7 +333,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @dev The new debt (`ceil(scaled * index / 1e18)`, the scaled debt rounded up) must not exceed
     /// `floor(floor(collateral * price / 1e18) * maxLtv / 1e18)`. Reverts with {ZeroAmount},
     /// {InsufficientLiquidity} or {ExceedsMaxLtv}. Emits {Borrowed}.
-    function borrow(uint256 amount) external nonReentrant {
+    function borrow(uint256 amount) external nonReentrant observed {
         if (amount == 0) revert ZeroAmount();
         _accrue();
         uint256 available = cash;
@@ -339,7 +356,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @dev Needs an allowance of the amount repaid. `amount` at or above the debt repays it all
     /// (pass `type(uint256).max`); a partial repayment reduces the scaled debt by
     /// `floor(amount * 1e18 / index)`. Reverts with {ZeroAmount} or {NoDebt}. Emits {Repaid}.
-    function repay(address borrower, uint256 amount) external nonReentrant returns (uint256 repaid) {
+    function repay(address borrower, uint256 amount) external nonReentrant observed returns (uint256 repaid) {
         if (amount == 0) revert ZeroAmount();
         _accrue();
         uint256 index = borrowIndex;
@@ -367,6 +384,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     function liquidate(address borrower, uint256 repayAmount)
         external
         nonReentrant
+        observed
         returns (uint256 repaid, uint256 seized)
     {
         if (repayAmount == 0) revert ZeroAmount();
@@ -382,7 +400,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @inheritdoc IAIRiskVault
     /// @dev Every state-changing function does this first; this entry point only makes it
     /// observable. Emits {InterestAccrued} if time has passed since the last accrual.
-    function accrueInterest() external nonReentrant {
+    function accrueInterest() external nonReentrant observed {
         _accrue();
     }
 
@@ -437,6 +455,25 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// [3] coverage `ONE` if `D == 0` or `V >= 4 * D`, else `floor(V * ONE / (4 * D))`, with
     /// `V = floor(totalCollateral * p_last / 1e18)`.
     function currentFeatures() public view returns (int256[4] memory features) {
+        (uint256 utilisation, uint256 coverage) = _timeWeighted();
+        (, features[1], features[2],) = _instantFeatures();
+        features[0] = _int(utilisation);
+        features[3] = _int(coverage);
+    }
+
+    /// @inheritdoc IAIRiskVault
+    function instantFeatures() external view returns (int256[4] memory features) {
+        (features[0], features[1], features[2], features[3]) = _instantFeatures();
+    }
+
+    /// @inheritdoc IAIRiskVault
+    function accumulators() external view returns (Accumulators memory) {
+        return _acc;
+    }
+
+    /// @dev The four features of the state right now (utilisation and coverage as they would be
+    /// recorded, volatility and drawdown as the model reads them).
+    function _instantFeatures() private view returns (int256, int256, int256, int256) {
         (uint256[] memory prices,) = _PRICE_SOURCE.observations();
         uint256 n = prices.length;
         uint256 start = n > PRICE_WINDOW ? n - PRICE_WINDOW : 0;
@@ -459,10 +496,79 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
             if (volatility > VOLATILITY_CAP * one) volatility = VOLATILITY_CAP * one;
         }
         uint256 assets = cash + debt;
-        features[0] = _int(assets == 0 ? 0 : Math.mulDiv(debt, one, assets));
-        features[1] = _int(volatility);
-        features[2] = _int(count == 0 ? 0 : Math.mulDiv(peak - last, one, peak));
-        features[3] = _int(_coverage(Math.mulDiv(totalCollateral, last, WAD), debt, one));
+        return (
+            _int(assets == 0 ? 0 : Math.mulDiv(debt, one, assets)),
+            _int(volatility),
+            _int(count == 0 ? 0 : Math.mulDiv(peak - last, one, peak)),
+            _int(_coverage(Math.mulDiv(totalCollateral, last, WAD), debt, one))
+        );
+    }
+
+    /// @dev The average utilisation and coverage over the previous epoch, `[S - E, S)` with `S` the
+    /// start of the current epoch: `floor((cum(S) - cum(S - E)) / E)`. Fixed for the whole current
+    /// epoch, since every observation in it only adds time after `S`.
+    function _timeWeighted() private view returns (uint256 utilisation, uint256 coverage) {
+        Accumulators memory a = _acc;
+        uint256 e = currentEpoch();
+        uint256 len = EPOCH_LENGTH;
+        uint256 start = e * len;
+        (uint256 sU, uint256 sC, uint256 pU, uint256 pC) =
+            (a.startUtilisation, a.startCoverage, a.prevStartUtilisation, a.prevStartCoverage);
+        if (a.checkpointEpoch != e) {
+            // No observation yet this epoch: the last one is before `start`.
+            (sU, sC) = _extend(a, start);
+            if (a.checkpointEpoch + 1 == e) (pU, pC) = (a.startUtilisation, a.startCoverage);
+            else (pU, pC) = _extend(a, start - len);
+        }
+        return ((sU - pU) / len, (sC - pC) / len);
+    }
+
+    /// @dev The integrals of `a` extended to `t` (not before `a.observedAt`) at the recorded values.
+    function _extend(Accumulators memory a, uint256 t) private pure returns (uint256 u, uint256 c) {
+        uint256 dt = t - a.observedAt;
+        return (a.cumUtilisation + a.utilisation * dt, a.cumCoverage + a.coverage * dt);
+    }
+
+    /// @dev Closes the interval since the last observation: checkpoints the integrals at the start of
+    /// this epoch (and of the previous one) when this is the epoch's first observation, then extends
+    /// them to now.
+    function _observe() private {
+        Accumulators memory a = _acc;
+        uint256 now_ = block.timestamp;
+        uint256 e = currentEpoch();
+        if (a.checkpointEpoch != e) {
+            uint256 start = e * EPOCH_LENGTH;
+            (uint256 pU, uint256 pC) = (a.startUtilisation, a.startCoverage);
+            if (a.checkpointEpoch + 1 != e) (pU, pC) = _extend(a, start - EPOCH_LENGTH);
+            (uint256 sU, uint256 sC) = _extend(a, start);
+            a.prevStartUtilisation = SafeCast.toUint128(pU);
+            a.prevStartCoverage = SafeCast.toUint128(pC);
+            a.startUtilisation = SafeCast.toUint128(sU);
+            a.startCoverage = SafeCast.toUint128(sC);
+            a.checkpointEpoch = SafeCast.toUint64(e);
+        }
+        (uint256 u, uint256 c) = _extend(a, now_);
+        a.cumUtilisation = SafeCast.toUint128(u);
+        a.cumCoverage = SafeCast.toUint128(c);
+        a.observedAt = SafeCast.toUint64(now_);
+        _acc = a;
+    }
+
+    /// @dev Records the utilisation and coverage the change left, to hold until the next
+    /// observation. Coverage needs the price: if the price source fails (a stale feed), the
+    /// previous coverage stays, so lenders and borrowers are never locked out by the oracle.
+    function _record() private {
+        uint256 one = FEATURE_ONE;
+        uint256 debt = totalDebt();
+        uint256 assets = cash + debt;
+        _acc.utilisation = SafeCast.toUint64(assets == 0 ? 0 : Math.mulDiv(debt, one, assets));
+        if (debt == 0) {
+            _acc.coverage = SafeCast.toUint64(one);
+            return;
+        }
+        try _PRICE_SOURCE.latestPrice() returns (uint256 price) {
+            _acc.coverage = SafeCast.toUint64(_coverage(Math.mulDiv(totalCollateral, price, WAD), debt, one));
+        } catch {}
     }
 
     /// @inheritdoc IAIRiskVault

@@ -11,6 +11,36 @@ pragma solidity ^0.8.20;
 /// `expectedInstanceCount()` are {ZkinferConsumer}'s, repeated here for the keeper.
 interface IAIRiskVault {
     // ------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Time integrals of the two state features (utilisation and coverage, at
+    /// {FEATURE_SCALE} bits), kept as Uniswap's oracles keep price x seconds, so the model reads
+    /// averages over a whole epoch that no single transaction can move.
+    /// @param cumUtilisation Utilisation x seconds, summed up to `observedAt`.
+    /// @param cumCoverage Coverage x seconds, summed up to `observedAt`.
+    /// @param observedAt The last observation (every state change observes before it acts).
+    /// @param checkpointEpoch The epoch of the last observation.
+    /// @param utilisation Utilisation since `observedAt` (the state the last change left).
+    /// @param coverage Coverage since `observedAt`.
+    /// @param startUtilisation `cumUtilisation` extended to the start of `checkpointEpoch`.
+    /// @param startCoverage `cumCoverage` extended to the start of `checkpointEpoch`.
+    /// @param prevStartUtilisation `cumUtilisation` at the start of `checkpointEpoch - 1`.
+    /// @param prevStartCoverage `cumCoverage` at the start of `checkpointEpoch - 1`.
+    struct Accumulators {
+        uint128 cumUtilisation;
+        uint128 cumCoverage;
+        uint64 observedAt;
+        uint64 checkpointEpoch;
+        uint64 utilisation;
+        uint64 coverage;
+        uint128 startUtilisation;
+        uint128 startCoverage;
+        uint128 prevStartUtilisation;
+        uint128 prevStartCoverage;
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------
 
@@ -138,10 +168,23 @@ interface IAIRiskVault {
         external
         returns (uint256 newLtv, uint256 newRate);
 
-    /// @notice The model inputs for the vault's current state, as the keeper must prove them.
+    /// @notice The model inputs now, as the keeper must prove them: utilisation and coverage
+    /// averaged over the previous epoch (fixed for the whole current epoch, so no deposit, loan or
+    /// withdrawal inside one transaction or epoch moves them), volatility and drawdown from the
+    /// price history.
     /// @return features The four features (utilisation, volatility, drawdown, coverage), signed
     /// fixed-point integers with {FEATURE_SCALE} fractional bits.
     function currentFeatures() external view returns (int256[4] memory features);
+
+    /// @notice The four features of the state at this moment, utilisation and coverage not averaged
+    /// (what the next observation records).
+    /// @return features The four features at {FEATURE_SCALE} fractional bits.
+    function instantFeatures() external view returns (int256[4] memory features);
+
+    /// @notice The time integrals behind {currentFeatures}' utilisation and coverage, so an
+    /// off-chain keeper can recompute them exactly.
+    /// @return The accumulators.
+    function accumulators() external view returns (Accumulators memory);
 
     /// @notice The packed input word a proof must carry now: `ZkinferInstances.pack(currentFeatures(), PACK_BITS)`.
     /// @return The word (`sum_i (f_i + 2^(PACK_BITS-1)) * 2^(PACK_BITS*i)`).

@@ -11,6 +11,7 @@ import {ZkinferInstances} from "../../ZkinferInstances.sol";
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
 import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
+import {MockERC20} from "./MockERC20.sol";
 import {MockZkinferVerifier} from "./MockZkinferVerifier.sol";
 import {VaultTestBase} from "./VaultTestBase.sol";
 import {VM} from "../utils/Vm.sol";
@@ -406,20 +407,43 @@ contract AIRiskVaultTest is VaultTestBase {
     }
 
     /// @notice A proof for the state the keeper saw is stale once the state changes.
-    function testRevert_staleInputAfterStateChange() public {
+    /// @notice The model's input for an epoch is the previous epoch's average: a state change
+    /// leaves this epoch's input alone and moves the next one's by the share of the epoch it was
+    /// held (half an epoch at utilisation 0.5 after half at 0.4: floor((51 + 64) / 2)).
+    function test_stateChangesMoveTheInputFromTheNextEpochOnly() public {
         _standardPosition();
-        uint256[] memory instances = _instances(_outputWord(72, 16));
+        _settle();
+        uint256 word = vault.expectedInputWord();
+        _eq(vault.currentFeatures()[0], 51);
+        VM.warp(block.timestamp + EPOCH / 2);
         _borrow(BORROWER, 1000e18); // utilisation 0.4 -> 0.5
-        uint256 fresh = vault.expectedInputWord();
-        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, fresh, instances[0]));
-        vault.updateRiskParameters(PROOF, instances);
-        // A year of interest moves the utilisation too.
-        instances = _instances(_outputWord(72, 16));
-        VM.warp(block.timestamp + 365 days);
-        fresh = vault.expectedInputWord();
-        _true(fresh != instances[0], "interest changes the features");
-        VM.expectRevert(abi.encodeWithSelector(IAIRiskVault.InputMismatch.selector, fresh, instances[0]));
-        vault.updateRiskParameters(PROOF, instances);
+        int256[4] memory held = vault.instantFeatures(); // what the borrow recorded
+        _eq(held[0], 64);
+        _eq(vault.expectedInputWord(), word);
+        _nextEpoch();
+        _eq(vault.currentFeatures()[0], (51 + held[0]) / 2);
+        // Coverage 0.625 for half the epoch, then about 10,000 / 5,000 / 4 = 0.5 (63 with the
+        // interest accrued before the borrow).
+        _eq(vault.currentFeatures()[3], (80 + held[3]) / 2);
+        _nextEpoch();
+        _eq(vault.currentFeatures()[0], held[0]);
+        _eq(vault.currentFeatures()[3], held[3]);
+    }
+
+    /// @notice The flash-loan attack with a mock verifier (any outputs accepted): a proof prepared
+    /// for the manipulated state (near-zero utilisation, full coverage) carries that state's input
+    /// word and is refused; the only word accepted mid-attack is the honest one, unchanged by it.
+    function test_flashPosition_cannotChooseTheInput() public {
+        _standardPosition();
+        _settle();
+        uint256 honest = vault.expectedInputWord();
+        MockFlashAttacker attacker = new MockFlashAttacker();
+        asset.mint(address(attacker), 1_000_000e18);
+        collateral.mint(address(attacker), 10_000e18);
+        (bool manipulatedAccepted, uint256 during) =
+            attacker.attack(vault, asset, collateral, 1_000_000e18, 10_000e18, _outputWord(128, 0));
+        _true(!manipulatedAccepted, "a proof of the manipulated state was accepted");
+        _eq(during, honest);
     }
 
     function testRevert_verifierRevertBubbles() public {
@@ -570,7 +594,7 @@ contract AIRiskVaultTest is VaultTestBase {
 
     function test_featuresWithoutPrices() public {
         _withPrices(new uint256[](0));
-        int256[4] memory f = vault.currentFeatures();
+        int256[4] memory f = vault.instantFeatures();
         _eq(f[1], 0);
         _eq(f[2], 0);
         _eq(f[3], ONE);
@@ -589,6 +613,8 @@ contract AIRiskVaultTest is VaultTestBase {
         h[7] = 2000e18;
         _withPrices(h);
         _standardPosition();
+        // The model reads the previous epoch's averages: hold the position through one.
+        _settle();
         int256[4] memory f = vault.currentFeatures();
         // utilisation 4000 / 10000 = 0.4 -> floor(51.2) = 51
         _eq(f[0], 51);
@@ -609,7 +635,7 @@ contract AIRiskVaultTest is VaultTestBase {
         h[1] = 435e18; // -1/30
         h[2] = 464e18; // +1/15
         _withPrices(h);
-        _eq(vault.currentFeatures()[1], 63);
+        _eq(vault.instantFeatures()[1], 63);
         _eq(_refVolatility(h), 63);
     }
 
@@ -623,7 +649,7 @@ contract AIRiskVaultTest is VaultTestBase {
         }
         _withPrices(h);
         // moves: 0.01 (up) and 0.0099009900990099 (down), 4 and 3 of them, / 7 * 1280 = 12.7 -> 12
-        _eq(vault.currentFeatures()[1], 12);
+        _eq(vault.instantFeatures()[1], 12);
         _eq(_refVolatility(h), 12);
     }
 
@@ -633,7 +659,7 @@ contract AIRiskVaultTest is VaultTestBase {
             h[i] = i % 2 == 0 ? 1000e18 : 1300e18; // ~27% moves: 10x is above 2.0
         }
         _withPrices(h);
-        _eq(vault.currentFeatures()[1], 2 * ONE);
+        _eq(vault.instantFeatures()[1], 2 * ONE);
     }
 
     function testFuzz_volatilityAndDrawdown(uint256 seed, uint256 count) public {
@@ -646,7 +672,7 @@ contract AIRiskVaultTest is VaultTestBase {
             h[i] = r % 4 == 0 ? _bound(r >> 8, 1, type(uint128).max) : _bound(r >> 8, 1000e18, 1100e18);
         }
         _withPrices(h);
-        int256[4] memory f = vault.currentFeatures();
+        int256[4] memory f = vault.instantFeatures();
         _eq(f[1], _refVolatility(h));
         _true(f[1] >= 0 && f[1] <= 2 * ONE, "volatility range");
         if (count == 0) {
@@ -674,7 +700,7 @@ contract AIRiskVaultTest is VaultTestBase {
         if (cap > 0) _borrow(BORROWER, _bound(borrowed, 1, cap));
         VM.warp(block.timestamp + _bound(elapsed, 0, 5 * 365 days));
 
-        int256[4] memory f = vault.currentFeatures();
+        int256[4] memory f = vault.instantFeatures();
         uint256 debt = vault.totalDebt();
         uint256 assets = vault.cash() + debt;
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -943,5 +969,37 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(repaid, debt);
         _eq(seized, Math.mulDiv(debt, 1.05e18, PRICE));
         _eq(vault.debtOf(BORROWER), 0);
+    }
+}
+
+/// @notice Lends and posts collateral, tries an update carrying the manipulated state's input word,
+/// reads the word the vault expects, then unwinds, all in one call.
+contract MockFlashAttacker {
+    function attack(
+        AIRiskVault vault,
+        MockERC20 asset,
+        MockERC20 collateral,
+        uint256 lend,
+        uint256 post,
+        uint256 outputWord
+    ) external returns (bool manipulatedAccepted, uint256 wordDuring) {
+        asset.approve(address(vault), type(uint256).max);
+        collateral.approve(address(vault), type(uint256).max);
+        uint256 shares = vault.deposit(lend);
+        vault.depositCollateral(post);
+        int256[4] memory live = vault.instantFeatures();
+        int256[] memory values = new int256[](4);
+        for (uint256 i = 0; i < 4; ++i) {
+            values[i] = live[i];
+        }
+        uint256[] memory instances = new uint256[](2);
+        instances[0] = ZkinferInstances.pack(values, 10)[0];
+        instances[1] = outputWord;
+        try vault.updateRiskParameters(hex"00", instances) {
+            manipulatedAccepted = true;
+        } catch {}
+        wordDuring = vault.expectedInputWord();
+        vault.redeem(shares);
+        vault.withdrawCollateral(post);
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ZkinferInstances} from "../../ZkinferInstances.sol";
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
+import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
 import {MockERC20} from "./MockERC20.sol";
 import {VaultTestBase} from "./VaultTestBase.sol";
@@ -64,6 +65,33 @@ contract VaultHandler {
     modifier atTime() {
         VM.warp(time);
         _;
+        _checkAverages();
+    }
+
+    // Ghosts of the time-weighted inputs.
+    uint256 internal averageEpoch;
+    int256 internal averageUtilisation;
+    int256 internal averageCoverage;
+    uint256 internal lastCumUtilisation;
+    uint256 internal lastCumCoverage;
+    /// @notice Times the averaged utilisation or coverage changed within one epoch.
+    uint256 public averageChanges;
+    /// @notice Times an average left [0, ONE] or an integral went down.
+    uint256 public accumulatorViolations;
+
+    /// @dev After every action: this epoch's averaged inputs are the ones first seen in it, they
+    /// stay in range, and the integrals never decrease.
+    function _checkAverages() internal {
+        int256[4] memory f = VAULT.currentFeatures();
+        uint256 e = VAULT.currentEpoch();
+        if (e == averageEpoch && (f[0] != averageUtilisation || f[3] != averageCoverage)) ++averageChanges;
+        (averageEpoch, averageUtilisation, averageCoverage) = (e, f[0], f[3]);
+        int256 one = int256(VAULT.FEATURE_ONE());
+        if (f[0] < 0 || f[0] > one || f[3] < 0 || f[3] > one) ++accumulatorViolations;
+        IAIRiskVault.Accumulators memory a = VAULT.accumulators();
+        if (a.cumUtilisation < lastCumUtilisation || a.cumCoverage < lastCumCoverage) ++accumulatorViolations;
+        if (a.observedAt > block.timestamp) ++accumulatorViolations;
+        (lastCumUtilisation, lastCumCoverage) = (a.cumUtilisation, a.cumCoverage);
     }
 
     /// @notice The actors, for the invariants.
@@ -334,6 +362,16 @@ contract AIRiskVaultInvariantTest is VaultTestBase {
     function invariant_noAccountAboveMaxLtvAfterBorrowing() public view {
         _eq(handler.ltvViolations(), 0);
         _eq(handler.badDebtViolations(), 0);
+    }
+
+    /// @notice The model's averaged inputs never change within an epoch (whatever the actors do in
+    /// it), stay in [0, ONE], and the integrals behind them only grow.
+    /// forge-config: default.invariant.runs = 64
+    /// forge-config: default.invariant.depth = 40
+    function invariant_timeWeightedInputsHoldForTheEpoch() public {
+        _sync();
+        _eq(handler.averageChanges(), 0);
+        _eq(handler.accumulatorViolations(), 0);
     }
 
     /// @notice The parameters stay within their bounds, the liquidation threshold above maxLtv, and

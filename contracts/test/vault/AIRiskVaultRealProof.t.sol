@@ -69,6 +69,8 @@ contract AIRiskVaultRealProofTest {
         vault.depositCollateral(5e18);
         vault.borrow(4000e18);
         VM.stopPrank();
+        // The model reads the previous epoch's averages: hold the position through one whole epoch.
+        VM.warp((block.timestamp / EPOCH + 2) * EPOCH);
     }
 
     function _eq(uint256 actual, uint256 expected) internal pure {
@@ -135,7 +137,7 @@ contract AIRiskVaultRealProofTest {
         _eq(rate, 0.5e18 * uint256(VaultRiskFixture.RATE_OUTPUT) / 128);
         _eq(vault.maxLtv(), 0.65e18);
         _eq(vault.borrowRate(), rate);
-        _eq(vault.lastAppliedEpoch(), START / EPOCH);
+        _eq(vault.lastAppliedEpoch(), block.timestamp / EPOCH);
     }
 
     function testRevert_replayInTheSameEpoch() public {
@@ -152,8 +154,9 @@ contract AIRiskVaultRealProofTest {
     function testRevert_staleProofAfterTheStateMoved() public {
         asset.mint(LENDER, 1000e18);
         VM.startPrank(LENDER);
-        vault.deposit(1000e18); // utilisation changes: the proof's inputs are no longer the vault's
+        vault.deposit(1000e18); // utilisation changes: from the next epoch on, the proof's inputs are stale
         VM.stopPrank();
+        VM.warp((block.timestamp / EPOCH + 1) * EPOCH);
         (bool ok, bytes memory ret) = address(vault)
             .call(
                 abi.encodeCall(
@@ -186,5 +189,54 @@ contract AIRiskVaultRealProofTest {
         (bool ok, bytes memory ret) =
             address(vault).call(abi.encodeCall(AIRiskVault.updateRiskParameters, (GemmReluFixture.proof(), instances)));
         require(!ok && bytes4(ret) == IZkinferConsumer.VerificationFailed.selector, "foreign proof accepted");
+    }
+
+    /// @notice The flash-loan attack of a permissionless update, in one transaction: lend a fortune
+    /// and post collateral (utilisation near 0, coverage full), update, redeem, withdraw. The vault
+    /// reads the previous epoch's averages, so the input the update sees is the honest one: the
+    /// attacker can only submit the honest state's proof, which applies the honest outputs, and the
+    /// position held for no time moves the next epoch's input by nothing.
+    function test_flashPositionInOneTransaction_seesTheTimeWeightedState() public {
+        uint256 honest = vault.expectedInputWord();
+        // An honest observation in the same block first: interest accrued since the position was
+        // opened has moved its coverage (80 -> 79), and this is what the epoch would record anyway.
+        vault.accrueInterest();
+        int256[4] memory before = vault.instantFeatures();
+        FlashAttacker attacker = new FlashAttacker();
+        asset.mint(address(attacker), 1_000_000e18);
+        collateral.mint(address(attacker), 10_000e18);
+        (uint256 during, int256[4] memory instant) = attacker.attack(
+            vault, asset, collateral, 1_000_000e18, 10_000e18, VaultRiskFixture.proof(), VaultRiskFixture.instances()
+        );
+        _eq(during, honest);
+        require(instant[0] == 0 && instant[3] == 128, "the attack did move the instantaneous state");
+        _eq(vault.maxLtv(), 0.65e18); // the honest model output, one step from 0.60
+        _eq(asset.balanceOf(address(attacker)), 1_000_000e18 - 1); // redeem rounds down by a wei at most
+        VM.warp((block.timestamp / EPOCH + 1) * EPOCH);
+        int256[4] memory next = vault.currentFeatures();
+        require(next[0] == before[0] && next[3] == before[3], "the flash position moved the next epoch's input");
+    }
+}
+
+/// @notice Lends, posts collateral, updates the risk parameters, redeems and withdraws, all in one call.
+contract FlashAttacker {
+    function attack(
+        AIRiskVault vault,
+        MockERC20 asset,
+        MockERC20 collateral,
+        uint256 lend,
+        uint256 post,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) external returns (uint256 wordDuring, int256[4] memory instant) {
+        asset.approve(address(vault), type(uint256).max);
+        collateral.approve(address(vault), type(uint256).max);
+        uint256 shares = vault.deposit(lend);
+        vault.depositCollateral(post);
+        wordDuring = vault.expectedInputWord();
+        instant = vault.instantFeatures();
+        vault.updateRiskParameters(proof, instances);
+        vault.redeem(shares);
+        vault.withdrawCollateral(post);
     }
 }

@@ -83,6 +83,12 @@ abstract contract VaultTestBase {
         vault = _newVault(_config());
     }
 
+    /// @dev Moves to the start of the epoch after next: the state left now has been held for the
+    /// whole previous epoch, so {AIRiskVault-currentFeatures}' averages are the recorded values.
+    function _settle() internal {
+        VM.warp((block.timestamp / EPOCH + 2) * EPOCH);
+    }
+
     // ---- model updates ----------------------------------------------------------------------
 
     function _outputWord(int256 y0, int256 y1) internal pure returns (uint256) {

@@ -19,7 +19,7 @@ use tracing::{error, info, warn};
 
 use super::journal::{EpochRecord, EpochStatus, Journal};
 use super::rpc::{read_key_file, Chain, SignedTx};
-use super::vault_features::{features, VaultSnapshot};
+use super::vault_features::{features, Accumulators, VaultSnapshot};
 use super::{call, check_verifier_states_build, packed_words, public_packing, to_u64};
 use crate::encoding::field::to_word;
 use crate::error::ZkError;
@@ -63,6 +63,7 @@ struct Model {
 /// What the feature formulas need besides the vault's state: constants and immutables, read once.
 struct VaultConstants {
     price_source: Address,
+    epoch_length: u64,
     window: U256,
     volatility_multiplier: U256,
     volatility_cap: U256,
@@ -153,6 +154,8 @@ impl Keeper {
         }
         let constants = VaultConstants {
             price_source: call("PRICE_SOURCE()", vault.PRICE_SOURCE().call()).await?,
+            epoch_length: u64::try_from(call("EPOCH_LENGTH()", vault.EPOCH_LENGTH().call()).await?)
+                .map_err(|_| ZkError::input("the vault's EPOCH_LENGTH does not fit 64 bits"))?,
             window: call("PRICE_WINDOW()", vault.PRICE_WINDOW().call()).await?,
             volatility_multiplier: call("VOLATILITY_MULTIPLIER()", vault.VOLATILITY_MULTIPLIER().call()).await?,
             volatility_cap: call("VOLATILITY_CAP()", vault.VOLATILITY_CAP().call()).await?,
@@ -353,7 +356,23 @@ impl Keeper {
         let vault = IAIRiskVault::new(self.cfg.vault, &self.chain.provider);
         let c = &self.constants;
         let history = IPriceHistory::new(c.price_source, &self.chain.provider);
+        let a = call("accumulators()", vault.accumulators().block(at).call()).await?;
+        let epoch = call("currentEpoch()", vault.currentEpoch().block(at).call()).await?;
         Ok(VaultSnapshot {
+            accumulators: Accumulators {
+                cum_utilisation: U256::from(a.cumUtilisation),
+                cum_coverage: U256::from(a.cumCoverage),
+                observed_at: a.observedAt,
+                checkpoint_epoch: a.checkpointEpoch,
+                utilisation: U256::from(a.utilisation),
+                coverage: U256::from(a.coverage),
+                start_utilisation: U256::from(a.startUtilisation),
+                start_coverage: U256::from(a.startCoverage),
+                prev_start_utilisation: U256::from(a.prevStartUtilisation),
+                prev_start_coverage: U256::from(a.prevStartCoverage),
+            },
+            epoch: u64::try_from(epoch).map_err(|_| ZkError::input("the vault's epoch does not fit 64 bits"))?,
+            epoch_length: c.epoch_length,
             prices: call("observations()", history.observations().block(at).call()).await?.prices,
             total_debt: call("totalDebt()", vault.totalDebt().block(at).call()).await?,
             cash: call("cash()", vault.cash().block(at).call()).await?,
