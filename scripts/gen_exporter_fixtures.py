@@ -31,6 +31,8 @@ Four models:
   onnxmltools (one score column, LOGISTIC).
   Tree fixtures hold 300 hold-out samples and 32 calibration rows (30 samples and each
   feature's largest and smallest value over all samples); integer-valued features stay integers.
+* sklearn_hist_gbr: HistGradientBoostingRegressor (30 trees of depth 3) on the borrower book
+  (skl2onnx, with a workaround for its numpy-integer attributes).
 * lstm_forecaster / gru_forecaster: PyTorch-style volatility forecasters (nn.LSTM over 16 steps
   of 2 features, nn.GRU over 24 steps of 1, hidden 8, batch_first) as torch.onnx.export lays them
   out; the layer keeps its random initialisation and the Gemm readout is a ridge fit on the last
@@ -471,7 +473,7 @@ def recurrent_variant(op, direction="forward", peepholes=False, seq=6, features=
     dirs = 2 if direction == "bidirectional" else 1
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     a = 1.0 / np.sqrt(hidden)
-    u = lambda *shape: rng.uniform(-a, a, size=shape).astype(np.float32)
+    u = lambda *shape: variant_rng.uniform(-a, a, size=shape).astype(np.float32)
     g = Graph()
     inputs = ["input", g.init("W", u(dirs, gates * hidden, features)), g.init("R", u(dirs, gates * hidden, hidden)), g.init("B", u(dirs, 2 * gates * hidden))]
     if peepholes:
@@ -481,9 +483,12 @@ def recurrent_variant(op, direction="forward", peepholes=False, seq=6, features=
     outs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [seq, dirs, 1, hidden])]
     outs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, [dirs, 1, hidden]) for n in names[1:]]
     model = g.model(f"{op.lower()}_{direction}", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [seq, 1, features])], outs)
-    samples = rng.normal(0, 1, size=(28, seq, 1, features)).astype(np.float32)
+    samples = variant_rng.normal(0, 1, size=(28, seq, 1, features)).astype(np.float32)
     return model, samples[8:], samples[:8]
 
+
+# The variants draw from their own generator, so a maker added to the main list does not change them.
+variant_rng = np.random.default_rng(20261203)
 
 RECURRENT_VARIANTS = [
     ("lstm_bidirectional", lambda: recurrent_variant("LSTM", "bidirectional")),
@@ -496,6 +501,36 @@ RECURRENT_VARIANTS = [
     ("rnn_bidirectional_scaled", lambda: recurrent_variant("RNN", "bidirectional", activations=["ScaledTanh", "Affine"], activation_alpha=[0.9, 0.5], activation_beta=[1.3, 0.1])),
     ("rnn_relu", lambda: recurrent_variant("RNN", activations=["Relu"])),
 ]
+
+
+def sklearn_hist_gbr():
+    """HistGradientBoostingRegressor (30 trees of depth 3) on the synthetic borrower book, through
+    skl2onnx: binned thresholds, missing-value tracks. skl2onnx 1.20 hands numpy integers and
+    booleans to onnx.helper, which refuses them (`Expected an int, got a boolean`); the conversion
+    runs with onnx.helper.make_attribute coercing them to Python ints first, which changes no value."""
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X, y = credit_data()
+    reg = HistGradientBoostingRegressor(max_iter=30, max_depth=3, learning_rate=0.2, random_state=0).fit(X, y)
+    plain = helper.make_attribute
+
+    def coerce(v):
+        if isinstance(v, (bool, np.bool_, np.integer)):
+            return int(v)
+        if isinstance(v, np.floating):
+            return float(v)
+        if isinstance(v, (list, tuple)):
+            return [coerce(x) for x in v]
+        return v
+
+    helper.make_attribute = lambda key, value, *a, **k: plain(key, value if isinstance(value, np.ndarray) else coerce(value), *a, **k)
+    try:
+        model = to_onnx(reg, X[:1], target_opset={"": 17, "ai.onnx.ml": 3})
+    finally:
+        helper.make_attribute = plain
+    model.graph.name = "sklearn_hist_gbr"
+    return model, tree_samples(X[:400])
 
 
 def write(out_dir, name, model, samples, calibration=8, calib=None):
@@ -547,10 +582,11 @@ def main():
         ("xgboost_binary", xgboost_binary),
         ("lstm_forecaster", lstm_forecaster),
         ("gru_forecaster", gru_forecaster),
+        ("sklearn_hist_gbr", sklearn_hist_gbr),
     ]:
         made = make()
         if not only or name in only:
-            trees = name in ("sklearn_gbr", "lightgbm_credit", "sklearn_forest", "xgboost_binary")
+            trees = name in ("sklearn_gbr", "lightgbm_credit", "sklearn_forest", "xgboost_binary", "sklearn_hist_gbr")
             write(out, name, *made[:2], TREE_CALIBRATION if trees else 8, *made[2:])
     # Layers with the attributes tract does not run, next to the exported models.
     for name, make in RECURRENT_VARIANTS:

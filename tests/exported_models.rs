@@ -222,6 +222,12 @@ fn sklearn_gradient_boosting_regressor() {
     check_tree("sklearn_gbr", 500_000);
 }
 
+/// skl2onnx's HistGradientBoostingRegressor: 30 binned trees of depth 3 with missing-value tracks.
+#[test]
+fn sklearn_hist_gradient_boosting_regressor() {
+    check_tree("sklearn_hist_gbr", 500_000);
+}
+
 /// onnxmltools' LightGBM regressor: 40 trees, missing-value tracks, integer-valued features
 /// tested against LightGBM's near-zero thresholds.
 #[test]
