@@ -3,17 +3,21 @@ pragma solidity ^0.8.24;
 
 import {IZkinferCircuitInfo, IZkinferVerifier} from "../contracts/IZkinferVerifier.sol";
 import {AIRiskVault} from "../contracts/vault/AIRiskVault.sol";
-import {MockPriceSource} from "../contracts/vault/MockPriceSource.sol";
+import {ChainlinkPriceHistory} from "../contracts/vault/ChainlinkPriceHistory.sol";
+import {MockAggregator} from "../contracts/test/vault/MockAggregator.sol";
 import {VaultRiskVerifier} from "../contracts/test/fixtures/VaultRiskVerifier.sol";
 import {VM} from "../contracts/test/utils/Vm.sol";
 import {LocalToken} from "./LocalToken.sol";
 
 /// @title Deploys the AI-governed lending vault on a local chain, in the worked example's state
-/// @notice Deploys two {LocalToken}s, a {MockPriceSource} holding the prices [2000, 2100, 1995,
-/// 2000, 1900, 1950, 2050, 2000], the generated `VaultRiskVerifier` and {AIRiskVault} (owned by the
-/// broadcaster), then, from the broadcaster, lends 10,000 borrow tokens, posts 5 collateral and
-/// borrows 4,000: the state whose features [51, 46, 6, 80] the fixture proof
-/// (`contracts/test/fixtures/vault_risk.proof.json`) was made for.
+/// @notice Deploys two {LocalToken}s, a Chainlink-style feed ({MockAggregator}, 8 decimals) holding
+/// the rounds [2000, 2100, 1995, 2000, 1900, 1950, 2050, 2000], the vault's price source over it
+/// ({ChainlinkPriceHistory}, as a live deployment would use over a real feed), the generated
+/// `VaultRiskVerifier` and {AIRiskVault} (owned by the broadcaster), then, from the broadcaster,
+/// lends 10,000 borrow tokens, posts 5 collateral and borrows 4,000: the state whose features
+/// [51, 46, 6, 80] the fixture proof (`contracts/test/fixtures/vault_risk.proof.json`) was made for,
+/// once it has been held through an epoch (the vault's utilisation and coverage are the previous
+/// epoch's averages).
 ///
 /// The script states no circuit facts: the vault reads the model's scale and packing width from the
 /// verifier (`SCALE()`, `PACK_BITS()`) and checks its instance layout (`instanceBlocks()`), so
@@ -28,16 +32,27 @@ contract DeployVault {
     uint256 internal constant LEND = 10_000e18;
     uint256 internal constant COLLATERAL = 5e18;
     uint256 internal constant BORROW = 4000e18;
+    /// @dev A local chain's clock jumps by hours in tests and nobody reports on a schedule: a month's
+    /// leeway. A live feed's is its heartbeat plus a margin.
+    uint256 internal constant FEED_MAX_AGE = 30 days;
 
     /// @notice Deploys and sets up everything from the script's sender.
     /// @return collateral The collateral token.
     /// @return asset The borrow token.
-    /// @return prices The price source.
+    /// @return feed The Chainlink-style feed (anyone may `report` a round on it: local chains only).
+    /// @return prices The vault's price source over the feed.
     /// @return verifier The risk model's verifier.
     /// @return vault The vault.
     function run()
         external
-        returns (LocalToken collateral, LocalToken asset, MockPriceSource prices, address verifier, AIRiskVault vault)
+        returns (
+            LocalToken collateral,
+            LocalToken asset,
+            MockAggregator feed,
+            ChainlinkPriceHistory prices,
+            address verifier,
+            AIRiskVault vault
+        )
     {
         address deployer = msg.sender;
         VM.startBroadcast();
@@ -45,11 +60,12 @@ contract DeployVault {
         collateral = new LocalToken("Local Collateral", "lCOL");
         asset = new LocalToken("Local Borrowed", "lBOR");
 
-        prices = new MockPriceSource(deployer);
-        uint256[8] memory history = [uint256(2000e18), 2100e18, 1995e18, 2000e18, 1900e18, 1950e18, 2050e18, 2000e18];
+        feed = new MockAggregator(8);
+        int256[8] memory history = [int256(2000e8), 2100e8, 1995e8, 2000e8, 1900e8, 1950e8, 2050e8, 2000e8];
         for (uint256 i = 0; i < history.length; ++i) {
-            prices.pushPrice(history[i]);
+            feed.report(history[i]);
         }
+        prices = new ChainlinkPriceHistory(feed, 18, 18, 8, FEED_MAX_AGE);
 
         // RISK_VERIFIER: a verifier already deployed (`zkinfer deploy BUILD`), e.g. of the tree
         // model; by default, the checked-in fixture verifier of the MLP.

@@ -20,6 +20,8 @@ mkdir -p "$OUT"
 DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 KEEPER_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 printf '%s\n' "$KEEPER_KEY" >"$OUT/keeper.key"
+# Every run is a fresh chain: a journal from an earlier run's vault does not apply.
+rm -f "$OUT/keeper-state.json"
 
 echo "== models: the vault's risk model and the NFT's generative model (compile + setup)"
 V=examples/defi-vault/model

@@ -26,12 +26,12 @@ use zkinfer::testing::anvil::{
 };
 use zkinfer::testing::evm_fixtures::{build_aigc_model, build_vault_model};
 
-// The mock price source and OpenZeppelin's ERC-20 are test scaffolding, not zkinfer's ABI: the two
+// The local Chainlink-style feed and OpenZeppelin's ERC-20 are test scaffolding, not zkinfer's ABI: the two
 // calls the test makes on them are declared here; the vault's come from its interface file.
 sol! {
     #[sol(rpc)]
     interface ILocalStack {
-        function pushPrice(uint256 price) external;
+        function report(int256 answer) external returns (uint80);
         function approve(address spender, uint256 amount) external returns (bool);
     }
 }
@@ -223,7 +223,7 @@ impl VaultStack {
 #[test]
 fn keeper_follows_the_vault_for_several_epochs() {
     let VaultStack { work, anvil, returns, vault, build, key, state, .. } = VaultStack::deploy(false);
-    let (prices, asset) = (returned(&returns, "prices").unwrap(), returned(&returns, "asset").unwrap());
+    let (feed, asset) = (returned(&returns, "feed").unwrap(), returned(&returns, "asset").unwrap());
     let log = work.path().join("keeper.jsonl");
     let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log);
 
@@ -234,8 +234,8 @@ fn keeper_follows_the_vault_for_several_epochs() {
         // Each epoch the market moves: a price drop, a repayment, a rally.
         let moves: [Vec<(Address, Vec<u8>)>; 3] = [
             vec![(
-                prices,
-                ILocalStack::pushPriceCall { price: U256::from(1700u64) * U256::from(10u64).pow(U256::from(18)) }
+                feed,
+                ILocalStack::reportCall { answer: alloy::primitives::I256::try_from(1700_0000_0000i64).unwrap() }
                     .abi_encode(),
             )],
             vec![
@@ -250,8 +250,8 @@ fn keeper_follows_the_vault_for_several_epochs() {
                 ),
             ],
             vec![(
-                prices,
-                ILocalStack::pushPriceCall { price: U256::from(2300u64) * U256::from(10u64).pow(U256::from(18)) }
+                feed,
+                ILocalStack::reportCall { answer: alloy::primitives::I256::try_from(2300_0000_0000i64).unwrap() }
                     .abi_encode(),
             )],
         ];
@@ -647,7 +647,7 @@ fn a_tree_model_governs_the_vault() {
         forge_script_with_env("script/DeployVault.s.sol", &anvil.url, &[("RISK_VERIFIER", verifier.clone())]).unwrap();
     let vault = returned(&stack, "vault").unwrap();
     assert_eq!(returned(&stack, "verifier").unwrap().to_string().to_lowercase(), verifier.to_lowercase());
-    let prices = returned(&stack, "prices").unwrap();
+    let feed = returned(&stack, "feed").unwrap();
     let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
 
     rt().block_on(async {
@@ -658,8 +658,9 @@ fn a_tree_model_governs_the_vault() {
         let mut outputs = Vec::new();
         for price in [None, Some(1600u64)] {
             if let Some(p) = price {
-                let push = ILocalStack::pushPriceCall { price: U256::from(p) * U256::from(10u64).pow(U256::from(18)) };
-                send(&chain, prices, push.abi_encode()).await;
+                let push =
+                    ILocalStack::reportCall { answer: alloy::primitives::I256::try_from(p * 100_000_000).unwrap() };
+                send(&chain, feed, push.abi_encode()).await;
                 next_epoch(&chain).await;
             }
             let (code, err) = keeper_once(&anvil.url, vault, &dir, &key);

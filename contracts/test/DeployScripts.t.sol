@@ -32,7 +32,8 @@ contract DeployScriptsTest {
     function test_deployVault() public {
         VM.warp(1_700_000_000); // a chain's clock (the vault needs two epochs of history behind it)
         bytes memory ret = _run(address(new DeployVault()), abi.encodeCall(DeployVault.run, ()));
-        (,,, address verifier, AIRiskVault vault) = abi.decode(ret, (address, address, address, address, AIRiskVault));
+        (,,,, address verifier, AIRiskVault vault) =
+            abi.decode(ret, (address, address, address, address, address, AIRiskVault));
         IZkinferCircuitInfo info = IZkinferCircuitInfo(verifier);
         _eq(vault.FEATURE_SCALE(), info.SCALE());
         _eq(vault.PACK_BITS(), info.PACK_BITS());
