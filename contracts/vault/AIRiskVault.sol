@@ -495,9 +495,8 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
             volatility = Math.mulDiv(relativeMoves, VOLATILITY_MULTIPLIER * one, (count - 1) * WAD);
             if (volatility > VOLATILITY_CAP * one) volatility = VOLATILITY_CAP * one;
         }
-        uint256 assets = cash + debt;
         return (
-            _int(assets == 0 ? 0 : Math.mulDiv(debt, one, assets)),
+            _int(_utilisation(debt, one)),
             _int(volatility),
             _int(count == 0 ? 0 : Math.mulDiv(peak - last, one, peak)),
             _int(_coverage(Math.mulDiv(totalCollateral, last, WAD), debt, one))
@@ -508,19 +507,25 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// start of the current epoch: `floor((cum(S) - cum(S - E)) / E)`. Fixed for the whole current
     /// epoch, since every observation in it only adds time after `S`.
     function _timeWeighted() private view returns (uint256 utilisation, uint256 coverage) {
-        Accumulators memory a = _acc;
-        uint256 e = currentEpoch();
-        uint256 len = EPOCH_LENGTH;
-        uint256 start = e * len;
-        (uint256 sU, uint256 sC, uint256 pU, uint256 pC) =
-            (a.startUtilisation, a.startCoverage, a.prevStartUtilisation, a.prevStartCoverage);
-        if (a.checkpointEpoch != e) {
-            // No observation yet this epoch: the last one is before `start`.
-            (sU, sC) = _extend(a, start);
-            if (a.checkpointEpoch + 1 == e) (pU, pC) = (a.startUtilisation, a.startCoverage);
-            else (pU, pC) = _extend(a, start - len);
+        (uint256 sU, uint256 sC, uint256 pU, uint256 pC) = _epochStarts(_acc, currentEpoch());
+        return ((sU - pU) / EPOCH_LENGTH, (sC - pC) / EPOCH_LENGTH);
+    }
+
+    /// @dev The integrals at the start of epoch `e` (`sU`, `sC`) and of epoch `e - 1` (`pU`, `pC`):
+    /// the checkpoints if `e` has been observed, else extended from the last observation (which
+    /// is then before `e`, and before `e - 1` unless that epoch holds the checkpoint).
+    function _epochStarts(Accumulators memory a, uint256 e)
+        private
+        view
+        returns (uint256 sU, uint256 sC, uint256 pU, uint256 pC)
+    {
+        if (a.checkpointEpoch == e) {
+            return (a.startUtilisation, a.startCoverage, a.prevStartUtilisation, a.prevStartCoverage);
         }
-        return ((sU - pU) / len, (sC - pC) / len);
+        uint256 start = e * EPOCH_LENGTH;
+        (sU, sC) = _extend(a, start);
+        if (a.checkpointEpoch + 1 == e) (pU, pC) = (a.startUtilisation, a.startCoverage);
+        else (pU, pC) = _extend(a, start - EPOCH_LENGTH);
     }
 
     /// @dev The integrals of `a` extended to `t` (not before `a.observedAt`) at the recorded values.
@@ -537,10 +542,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
         uint256 now_ = block.timestamp;
         uint256 e = currentEpoch();
         if (a.checkpointEpoch != e) {
-            uint256 start = e * EPOCH_LENGTH;
-            (uint256 pU, uint256 pC) = (a.startUtilisation, a.startCoverage);
-            if (a.checkpointEpoch + 1 != e) (pU, pC) = _extend(a, start - EPOCH_LENGTH);
-            (uint256 sU, uint256 sC) = _extend(a, start);
+            (uint256 sU, uint256 sC, uint256 pU, uint256 pC) = _epochStarts(a, e);
             a.prevStartUtilisation = SafeCast.toUint128(pU);
             a.prevStartCoverage = SafeCast.toUint128(pC);
             a.startUtilisation = SafeCast.toUint128(sU);
@@ -560,8 +562,7 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     function _record() private {
         uint256 one = FEATURE_ONE;
         uint256 debt = totalDebt();
-        uint256 assets = cash + debt;
-        _acc.utilisation = SafeCast.toUint64(assets == 0 ? 0 : Math.mulDiv(debt, one, assets));
+        _acc.utilisation = SafeCast.toUint64(_utilisation(debt, one));
         if (debt == 0) {
             _acc.coverage = SafeCast.toUint64(one);
             return;
@@ -879,6 +880,12 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @dev `floor(floor(collateral * price / 1e18) * ratio / 1e18)`.
     function _limit(uint256 collateral, uint256 price, uint256 ratio) private pure returns (uint256) {
         return Math.mulDiv(Math.mulDiv(collateral, price, WAD), ratio, WAD);
+    }
+
+    /// @dev The utilisation feature: `debt / (cash + debt)` at `one` (0 if both are 0), rounded down.
+    function _utilisation(uint256 debt, uint256 one) private view returns (uint256) {
+        uint256 assets = cash + debt;
+        return assets == 0 ? 0 : Math.mulDiv(debt, one, assets);
     }
 
     /// @dev The coverage feature: `min(value / debt, 4) / 4` at `one` (ONE if no debt), rounded down.

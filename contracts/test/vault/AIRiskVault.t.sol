@@ -11,7 +11,7 @@ import {ZkinferInstances} from "../../ZkinferInstances.sol";
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
 import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
-import {MockERC20} from "./MockERC20.sol";
+import {FlashAttacker} from "./FlashAttacker.sol";
 import {MockZkinferVerifier} from "./MockZkinferVerifier.sol";
 import {VaultTestBase} from "./VaultTestBase.sol";
 import {VM} from "../utils/Vm.sol";
@@ -437,11 +437,12 @@ contract AIRiskVaultTest is VaultTestBase {
         _standardPosition();
         _settle();
         uint256 honest = vault.expectedInputWord();
-        MockFlashAttacker attacker = new MockFlashAttacker();
+        FlashAttacker attacker = new FlashAttacker();
         asset.mint(address(attacker), 1_000_000e18);
         collateral.mint(address(attacker), 10_000e18);
-        (bool manipulatedAccepted, uint256 during) =
-            attacker.attack(vault, asset, collateral, 1_000_000e18, 10_000e18, _outputWord(128, 0));
+        (bool manipulatedAccepted, uint256 during,) = attacker.attack(
+            vault, asset, collateral, 1_000_000e18, 10_000e18, PROOF, _instances(_outputWord(128, 0)), true
+        );
         _true(!manipulatedAccepted, "a proof of the manipulated state was accepted");
         _eq(during, honest);
     }
@@ -969,37 +970,5 @@ contract AIRiskVaultTest is VaultTestBase {
         _eq(repaid, debt);
         _eq(seized, Math.mulDiv(debt, 1.05e18, PRICE));
         _eq(vault.debtOf(BORROWER), 0);
-    }
-}
-
-/// @notice Lends and posts collateral, tries an update carrying the manipulated state's input word,
-/// reads the word the vault expects, then unwinds, all in one call.
-contract MockFlashAttacker {
-    function attack(
-        AIRiskVault vault,
-        MockERC20 asset,
-        MockERC20 collateral,
-        uint256 lend,
-        uint256 post,
-        uint256 outputWord
-    ) external returns (bool manipulatedAccepted, uint256 wordDuring) {
-        asset.approve(address(vault), type(uint256).max);
-        collateral.approve(address(vault), type(uint256).max);
-        uint256 shares = vault.deposit(lend);
-        vault.depositCollateral(post);
-        int256[4] memory live = vault.instantFeatures();
-        int256[] memory values = new int256[](4);
-        for (uint256 i = 0; i < 4; ++i) {
-            values[i] = live[i];
-        }
-        uint256[] memory instances = new uint256[](2);
-        instances[0] = ZkinferInstances.pack(values, 10)[0];
-        instances[1] = outputWord;
-        try vault.updateRiskParameters(hex"00", instances) {
-            manipulatedAccepted = true;
-        } catch {}
-        wordDuring = vault.expectedInputWord();
-        vault.redeem(shares);
-        vault.withdrawCollateral(post);
     }
 }

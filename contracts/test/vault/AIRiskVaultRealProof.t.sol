@@ -6,6 +6,7 @@ import {IZkinferCircuitInfo, IZkinferVerifier} from "../../IZkinferVerifier.sol"
 import {AIRiskVault} from "../../vault/AIRiskVault.sol";
 import {IAIRiskVault} from "../../vault/IAIRiskVault.sol";
 import {MockPriceSource} from "../../vault/MockPriceSource.sol";
+import {FlashAttacker} from "./FlashAttacker.sol";
 import {MockERC20} from "./MockERC20.sol";
 import {AigcVerifier} from "../fixtures/AigcVerifier.sol";
 import {GemmReluFixture} from "../fixtures/GemmReluFixture.sol";
@@ -205,9 +206,17 @@ contract AIRiskVaultRealProofTest {
         FlashAttacker attacker = new FlashAttacker();
         asset.mint(address(attacker), 1_000_000e18);
         collateral.mint(address(attacker), 10_000e18);
-        (uint256 during, int256[4] memory instant) = attacker.attack(
-            vault, asset, collateral, 1_000_000e18, 10_000e18, VaultRiskFixture.proof(), VaultRiskFixture.instances()
+        (bool accepted, uint256 during, int256[4] memory instant) = attacker.attack(
+            vault,
+            asset,
+            collateral,
+            1_000_000e18,
+            10_000e18,
+            VaultRiskFixture.proof(),
+            VaultRiskFixture.instances(),
+            false
         );
+        require(accepted, "the honest proof was refused during the attack");
         _eq(during, honest);
         require(instant[0] == 0 && instant[3] == 128, "the attack did move the instantaneous state");
         _eq(vault.maxLtv(), 0.65e18); // the honest model output, one step from 0.60
@@ -215,28 +224,5 @@ contract AIRiskVaultRealProofTest {
         VM.warp((block.timestamp / EPOCH + 1) * EPOCH);
         int256[4] memory next = vault.currentFeatures();
         require(next[0] == before[0] && next[3] == before[3], "the flash position moved the next epoch's input");
-    }
-}
-
-/// @notice Lends, posts collateral, updates the risk parameters, redeems and withdraws, all in one call.
-contract FlashAttacker {
-    function attack(
-        AIRiskVault vault,
-        MockERC20 asset,
-        MockERC20 collateral,
-        uint256 lend,
-        uint256 post,
-        bytes calldata proof,
-        uint256[] calldata instances
-    ) external returns (uint256 wordDuring, int256[4] memory instant) {
-        asset.approve(address(vault), type(uint256).max);
-        collateral.approve(address(vault), type(uint256).max);
-        uint256 shares = vault.deposit(lend);
-        vault.depositCollateral(post);
-        wordDuring = vault.expectedInputWord();
-        instant = vault.instantFeatures();
-        vault.updateRiskParameters(proof, instances);
-        vault.redeem(shares);
-        vault.withdrawCollateral(post);
     }
 }
