@@ -390,12 +390,13 @@ def garch_returns(n, omega=0.02, alpha=0.12, beta=0.85):
     return r
 
 
-def recurrent_weights(gates, hidden, inputs):
+def recurrent_weights(gates, hidden, inputs, dirs=1, gen=None):
     """W, R, B in ONNX's layout with PyTorch's default initialisation (uniform in
-    +-1/sqrt(hidden))."""
+    +-1/sqrt(hidden)), drawn from `gen` (default: the main generator)."""
+    gen = rng if gen is None else gen
     a = 1.0 / np.sqrt(hidden)
-    u = lambda *shape: rng.uniform(-a, a, size=shape).astype(np.float32)
-    return u(1, gates * hidden, inputs), u(1, gates * hidden, hidden), u(1, 2 * gates * hidden)
+    u = lambda *shape: gen.uniform(-a, a, size=shape).astype(np.float32)
+    return u(dirs, gates * hidden, inputs), u(dirs, gates * hidden, hidden), u(dirs, 2 * gates * hidden)
 
 
 def torch_recurrent_forecaster(name, op, seq, features, hidden, windows, targets, train):
@@ -475,7 +476,8 @@ def recurrent_variant(op, direction="forward", peepholes=False, seq=6, features=
     a = 1.0 / np.sqrt(hidden)
     u = lambda *shape: variant_rng.uniform(-a, a, size=shape).astype(np.float32)
     g = Graph()
-    inputs = ["input", g.init("W", u(dirs, gates * hidden, features)), g.init("R", u(dirs, gates * hidden, hidden)), g.init("B", u(dirs, 2 * gates * hidden))]
+    W, R, B = recurrent_weights(gates, hidden, features, dirs, variant_rng)
+    inputs = ["input", g.init("W", W), g.init("R", R), g.init("B", B)]
     if peepholes:
         inputs += ["", "", "", g.init("P", u(dirs, 3 * hidden))]
     names = ["Y", "Y_h", "Y_c"][: 3 if op == "LSTM" else 2]
