@@ -62,6 +62,29 @@ async fn send(chain: &Chain, to: Address, data: Vec<u8>) {
     assert!(r.status(), "a test transaction reverted: {r:?}");
 }
 
+/// Moves the chain to one minute into the next epoch. Anvil's clock otherwise follows the wall
+/// clock, so a test could cross the top of the hour by chance; from here it has most of an hour
+/// before the next boundary, and `next_epoch` keeps that offset.
+async fn align_to_next_epoch(chain: &Chain) {
+    let next = (chain_time(chain).await / 3600 + 1) * 3600 + 60;
+    let _: Value = chain.provider.raw_request("evm_setNextBlockTimestamp".into(), (next,)).await.unwrap();
+    let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
+/// The latest block's timestamp.
+async fn chain_time(chain: &Chain) -> u64 {
+    let latest: Value = chain.provider.raw_request("eth_getBlockByNumber".into(), ("latest", false)).await.unwrap();
+    u64::from_str_radix(latest["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// After anvil restarts from a state file its clock is the wall clock again, which is behind the
+/// saved chain once a test has moved time on: continue from the saved chain's last block instead.
+async fn resume_clock(chain: &Chain) {
+    let next = chain_time(chain).await + 1;
+    let _: Value = chain.provider.raw_request("evm_setNextBlockTimestamp".into(), (next,)).await.unwrap();
+    let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
 /// Moves the chain into the next epoch (the vault's epochs are one hour).
 async fn next_epoch(chain: &Chain) {
     let _: Value = chain.provider.raw_request("evm_increaseTime".into(), (3600u64,)).await.unwrap();
@@ -205,14 +228,8 @@ impl VaultStack {
             }
         };
         let vault = returned(&returns, "vault").unwrap();
-        // The deployed position's coverage is exactly 0.625 (80 at 7 bits) only in its own block:
-        // any interest since makes it 79 and keeps it there for weeks. A minute on, the features
-        // no longer flip between the block a keeper reads and the one its update is mined in.
-        rt().block_on(async {
-            let chain = deployer(&anvil.url).await;
-            let _: Value = chain.provider.raw_request("evm_increaseTime".into(), (60u64,)).await.unwrap();
-            let _: Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
-        });
+        // Each test starts a minute into a fresh epoch (not wherever the wall clock's hour is).
+        rt().block_on(async { align_to_next_epoch(&deployer(&anvil.url).await).await });
         let build = build_vault_model(work.path()).unwrap();
         let key = key_file(work.path(), "keeper.key", KEEPER_KEY);
         let state = work.path().join("state.json");
@@ -302,6 +319,7 @@ fn keeper_survives_a_node_restart_and_its_own() {
 
     rt().block_on(async {
         let chain = deployer(&anvil.url).await;
+        resume_clock(&chain).await;
         assert_eq!(epochs(&chain, vault).await.1, first, "anvil restarted without its state");
         next_epoch(&chain).await;
         let second = wait_applied(&chain, vault, &mut keeper, &log).await;
@@ -372,6 +390,7 @@ fn a_crashed_keeper_resends_its_journalled_transaction_not_a_new_one() {
 
     rt().block_on(async {
         let chain = deployer(&anvil.url).await;
+        resume_clock(&chain).await;
         assert!(epochs(&chain, vault).await.1 < epoch, "the update must not have been mined yet");
         let mut keeper = spawn_keeper(&anvil.url, vault, &build.dir, &key, &state, &log2);
         let applied = wait_event(&log2, "applied", &mut keeper).await;
@@ -654,7 +673,7 @@ fn a_tree_model_governs_the_vault() {
         let chain = deployer(&anvil.url).await;
         let v = IAIRiskVault::new(vault, &chain.provider);
         assert_eq!(v.FEATURE_SCALE().call().await.unwrap(), U256::from(build.scale().bits()));
-        next_epoch(&chain).await;
+        align_to_next_epoch(&chain).await;
         let mut outputs = Vec::new();
         for price in [None, Some(1600u64)] {
             if let Some(p) = price {
