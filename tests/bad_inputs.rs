@@ -109,6 +109,21 @@ fn bad_inputs_exit_with_the_documented_code() {
     let proof_bad_hex = write(t, "p6.json", with_proof(&|p| p["proof"] = "0xnothex".into()));
     let random_srs =
         write(t, "random.srs", (0..5120u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>());
+    // A .ptau header whose one section claims far more bytes than the file has (a cut download).
+    let mut cut = b"ptau".to_vec();
+    cut.extend(1u32.to_le_bytes().iter().chain(&1u32.to_le_bytes()).chain(&1u32.to_le_bytes()));
+    cut.extend((1u64 << 40).to_le_bytes());
+    cut.extend([0u8; 64]);
+    let cut_ptau = write(t, "cut.ptau", cut);
+    let mut other_curve = b"ptau".to_vec();
+    for word in [1u32, 1, 1] {
+        other_curve.extend(word.to_le_bytes());
+    }
+    other_curve.extend(44u64.to_le_bytes());
+    other_curve.extend(32u32.to_le_bytes());
+    other_curve.extend([0xabu8; 32]);
+    other_curve.extend([10u32.to_le_bytes(), 10u32.to_le_bytes()].concat());
+    let other_curve_ptau = write(t, "bls.ptau", other_curve);
     let (sin_onnx, sin_input) = (model("unsupported_sin", "network.onnx"), model("unsupported_sin", "input.json"));
     let missing = t.join("missing.json").display().to_string();
     let out = t.join("out.json").display().to_string();
@@ -149,6 +164,9 @@ fn bad_inputs_exit_with_the_documented_code() {
         ("setup without an SRS", vec!["setup", &build], 2),
         ("missing SRS file", vec!["setup", &build, "--srs", &missing], 2),
         ("random bytes as SRS", vec!["setup", &build, "--srs", &random_srs], 2),
+        ("truncated .ptau", vec!["setup", &build, "--srs", &cut_ptau], 2),
+        (".ptau of another curve", vec!["srs", "import", &other_curve_ptau, "-o", &out], 2),
+        ("srs inspect of a missing file", vec!["srs", "inspect", &missing], 2),
         // flags
         ("unknown command", vec!["frobnicate"], 2),
         ("scale out of range", vec!["compile", &onnx, "--calibrate", &input, "--scale", "99", "-o", &out], 2),

@@ -590,9 +590,9 @@ fn bad_srs_files_exit_2_naming_the_file() {
     swapped.copy_within(4 + 64..4 + 128, lagrange);
     for (name, bytes, why) in [
         ("random.srs", random, "header says k="),
-        ("short.srs", short, "which takes 772 bytes"),
+        ("short.srs", short, "which takes 772 (raw)"),
         ("garbage.srs", garbage, "not the BN254 generators"),
-        ("swapped.srs", swapped, "do not sum to G1"),
+        ("swapped.srs", swapped, "basis change"),
     ] {
         let path = tmp.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -646,4 +646,132 @@ fn compile_reports_the_error_budget() {
         assert_eq!(o.status.code(), Some(2), "--max-error {bad}");
         assert!(stderr(&o).contains("is not an error budget"), "{}", stderr(&o));
     }
+}
+
+/// A real ceremony's file, made with npm's snarkjs as a ceremony makes it (new, two contributions,
+/// a random beacon, prepare phase2), proves end to end: `--srs` reads the `.ptau` directly and
+/// `srs import` converts it to the same keys; the proof verifies in Rust and in the EVM and a
+/// tampered one is rejected by both; the claimed hash is the one `snarkjs powersoftau verify`
+/// prints. A file with no contribution, one point replaced by another curve point, a corrupted
+/// point or a truncated file is refused with exit 2, naming the file.
+#[test]
+fn a_snarkjs_ceremony_srs_is_checked_and_proves() {
+    let snarkjs = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/snarkjs");
+    assert!(snarkjs.is_file(), "{} missing: run `make tools`", snarkjs.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |name: &str| tmp.path().join(name).display().to_string();
+    let ceremony = |args: &[&str]| {
+        let o = Command::new(&snarkjs).args(args).current_dir(tmp.path()).output().expect("run snarkjs");
+        assert!(o.status.success(), "snarkjs {args:?}: {}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    ceremony(&["powersoftau", "new", "bn128", "8", "p0.ptau"]);
+    ceremony(&["powersoftau", "contribute", "p0.ptau", "p1.ptau", "--name=alice", "-e=alice's entropy"]);
+    ceremony(&["powersoftau", "contribute", "p1.ptau", "p2.ptau", "--name=bob", "-e=bob's entropy"]);
+    let beacon = "5a6b696e6665722063657265656d6f6e7920626561636f6e";
+    ceremony(&["powersoftau", "beacon", "p2.ptau", "p3.ptau", beacon, "10", "-n=final beacon"]);
+    ceremony(&["powersoftau", "prepare", "phase2", "p3.ptau", "final.ptau"]);
+    // snarkjs prints the hash as groups of hex words after "Next challenge hash:".
+    let verified = ceremony(&["powersoftau", "verify", "final.ptau"]);
+    let plain: String = verified
+        .split("\u{1b}[")
+        .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit() || c == ';' || c == 'm'))
+        .collect();
+    let after = plain.split("Next challenge hash:").nth(1).expect("snarkjs printed the next challenge hash");
+    let snarkjs_hash: String =
+        after.split_whitespace().take_while(|w| w.len() == 8 && w.chars().all(|c| c.is_ascii_hexdigit())).collect();
+    assert_eq!(snarkjs_hash.len(), 128, "{plain}");
+
+    let o = zkinfer(&["srs", "inspect", &at("final.ptau"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["source"]["ceremony"];
+    assert_eq!(v["source"]["format"], "snarkjs-ptau");
+    assert_eq!(c["claimed_hash"], snarkjs_hash.as_str(), "the hash snarkjs verify prints");
+    let names: Vec<&str> = c["contributions"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alice", "bob", "final beacon"]);
+    assert_eq!(c["contributions"][2]["beacon"], true);
+    assert_eq!(c["contributions"][2]["beacon_hash"], beacon);
+    let o = zkinfer(&["srs", "inspect", &at("final.ptau")]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&snarkjs_hash), "the text output names the hash too");
+
+    let build = compiled(tmp.path());
+    let o = zkinfer(&["srs", "import", &at("final.ptau"), "-o", &at("imported.srs"), "-k", "7", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let digest = |srs: &str| -> String {
+        let o = zkinfer(&["setup", &build, "--srs", srs, "--json"]);
+        assert!(o.status.success(), "{srs}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_ne!(v["setup"]["srs"], "dev-insecure");
+        v["setup"]["vk_digest"].as_str().unwrap().to_string()
+    };
+    let from_import = digest(&at("imported.srs"));
+    assert_eq!(digest(&at("final.ptau")), from_import, "the .ptau directly and its import give the same keys");
+    // Before `prepare phase2` the file has no Lagrange section: the basis is computed instead.
+    assert_eq!(digest(&at("p3.ptau")), from_import, "an unprepared file gives the same keys");
+    let setup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&build).join("setup.json")).unwrap()).unwrap();
+    assert_eq!(setup["srs_file"]["ceremony"]["claimed_hash"], snarkjs_hash.as_str(), "setup.json records the claim");
+
+    let proof = at("proof.json");
+    let o = zkinfer(&["prove", &build, &model("gemm_relu", "input.json"), "-o", &proof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(zkinfer(&["verify", &build, &proof]).status.success());
+    let o = zkinfer(&["verify-evm", &build, &proof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let hex = file["proof"].as_str().unwrap().to_string();
+    file["proof"] = format!("{}{}{}", &hex[..100], if &hex[100..101] == "0" { "1" } else { "0" }, &hex[101..]).into();
+    let tampered = at("tampered.json");
+    std::fs::write(&tampered, file.to_string()).unwrap();
+    assert_eq!(zkinfer(&["verify", &build, &tampered]).status.code(), Some(1));
+    assert_eq!(zkinfer(&["verify-evm", &build, &tampered]).status.code(), Some(1));
+
+    // Bad files. Sections (2: tauG1, 12: Lagrange) are found by walking the section table.
+    let good = std::fs::read(tmp.path().join("final.ptau")).unwrap();
+    let section = |wanted: u32| {
+        let mut pos = 12;
+        loop {
+            let id = u32::from_le_bytes(good[pos..pos + 4].try_into().unwrap());
+            let size = u64::from_le_bytes(good[pos + 4..pos + 12].try_into().unwrap()) as usize;
+            if id == wanted {
+                break pos + 12;
+            }
+            pos += 12 + size;
+        }
+    };
+    let tau_g1 = section(2);
+    let mut replaced = good.clone();
+    replaced.copy_within(tau_g1 + 64 * 6..tau_g1 + 64 * 7, tau_g1 + 64 * 5);
+    let mut corrupted = good.clone();
+    corrupted[tau_g1 + 64 * 3 + 40] ^= 1;
+    let truncated = good[..good.len() / 3].to_vec();
+    let lagrange = section(12);
+    // Swap two of the k=7 Lagrange points (2^7 - 1 points into the section).
+    let mut swapped = good.clone();
+    let (a, b) = (lagrange + 64 * 127 + 64 * 3, lagrange + 64 * 127 + 64 * 10);
+    let point_a = swapped[a..a + 64].to_vec();
+    swapped.copy_within(b..b + 64, a);
+    swapped[b..b + 64].copy_from_slice(&point_a);
+    for (name, bytes, why) in [
+        ("replaced.ptau", replaced, "not successive powers of one secret"),
+        ("corrupted.ptau", corrupted, "tauG1 point 3 is not a point"),
+        ("truncated.ptau", truncated, "truncated"),
+        ("swapped-lagrange.ptau", swapped, "basis change"),
+        ("p0-copy.ptau", std::fs::read(tmp.path().join("p0.ptau")).unwrap(), "no contribution"),
+    ] {
+        let path = at(name);
+        std::fs::write(&path, bytes).unwrap();
+        for args in
+            [vec!["setup", &build, "--srs", &path], vec!["srs", "import", &path, "-k", "7", "-o", &at("out.srs")]]
+        {
+            let o = zkinfer(&args);
+            assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+            assert!(stderr(&o).contains(name) && stderr(&o).contains(why), "{name}: {}", stderr(&o));
+        }
+    }
+    assert!(!tmp.path().join("out.srs").exists(), "nothing is written for a refused file");
+    let o = zkinfer(&["srs", "import", &at("final.ptau"), "-o", &at("big.srs"), "-k", "9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("power 8") && stderr(&o).contains("k=9"), "{}", stderr(&o));
 }

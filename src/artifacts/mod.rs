@@ -12,6 +12,6 @@ pub use build::{check_tensors, Build};
 pub use files::*;
 pub use proof_file::{PrivateOutputs, ProofFile};
 pub use settings::{
-    CalibrationReport, EvalReport, LayerError, OutputError, OutputEval, RowCounts, Settings, SetupInfo, SrsOrigin,
-    TreeReport,
+    CalibrationReport, Ceremony, Contribution, EvalReport, LayerError, OutputError, OutputEval, RowCounts, Settings,
+    SetupInfo, SrsFileInfo, SrsFormat, SrsOrigin, TreeReport,
 };

@@ -209,11 +209,74 @@ impl std::fmt::Display for SrsOrigin {
     }
 }
 
+/// How an SRS file was stored: which reader took it, and for a ceremony's file what it claims.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SrsFileInfo {
+    pub format: SrsFormat,
+    /// The `k` the file holds (2^k points), before fitting to a circuit.
+    pub k: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<Ceremony>,
+}
+
+/// The SRS file formats `--srs` reads (see the README's "A real SRS").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrsFormat {
+    /// snarkjs Powers of Tau (`.ptau`), phase 1, prepared or not.
+    SnarkjsPtau,
+    /// halo2 `ParamsKZG` written with `SerdeFormat::RawBytes` (PSE's and EZKL's `kzg*.srs`, and
+    /// zkinfer's own files).
+    Halo2Raw,
+    /// halo2 `ParamsKZG` written with `SerdeFormat::Processed` (compressed points).
+    Halo2Processed,
+}
+
+impl std::fmt::Display for SrsFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SrsFormat::SnarkjsPtau => "snarkjs .ptau",
+            SrsFormat::Halo2Raw => "halo2 params (raw)",
+            SrsFormat::Halo2Processed => "halo2 params (processed)",
+        })
+    }
+}
+
+/// What a `.ptau` says about the ceremony that made it. Claimed, not re-derived: compare
+/// `claimed_hash` with the hash the ceremony published (`snarkjs powersoftau verify` prints it as
+/// the "Next challenge hash").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ceremony {
+    /// Powers the file holds (2^power).
+    pub power: u32,
+    /// Powers the ceremony was run for (larger when the file was truncated from it).
+    pub ceremony_power: u32,
+    pub contributions: Vec<Contribution>,
+    /// The last contribution's next-challenge hash (blake2b-512, hex); none without contributions.
+    pub claimed_hash: Option<String>,
+}
+
+/// One entry of a `.ptau`'s contribution log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contribution {
+    pub name: Option<String>,
+    /// A random beacon (public randomness) rather than a contributor's secret.
+    pub beacon: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon_iterations_exp: Option<u8>,
+    pub next_challenge: String,
+}
+
 /// What `setup` produced.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SetupInfo {
     pub vk_digest: String,
     pub srs: SrsOrigin,
+    /// The file's format and ceremony claims, when the SRS came from a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srs_file: Option<SrsFileInfo>,
     /// [`Settings::circuit_digest`] of the settings the keys were made for.
     pub circuit_digest: String,
     pub pk_bytes: u64,

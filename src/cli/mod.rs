@@ -114,7 +114,8 @@ pub enum Command {
     /// The commitment is Poseidon(values in fixed point, flattened in order, then the salt); see
     /// the README's "Privacy modes".
     Commit(commands::commit::CommitArgs),
-    /// Make an SRS file.
+    /// SRS files: make the insecure development SRS (`srs --dev -k K -o FILE`), convert a
+    /// ceremony's (`srs import FILE.ptau -o FILE.srs`), or check one (`srs inspect FILE`).
     Srs(commands::srs::SrsArgs),
     /// Compare the circuit's outputs with the float model's on many samples, without proving.
     ///
@@ -142,7 +143,7 @@ impl Command {
             Command::VerifyEvm(a) => a.json.json,
             Command::Calldata(a) => a.json.json,
             Command::Commit(a) => a.json.json,
-            Command::Srs(a) => a.json.json,
+            Command::Srs(a) => a.json(),
             Command::Eval(a) => a.json.json,
             Command::Ops(a) => a.json.json,
             Command::Keeper { json, .. } | Command::Deploy { json, .. } | Command::MintAigc { json, .. } => json.json,

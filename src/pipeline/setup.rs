@@ -16,9 +16,12 @@ pub enum SrsSource {
 /// Generates the keys and stores them (with the SRS fitted to `k`) in the build directory.
 pub fn setup(build: &Build, source: &SrsSource) -> Result<SetupInfo, ZkError> {
     let k = build.settings.k;
-    let (params, origin) = match source {
-        SrsSource::Dev => (srs::dev_srs(k)?, SrsOrigin::DevInsecure),
-        SrsSource::File(p) => (srs::srs_from_file(p, k)?, SrsOrigin::File(p.display().to_string())),
+    let (params, origin, srs_file) = match source {
+        SrsSource::Dev => (srs::dev_srs(k)?, SrsOrigin::DevInsecure, None),
+        SrsSource::File(p) => {
+            let (params, info) = srs::srs_from_file(p, k)?;
+            (params, SrsOrigin::File(p.display().to_string()), Some(info))
+        }
     };
     // Decided by the parameters, not by how they were passed: the development SRS written to a
     // file and given with --srs is still the development SRS.
@@ -33,6 +36,7 @@ pub fn setup(build: &Build, source: &SrsSource) -> Result<SetupInfo, ZkError> {
     let info = SetupInfo {
         vk_digest: hex0x(&keys::vk_digest(&vk)),
         srs: origin,
+        srs_file,
         circuit_digest: build.settings.circuit_digest(),
         pk_bytes,
         vk_bytes,

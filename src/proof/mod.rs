@@ -3,7 +3,9 @@
 mod dev_srs;
 pub mod keys;
 pub mod prover;
+mod ptau;
 pub mod srs;
+mod srs_check;
 pub mod transcript;
 pub mod verifier;
 

@@ -1,5 +1,5 @@
-//! KZG structured reference strings: the insecure development SRS zkinfer makes itself, and real
-//! Powers-of-Tau files converted to halo2's format.
+//! KZG structured reference strings: the insecure development SRS zkinfer makes itself, and the
+//! files real ceremonies produce (snarkjs `.ptau`, halo2 params), read and checked.
 //!
 //! The development SRS draws its secret from a fixed seed, so anyone can forge proofs against it:
 //! it exists so a newcomer can compile, prove and verify with no download. Its secret is the first
@@ -15,6 +15,7 @@ use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_proofs::SerdeFormat;
 
+use crate::artifacts::{SrsFileInfo, SrsFormat};
 use crate::error::ZkError;
 
 /// Seed of the development SRS. Public on purpose: this SRS is insecure by construction.
@@ -83,30 +84,48 @@ fn raw_params_len(k: u32) -> u64 {
     4 + 128 * (1u64 << k) + 256
 }
 
-/// Reads a params file in halo2's raw format after checking its header against its length, so a
-/// file that is not one is refused by name before anything is allocated. Points are checked on
-/// the curve when `checked` (files users bring); the development cache is our own output.
-fn read_params_file(path: &Path, checked: bool) -> Result<ParamsKZG<Bn256>, ZkError> {
+/// The same in halo2's processed format: compressed points, 32 bytes per G1 and 64 per G2.
+fn processed_params_len(k: u32) -> u64 {
+    4 + 64 * (1u64 << k) + 128
+}
+
+/// Reads a params file in one of halo2's formats after checking its header against its length
+/// (which also tells the two formats apart), so a file that is not one is refused by name before
+/// anything is allocated. Points are checked on the curve when `checked` (files users bring); the
+/// development cache is our own output.
+fn read_params_file(path: &Path, checked: bool) -> Result<(ParamsKZG<Bn256>, SrsFormat), ZkError> {
     let not_params = |why: String| ZkError::input(format!("{}: not a halo2 KZG params file: {why}", path.display()));
     let mut file = fs::File::open(path).map_err(|e| ZkError::io(path, e))?;
     let len = file.metadata().map_err(|e| ZkError::io(path, e))?.len();
     let mut header = [0u8; 4];
     std::io::Read::read_exact(&mut file, &mut header).map_err(|_| not_params(format!("only {len} bytes")))?;
     let k = u32::from_le_bytes(header);
-    if k > MAX_K || len != raw_params_len(k) {
+    let format = match k {
+        k if k > MAX_K => None,
+        k if len == raw_params_len(k) => Some((SrsFormat::Halo2Raw, SerdeFormat::RawBytes)),
+        k if len == processed_params_len(k) && checked => Some((SrsFormat::Halo2Processed, SerdeFormat::Processed)),
+        _ => None,
+    };
+    let Some((kind, serde_format)) = format else {
         return Err(not_params(format!(
             "its header says k={k}, which takes {} bytes, but the file has {len}",
-            if k > MAX_K { "more than 2^36".to_string() } else { raw_params_len(k).to_string() }
+            if k > MAX_K {
+                "more than 2^36".to_string()
+            } else {
+                format!("{} (raw) or {} (processed)", raw_params_len(k), processed_params_len(k))
+            }
         )));
-    }
+    };
+    let serde_format = if checked { serde_format } else { SerdeFormat::RawBytesUnchecked };
     std::io::Seek::rewind(&mut file).map_err(|e| ZkError::io(path, e))?;
-    let format = if checked { SerdeFormat::RawBytes } else { SerdeFormat::RawBytesUnchecked };
-    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(file), format).map_err(|e| not_params(e.to_string()))
+    let params = ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(file), serde_format)
+        .map_err(|e| not_params(e.to_string()))?;
+    Ok((params, kind))
 }
 
 /// Reads one of zkinfer's own params files (the development cache, a build's copy).
 pub fn read_params(path: &Path) -> Result<ParamsKZG<Bn256>, ZkError> {
-    read_params_file(path, false)
+    read_params_file(path, false).map(|(params, _)| params)
 }
 
 /// Writes through a temporary file and a rename, so a killed process never leaves half a file.
@@ -122,44 +141,35 @@ pub fn write_params_atomic(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(),
     fs::rename(&tmp, path).map_err(|e| ZkError::io(path, e))
 }
 
-/// Loads a user-supplied params file (every point checked) and fits it to `k` (downsizing a larger one).
-pub fn srs_from_file(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, ZkError> {
-    let params = read_params_file(path, true)?;
-    check_consistent(&params)
-        .map_err(|why| ZkError::input(format!("{}: not a usable KZG SRS: {why}", path.display())))?;
-    fit(params, path, k)
+/// Loads an SRS file a user brings, in any format `--srs` accepts (a snarkjs `.ptau`, or halo2
+/// params raw or processed), checks it is one consistent SRS, and fits it to `k` (a larger file is
+/// downsized; `None` keeps the file's own size). Says what the file was and, for a ceremony's
+/// file, which hash it claims.
+pub fn load_srs_file(path: &Path, k: Option<u32>) -> Result<(ParamsKZG<Bn256>, SrsFileInfo), ZkError> {
+    let unusable = |why: String| ZkError::input(format!("{}: not a usable KZG SRS: {why}", path.display()));
+    if super::ptau::looks_like_ptau(path) {
+        let ptau = super::ptau::read_ptau(path, k)?;
+        let file_k = ptau.ceremony.power;
+        let k = k.unwrap_or(file_k);
+        // A prepared file's Lagrange points are reused (and checked); otherwise computed here.
+        let from_file = ptau.g_lagrange.is_some();
+        let params = generate_dev_srs(1).from_parts(k, ptau.g, ptau.g_lagrange, ptau.g2, ptau.s_g2);
+        super::srs_check::check_srs(&params, from_file).map_err(unusable)?;
+        return Ok((params, SrsFileInfo { format: SrsFormat::SnarkjsPtau, k: file_k, ceremony: Some(ptau.ceremony) }));
+    }
+    let (params, format) = read_params_file(path, true)?;
+    super::srs_check::check_srs(&params, true).map_err(unusable)?;
+    let info = SrsFileInfo { format, k: params.k(), ceremony: None };
+    let params = match k {
+        Some(k) => fit(params, path, k)?,
+        None => params,
+    };
+    Ok((params, info))
 }
 
-/// What a file of the right length must also satisfy to be a KZG SRS for one secret `s`: the
-/// standard generators, every monomial point on the curve, `e([s]G1, G2) = e(G1, [s]G2)`, and the
-/// Lagrange points summing to `G1` (the Lagrange basis sums to one). A file of random points (which
-/// the raw reader accepts) fails here rather than yielding keys nobody can use.
-fn check_consistent(params: &ParamsKZG<Bn256>) -> Result<(), String> {
-    use halo2_proofs::halo2curves::bn256::{pairing, Fr, G1Affine, G2Affine};
-    use halo2_proofs::halo2curves::ff::Field;
-    use halo2_proofs::halo2curves::group::Curve;
-    use halo2_proofs::halo2curves::CurveAffine;
-    use halo2_proofs::poly::commitment::{Blind, ParamsProver};
-    use halo2_proofs::poly::EvaluationDomain;
-
-    let g = params.get_g();
-    if g[0] != G1Affine::generator() || params.g2() != G2Affine::generator() {
-        return Err("its first points are not the BN254 generators".into());
-    }
-    if let Some(i) = g.iter().position(|p| !bool::from(p.is_on_curve())) {
-        return Err(format!("monomial point {i} is not on the curve"));
-    }
-    if !bool::from(params.s_g2().is_on_curve()) {
-        return Err("[s]G2 is not on the curve".into());
-    }
-    if g.len() > 1 && pairing(&g[1], &params.g2()) != pairing(&g[0], &params.s_g2()) {
-        return Err("[s]G1 and [s]G2 are for different secrets".into());
-    }
-    let ones = EvaluationDomain::<Fr>::new(1, params.k()).lagrange_from_vec(vec![Fr::ONE; g.len()]);
-    if params.commit_lagrange(&ones, Blind(Fr::ZERO)).to_affine() != g[0] {
-        return Err("its Lagrange points do not sum to G1 (they are not the monomial points' basis change)".into());
-    }
-    Ok(())
+/// Loads a user-supplied SRS file for a circuit of size `k` (see [`load_srs_file`]).
+pub fn srs_from_file(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, SrsFileInfo), ZkError> {
+    load_srs_file(path, Some(k))
 }
 
 /// Loads the SRS `setup` stored in a build directory (zkinfer's own output: points not re-checked).
@@ -180,4 +190,39 @@ fn fit(mut params: ParamsKZG<Bn256>, path: &Path, k: u32) -> Result<ParamsKZG<Bn
         params.downsize(k);
     }
     Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both of halo2's layouts are read, told apart by length, and give the same parameters.
+    #[test]
+    fn halo2_raw_and_processed_files_read_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let params = generate_dev_srs(5);
+        let mut loaded = Vec::new();
+        for (name, format) in [("raw.srs", SerdeFormat::RawBytes), ("processed.srs", SerdeFormat::Processed)] {
+            let path = dir.path().join(name);
+            let mut bytes = Vec::new();
+            params.write_custom(&mut bytes, format).unwrap();
+            fs::write(&path, bytes).unwrap();
+            let (read, info) = load_srs_file(&path, Some(4)).unwrap();
+            assert_eq!(info.k, 5);
+            assert!(info.ceremony.is_none());
+            loaded.push((read, info.format));
+        }
+        assert_eq!(loaded[0].1, SrsFormat::Halo2Raw);
+        assert_eq!(loaded[1].1, SrsFormat::Halo2Processed);
+        let mut expected = params.clone();
+        expected.downsize(4);
+        let raw = |p: &ParamsKZG<Bn256>| {
+            let mut bytes = Vec::new();
+            p.write_custom(&mut bytes, SerdeFormat::RawBytes).unwrap();
+            bytes
+        };
+        for (read, format) in &loaded {
+            assert!(raw(read) == raw(&expected), "{format:?}");
+        }
+    }
 }

@@ -14,7 +14,8 @@ use crate::pipeline::{self, Build, SrsSource};
 #[derive(Args, Debug)]
 pub struct SetupArgs {
     build_dir: PathBuf,
-    /// A KZG params file (a Powers-of-Tau converted to halo2's format), at least as large as k.
+    /// An SRS file at least as large as k: a snarkjs Powers-of-Tau `.ptau` (BN254), or halo2 KZG
+    /// params (PSE's or EZKL's `kzg*.srs`, or `zkinfer srs import`'s output). Checked before use.
     #[arg(long, conflicts_with = "dev_srs", value_name = "FILE")]
     srs: Option<PathBuf>,
     /// Use zkinfer's INSECURE development SRS (made locally and cached): for testing only.
@@ -30,7 +31,7 @@ pub fn run(a: SetupArgs, json: bool) -> Result<Outcome, ZkError> {
         (None, true) => SrsSource::Dev,
         (None, false) => {
             return Err(ZkError::input(
-                "setup needs an SRS: pass --srs FILE (a KZG params file) or --dev-srs (insecure, for testing)",
+                "setup needs an SRS: pass --srs FILE (a .ptau or halo2 KZG params file) or --dev-srs (insecure, for testing)",
             ))
         }
     };
@@ -44,8 +45,16 @@ pub fn run(a: SetupArgs, json: bool) -> Result<Outcome, ZkError> {
         } else {
             ""
         };
+        let claims = match info.srs_file.as_ref().and_then(|f| f.ceremony.as_ref()) {
+            Some(c) => format!(
+                "\n  SRS from a {}-contribution ceremony claiming hash {}",
+                c.contributions.len(),
+                c.claimed_hash.as_deref().unwrap_or("(none)")
+            ),
+            None => String::new(),
+        };
         format!(
-            "keys written to {} in {secs:.2}s (k={}, pk {:.1} MiB, vk {} bytes, SRS {})\n  vk digest {}{warn}",
+            "keys written to {} in {secs:.2}s (k={}, pk {:.1} MiB, vk {} bytes, SRS {})\n  vk digest {}{claims}{warn}",
             a.build_dir.display(),
             build.settings.k,
             info.pk_bytes as f64 / 1048576.0,
