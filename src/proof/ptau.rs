@@ -157,8 +157,10 @@ pub fn read_ptau(path: &Path, k: Option<u32>) -> Result<PtauPoints, ZkError> {
     }
     let power = r.u32("the header")?;
     let ceremony_power = r.u32("the header")?;
-    if power > 28 {
-        return Err(r.bad(format!("its header claims power {power}; BN254 supports at most 2^28 points")));
+    if power > super::srs::MAX_K {
+        return Err(
+            r.bad(format!("its header claims power {power}; BN254 supports at most 2^{} points", super::srs::MAX_K))
+        );
     }
     let k = k.unwrap_or(power);
     if k > power {

@@ -76,7 +76,7 @@ pub fn dev_srs(k: u32) -> Result<ParamsKZG<Bn256>, ZkError> {
 }
 
 /// The largest `k` a params file may claim (BN254's scalar field allows 28; nothing we build nears it).
-const MAX_K: u32 = 28;
+pub(super) const MAX_K: u32 = 28;
 
 /// Bytes of a params file for `k` in halo2's raw format: the `k` header, then `2^k` monomial and
 /// `2^k` Lagrange G1 points (64 bytes each), then `g2` and `s * g2` (128 bytes each).
@@ -152,6 +152,7 @@ pub fn load_srs_file(path: &Path, k: Option<u32>) -> Result<(ParamsKZG<Bn256>, S
         let file_k = ptau.ceremony.power;
         let k = k.unwrap_or(file_k);
         // A prepared file's Lagrange points are reused (and checked); otherwise computed here.
+        // (`from_parts` is a method but reads nothing from its receiver: any params will do.)
         let from_file = ptau.g_lagrange.is_some();
         let params = generate_dev_srs(1).from_parts(k, ptau.g, ptau.g_lagrange, ptau.g2, ptau.s_g2);
         super::srs_check::check_srs(&params, from_file).map_err(unusable)?;

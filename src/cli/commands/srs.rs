@@ -1,8 +1,11 @@
 //! `zkinfer srs`: make the development SRS, or import and inspect a ceremony's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use serde_json::json;
 
 use crate::artifacts::{Ceremony, SrsFileInfo};
@@ -71,21 +74,15 @@ impl SrsArgs {
 pub fn run(a: SrsArgs, json: bool) -> Result<Outcome, ZkError> {
     match a.command {
         Some(SrsCommand::Import { file, k, out, .. }) => {
-            let step = Step::start(&format!("reading and checking {}", file.display()));
-            let (params, info) = srs::load_srs_file(&file, k)?;
-            step.finish();
-            let k = halo2_proofs::poly::commitment::Params::k(&params);
+            let (params, info, insecure) = load_checked(&file, k)?;
+            let k = params.k();
             srs::write_params_atomic(&params, &out)?;
-            let insecure = srs::is_dev_srs(&params);
             emit(json, json!({"ok": true, "file": out, "k": k, "source": info, "insecure": insecure}), || {
                 format!("{}\nwrote k={k} (2^{k} points) to {}", describe(&file, &info, insecure), out.display())
             });
         }
         Some(SrsCommand::Inspect { file, .. }) => {
-            let step = Step::start(&format!("reading and checking {}", file.display()));
-            let (params, info) = srs::load_srs_file(&file, None)?;
-            step.finish();
-            let insecure = srs::is_dev_srs(&params);
+            let (_, info, insecure) = load_checked(&file, None)?;
             emit(json, json!({"ok": true, "source": info, "insecure": insecure}), || {
                 format!("{}\nconsistent: one secret behind every point", describe(&file, &info, insecure))
             });
@@ -104,7 +101,16 @@ pub fn run(a: SrsArgs, json: bool) -> Result<Outcome, ZkError> {
     Ok(Outcome::Success)
 }
 
-fn describe(file: &std::path::Path, info: &SrsFileInfo, insecure: bool) -> String {
+/// Reads and checks a user's SRS file (with progress), and says whether it is the development SRS.
+fn load_checked(file: &Path, k: Option<u32>) -> Result<(ParamsKZG<Bn256>, SrsFileInfo, bool), ZkError> {
+    let step = Step::start(&format!("reading and checking {}", file.display()));
+    let (params, info) = srs::load_srs_file(file, k)?;
+    step.finish();
+    let insecure = srs::is_dev_srs(&params);
+    Ok((params, info, insecure))
+}
+
+fn describe(file: &Path, info: &SrsFileInfo, insecure: bool) -> String {
     let mut s = format!("{}: {}, k={} (2^{} points)", file.display(), info.format, info.k, info.k);
     if insecure {
         s.push_str("\n  WARNING: this is zkinfer's INSECURE development SRS (public secret)");
