@@ -91,7 +91,7 @@ contract DeployVault {
 
         asset.mint(deployer, LEND);
         asset.approve(address(vault), LEND);
-        vault.deposit(LEND);
+        vault.deposit(LEND, deployer);
 
         collateral.mint(deployer, COLLATERAL);
         collateral.approve(address(vault), COLLATERAL);

@@ -255,7 +255,7 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
         _requireOwned(tokenId);
         bytes memory data = _aigcData[tokenId];
         int256[] memory pixels;
-        if (data.length == AIGC_DATA_LENGTH) pixels = this.decodeAigcData(data);
+        if (data.length == AIGC_DATA_LENGTH) (pixels,) = _decodePixels(data);
         return AIGCMetadata.tokenURI(tokenId, _prompts[tokenId], pixels, SCALE, _vkDigests[tokenId]);
     }
 
@@ -419,13 +419,16 @@ contract ZkinferAIGCNFT is IZkinferAIGCNFT, ERC721, IERC7007, ZkinferConsumer {
 
     /// @dev Decodes the 64 big-endian int16 values of `aigcData` (the caller checked its length) and
     /// returns the index of the first one outside the packable range, or {PIXEL_COUNT} if none is.
-    function _decodePixels(bytes calldata aigcData) private view returns (int256[] memory pixels, uint256 badIndex) {
+    /// Takes memory, so {tokenURI} decodes stored data without calling itself; 128 bytes are
+    /// exactly four ABI words.
+    function _decodePixels(bytes memory aigcData) private view returns (int256[] memory pixels, uint256 badIndex) {
+        uint256[4] memory chunks = abi.decode(aigcData, (uint256[4]));
         pixels = new int256[](PIXEL_COUNT);
         badIndex = PIXEL_COUNT;
         int256 half = _HALF_RANGE;
         for (uint256 w = 0; w < AIGC_DATA_LENGTH / 32; ++w) {
             // 16 values per 32-byte chunk
-            uint256 chunk = uint256(bytes32(aigcData[32 * w:32 * w + 32]));
+            uint256 chunk = chunks[w];
             for (uint256 j = 0; j < 16; ++j) {
                 // casting to 'uint16' keeps exactly the 2 bytes of value j; to 'int16' reads them as
                 // two's complement, as abi.encodePacked(int16) wrote them

@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -13,7 +15,9 @@ import {IAIRiskVault} from "./IAIRiskVault.sol";
 import {IPriceHistory} from "./IPriceHistory.sol";
 
 /// @title A lending market whose risk parameters are set by a proven model
-/// @notice Lenders deposit the borrow token and earn the interest borrowers pay; borrowers post the
+/// @notice Lenders deposit the borrow token and earn the interest borrowers pay, holding the vault's
+/// ERC-4626 shares (OpenZeppelin's {ERC4626}, with a decimals offset of {SHARE_DECIMALS_OFFSET}
+/// against share-price inflation); borrowers post the
 /// collateral token and borrow up to {maxLtv} of its value at the annual rate {borrowRate}; anyone
 /// may liquidate a position whose debt exceeds {liquidationThreshold} of its collateral value.
 ///
@@ -40,8 +44,14 @@ import {IPriceHistory} from "./IPriceHistory.sol";
 /// tracked as scaled debt over a borrow index (`debt = ceil(scaled * index / 1e18)`) that grows by
 /// simple interest at the current rate between accruals. Interest is accrued at the start of every
 /// state-changing call. Tokens must be plain ERC-20s (no fee on transfer, no rebasing); the vault
-/// keeps its own book of cash and collateral, so tokens sent to it directly are ignored.
-contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient {
+/// keeps its own book of cash and collateral, so tokens sent to it directly are ignored (they
+/// cannot move the share price either: {totalAssets} is the book, not the balance).
+///
+/// Shares follow ERC-4626 exactly, with OpenZeppelin's rounding (always in the vault's favour).
+/// Withdrawals are limited by the cash not lent out: {maxWithdraw} and {maxRedeem} say how much
+/// can leave now, and asking for more reverts with ERC-4626's `ERC4626ExceededMaxWithdraw` or
+/// `ERC4626ExceededMaxRedeem`.
+contract AIRiskVault is IAIRiskVault, ERC4626, ZkinferConsumer, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The constructor's risk configuration. The model's scale and packing width are not part
@@ -119,6 +129,8 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     uint256 public constant MAX_FEATURE_SCALE = 32;
     /// @inheritdoc IAIRiskVault
     uint256 public constant MAX_PACK_BITS = 63;
+    /// @inheritdoc IAIRiskVault
+    uint8 public constant SHARE_DECIMALS_OFFSET = 6;
 
     // ------------------------------------------------------------------------------------------
     // Immutables
@@ -164,15 +176,11 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     /// @inheritdoc IAIRiskVault
     uint256 public cash;
     /// @inheritdoc IAIRiskVault
-    uint256 public totalShares;
-    /// @inheritdoc IAIRiskVault
     uint256 public totalScaledDebt;
     /// @inheritdoc IAIRiskVault
     uint256 public totalCollateral;
     /// @inheritdoc IAIRiskVault
     uint256 public totalBadDebt;
-    /// @inheritdoc IAIRiskVault
-    mapping(address lender => uint256) public sharesOf;
     /// @inheritdoc IAIRiskVault
     mapping(address borrower => uint256) public collateralOf;
     /// @inheritdoc IAIRiskVault
@@ -206,8 +214,14 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
         bytes32 verifierCodehash,
         uint256 rotationDelay_,
         address initialOwner
-    ) ZkinferConsumer(verifier_, verifierCodehash, INSTANCE_COUNT, rotationDelay_, initialOwner) {
-        if (address(collateralToken) == address(0)) revert InvalidRiskConfig("collateralToken");
+    )
+        ERC20("zkinfer AI risk vault share", "zkAIRV")
+        ERC4626(borrowToken)
+        ZkinferConsumer(verifier_, verifierCodehash, INSTANCE_COUNT, rotationDelay_, initialOwner)
+    {
+        if (address(collateralToken) == address(0)) {
+            revert InvalidRiskConfig("collateralToken");
+        }
         if (address(borrowToken) == address(0) || borrowToken == collateralToken) {
             revert InvalidRiskConfig("borrowToken");
         }
@@ -256,41 +270,89 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     // Lenders
     // ------------------------------------------------------------------------------------------
 
-    /// @inheritdoc IAIRiskVault
-    /// @dev Needs an allowance of `assets`. Shares are `floor(assets * (totalShares + 1) /
-    /// (totalAssets + 1))` (a virtual share and asset guard against donation-style inflation).
-    /// Reverts with {ZeroAmount} or {ZeroShares}. Emits {Deposited}.
-    function deposit(uint256 assets) external nonReentrant observed returns (uint256 shares) {
-        if (assets == 0) revert ZeroAmount();
+    /// @notice ERC-4626 deposit; interest is accrued and the state features observed around it.
+    /// @dev Reverts with {ZeroAmount} for no assets and {ZeroShares} if they buy no share.
+    function deposit(uint256 assets, address receiver) public override nonReentrant observed returns (uint256) {
         _accrue();
-        shares = _toShares(assets, Math.Rounding.Floor);
+        return super.deposit(assets, receiver);
+    }
+
+    /// @notice ERC-4626 mint; interest is accrued and the state features observed around it.
+    /// @dev Reverts with {ZeroAmount} for no shares.
+    function mint(uint256 shares, address receiver) public override nonReentrant observed returns (uint256) {
+        _accrue();
+        return super.mint(shares, receiver);
+    }
+
+    /// @notice ERC-4626 withdraw, up to {maxWithdraw} (the cash not lent out caps it).
+    /// @dev Reverts with {ZeroAmount} for no assets.
+    function withdraw(uint256 assets, address receiver, address shareOwner)
+        public
+        override
+        nonReentrant
+        observed
+        returns (uint256)
+    {
+        _accrue();
+        return super.withdraw(assets, receiver, shareOwner);
+    }
+
+    /// @notice ERC-4626 redeem, up to {maxRedeem} (the cash not lent out caps it).
+    /// @dev Reverts with {ZeroAmount} if the shares are worth nothing.
+    function redeem(uint256 shares, address receiver, address shareOwner)
+        public
+        override
+        nonReentrant
+        observed
+        returns (uint256)
+    {
+        _accrue();
+        return super.redeem(shares, receiver, shareOwner);
+    }
+
+    /// @notice What `shareOwner` can withdraw now: its shares' worth, at most the cash not lent out.
+    function maxWithdraw(address shareOwner) public view override returns (uint256) {
+        uint256 claim = super.maxWithdraw(shareOwner);
+        return claim < cash ? claim : cash;
+    }
+
+    /// @notice What `shareOwner` can redeem now: its shares, at most those the cash not lent out pays.
+    /// @dev The most shares `s` with `floor(s * (assets + 1) / (supply + 10^offset)) <= cash` is
+    /// `ceil((cash + 1) * (supply + 10^offset) / (assets + 1)) - 1` (at least 0).
+    function maxRedeem(address shareOwner) public view override returns (uint256) {
+        uint256 owned = super.maxRedeem(shareOwner);
+        uint256 payableShares = _convertToShares(cash + 1, Math.Rounding.Ceil) - 1;
+        return owned < payableShares ? owned : payableShares;
+    }
+
+    /// @inheritdoc IAIRiskVault
+    function totalAssets() public view override(IAIRiskVault, ERC4626) returns (uint256) {
+        return cash + totalDebt();
+    }
+
+    /// @dev Books the deposit as cash before ERC-4626 pulls the tokens and mints.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        if (assets == 0) revert ZeroAmount();
         if (shares == 0) revert ZeroShares();
-        sharesOf[msg.sender] += shares;
-        totalShares += shares;
         cash += assets;
-        emit Deposited(msg.sender, assets, shares);
-        _BORROW_TOKEN.safeTransferFrom(msg.sender, address(this), assets);
+        super._deposit(caller, receiver, assets, shares);
     }
 
-    /// @inheritdoc IAIRiskVault
-    /// @dev Reverts with {ZeroAmount}, {InsufficientShares} or {InsufficientLiquidity} (the cash not
-    /// lent out). Emits {Withdrawn}.
-    function withdraw(uint256 assets) external nonReentrant observed returns (uint256 shares) {
+    /// @dev Takes the withdrawal out of cash before ERC-4626 burns and pays ({maxWithdraw} and
+    /// {maxRedeem} already capped it at the cash).
+    function _withdraw(address caller, address receiver, address shareOwner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
         if (assets == 0) revert ZeroAmount();
-        _accrue();
-        shares = _toShares(assets, Math.Rounding.Ceil);
-        _withdraw(assets, shares);
+        cash -= assets;
+        super._withdraw(caller, receiver, shareOwner, assets, shares);
     }
 
-    /// @inheritdoc IAIRiskVault
-    /// @dev Reverts with {ZeroAmount} (also if the shares are worth nothing), {InsufficientShares} or
-    /// {InsufficientLiquidity}. Emits {Withdrawn}.
-    function redeem(uint256 shares) external nonReentrant observed returns (uint256 assets) {
-        if (shares == 0) revert ZeroAmount();
-        _accrue();
-        assets = _toAssets(shares, Math.Rounding.Floor);
-        if (assets == 0) revert ZeroAmount();
-        _withdraw(assets, shares);
+    /// @dev Shares carry {SHARE_DECIMALS_OFFSET} more decimals than the asset: the virtual shares
+    /// make a share-price inflation cost the attacker 10^offset times what it takes from a victim.
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return SHARE_DECIMALS_OFFSET;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -667,11 +729,6 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IAIRiskVault
-    function totalAssets() public view returns (uint256) {
-        return cash + totalDebt();
-    }
-
-    /// @inheritdoc IAIRiskVault
     function debtOf(address borrower) public view returns (uint256) {
         return _debt(scaledDebtOf[borrower], currentBorrowIndex());
     }
@@ -690,16 +747,6 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
     function isLiquidatable(address borrower) external view returns (bool) {
         uint256 debt = debtOf(borrower);
         return debt != 0 && debt > _limit(collateralOf[borrower], _price(), liquidationThreshold());
-    }
-
-    /// @inheritdoc IAIRiskVault
-    function previewRedeem(uint256 shares) external view returns (uint256) {
-        return _toAssets(shares, Math.Rounding.Floor);
-    }
-
-    /// @inheritdoc IAIRiskVault
-    function previewDeposit(uint256 assets) external view returns (uint256) {
-        return _toShares(assets, Math.Rounding.Floor);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -768,19 +815,6 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
         borrowIndex = index;
         _market.lastAccrual = SafeCast.toUint64(block.timestamp);
         emit InterestAccrued(index, block.timestamp);
-    }
-
-    /// @dev The shared tail of {withdraw} and {redeem}.
-    function _withdraw(uint256 assets, uint256 shares) private {
-        uint256 owned = sharesOf[msg.sender];
-        if (shares > owned) revert InsufficientShares(owned, shares);
-        uint256 available = cash;
-        if (assets > available) revert InsufficientLiquidity(available, assets);
-        sharesOf[msg.sender] = owned - shares;
-        totalShares -= shares;
-        cash = available - assets;
-        emit Withdrawn(msg.sender, assets, shares);
-        _BORROW_TOKEN.safeTransfer(msg.sender, assets);
     }
 
     /// @dev The effects of {liquidate} (interest already accrued): checks the position, books the
@@ -894,16 +928,6 @@ contract AIRiskVault is IAIRiskVault, ZkinferConsumer, ReentrancyGuardTransient 
         // value >= 4 * debt, written so it cannot overflow.
         if (value / MAX_COVERAGE >= debt) return one;
         return Math.mulDiv(value, one, MAX_COVERAGE * debt);
-    }
-
-    /// @dev Lender shares for `assets`, with one virtual share and one virtual asset.
-    function _toShares(uint256 assets, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(assets, totalShares + 1, totalAssets() + 1, rounding);
-    }
-
-    /// @dev Assets for lender `shares`, with one virtual share and one virtual asset.
-    function _toAssets(uint256 shares, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(shares, totalAssets() + 1, totalShares + 1, rounding);
     }
 
     /// @dev A model output clamped to [0, one], as an unsigned integer.

@@ -2,8 +2,9 @@
 pragma solidity ^0.8.20;
 
 /// @title The external surface of the AI-governed lending vault
-/// @notice Everything `AIRiskVault` adds to {ZkinferConsumer} (whose errors, events and functions are
-/// in `IZkinferConsumer`): lending, borrowing and liquidation, the proven risk-parameter updates, the
+/// @notice Everything `AIRiskVault` adds to ERC-4626 (the lenders' side: OpenZeppelin's `IERC4626`,
+/// whose shares are the vault's ERC-20) and to {ZkinferConsumer} (whose errors, events and functions
+/// are in `IZkinferConsumer`): borrowing and liquidation, the proven risk-parameter updates, the
 /// features the vault computes for the risk model, and the vault's constants. `AIRiskVault` implements
 /// this interface, so the compiler checks every declaration here against the contract.
 /// @dev Self-contained on purpose (no imports, `address` instead of interface types): the Rust keeper
@@ -58,8 +59,6 @@ interface IAIRiskVault {
     error ZeroAmount();
     /// @notice The deposit is too small to mint a share.
     error ZeroShares();
-    /// @notice The lender has `available` shares; `required` are needed.
-    error InsufficientShares(uint256 available, uint256 required);
     /// @notice The vault has `available` cash; `required` is needed.
     error InsufficientLiquidity(uint256 available, uint256 required);
     /// @notice The borrower has `available` collateral; `requested` was asked for.
@@ -78,10 +77,6 @@ interface IAIRiskVault {
     // Events
     // ------------------------------------------------------------------------------------------
 
-    /// @notice `lender` deposited `assets` borrow tokens for `shares`.
-    event Deposited(address indexed lender, uint256 assets, uint256 shares);
-    /// @notice `lender` withdrew `assets` borrow tokens, burning `shares`.
-    event Withdrawn(address indexed lender, uint256 assets, uint256 shares);
     /// @notice `borrower` posted `amount` collateral.
     event CollateralDeposited(address indexed borrower, uint256 amount);
     /// @notice `borrower` took back `amount` collateral.
@@ -102,25 +97,6 @@ interface IAIRiskVault {
     event RiskParametersUpdated(
         uint256 indexed epoch, uint256 oldLtv, uint256 newLtv, uint256 oldRate, uint256 newRate
     );
-
-    // ------------------------------------------------------------------------------------------
-    // Lenders
-    // ------------------------------------------------------------------------------------------
-
-    /// @notice Deposits borrow tokens and mints lender shares.
-    /// @param assets The amount of borrow tokens.
-    /// @return shares The shares minted.
-    function deposit(uint256 assets) external returns (uint256 shares);
-
-    /// @notice Withdraws exactly `assets` borrow tokens, burning the shares they are worth (rounded up).
-    /// @param assets The amount of borrow tokens.
-    /// @return shares The shares burnt.
-    function withdraw(uint256 assets) external returns (uint256 shares);
-
-    /// @notice Burns `shares` for the borrow tokens they are worth (rounded down).
-    /// @param shares The shares to burn.
-    /// @return assets The borrow tokens paid out.
-    function redeem(uint256 shares) external returns (uint256 assets);
 
     // ------------------------------------------------------------------------------------------
     // Borrowers
@@ -232,7 +208,7 @@ interface IAIRiskVault {
     /// @return `ceil(totalScaledDebt * currentBorrowIndex() / 1e18)`.
     function totalDebt() external view returns (uint256);
 
-    /// @notice What the lenders' shares are backed by: cash plus all debt.
+    /// @notice What the lenders' shares are backed by: cash plus all debt (ERC-4626's `totalAssets`).
     /// @return `cash + totalDebt()`.
     function totalAssets() external view returns (uint256);
 
@@ -256,24 +232,11 @@ interface IAIRiskVault {
     /// @return True if its debt exceeds its collateral value times {liquidationThreshold}.
     function isLiquidatable(address borrower) external view returns (bool);
 
-    /// @notice The borrow tokens `shares` are worth now (what {redeem} would pay, liquidity permitting).
-    /// @param shares The shares.
-    /// @return `floor(shares * (totalAssets + 1) / (totalShares + 1))`.
-    function previewRedeem(uint256 shares) external view returns (uint256);
-
-    /// @notice The shares {deposit} would mint for `assets` now.
-    /// @param assets The borrow tokens.
-    /// @return `floor(assets * (totalShares + 1) / (totalAssets + 1))`.
-    function previewDeposit(uint256 assets) external view returns (uint256);
-
     /// @notice The borrow index as of the last accrual (wad; 1e18 at deployment).
     function borrowIndex() external view returns (uint256);
 
     /// @notice Borrow tokens held for lenders (excludes tokens sent to the vault directly).
     function cash() external view returns (uint256);
-
-    /// @notice Lender shares outstanding.
-    function totalShares() external view returns (uint256);
 
     /// @notice The sum of all borrowers' scaled debts.
     function totalScaledDebt() external view returns (uint256);
@@ -283,10 +246,6 @@ interface IAIRiskVault {
 
     /// @notice All debt ever written off ({BadDebtWrittenOff}): the lenders' realised losses.
     function totalBadDebt() external view returns (uint256);
-
-    /// @notice Each lender's shares.
-    /// @param lender The lender.
-    function sharesOf(address lender) external view returns (uint256);
 
     /// @notice Each borrower's collateral.
     /// @param borrower The borrower.
@@ -405,4 +364,8 @@ interface IAIRiskVault {
     /// @notice The largest packing width (verifier `PACK_BITS()`) the vault accepts (4 inputs must fit
     /// one 252-bit word).
     function MAX_PACK_BITS() external view returns (uint256);
+
+    /// @notice Lender shares have this many more decimals than the borrow token (ERC-4626's virtual
+    /// shares: an inflation of the share price costs 10^6 times what it could take).
+    function SHARE_DECIMALS_OFFSET() external view returns (uint8);
 }

@@ -62,7 +62,7 @@ contract AIRiskVaultRealProofTest {
         asset.mint(LENDER, 10_000e18);
         VM.startPrank(LENDER);
         asset.approve(address(vault), type(uint256).max);
-        vault.deposit(10_000e18);
+        vault.deposit(10_000e18, LENDER);
         VM.stopPrank();
         collateral.mint(BORROWER, 5e18);
         VM.startPrank(BORROWER);
@@ -155,7 +155,7 @@ contract AIRiskVaultRealProofTest {
     function testRevert_staleProofAfterTheStateMoved() public {
         asset.mint(LENDER, 1000e18);
         VM.startPrank(LENDER);
-        vault.deposit(1000e18); // utilisation changes: from the next epoch on, the proof's inputs are stale
+        vault.deposit(1000e18, LENDER); // utilisation changes: from the next epoch on, the proof's inputs are stale
         VM.stopPrank();
         VM.warp((block.timestamp / EPOCH + 1) * EPOCH);
         (bool ok, bytes memory ret) = address(vault)

@@ -27,7 +27,7 @@ contract FlashAttacker {
     ) external returns (bool accepted, uint256 wordDuring, int256[4] memory instant) {
         asset.approve(address(vault), type(uint256).max);
         collateral.approve(address(vault), type(uint256).max);
-        uint256 shares = vault.deposit(lend);
+        uint256 shares = vault.deposit(lend, address(this));
         vault.depositCollateral(post);
         wordDuring = vault.expectedInputWord();
         instant = vault.instantFeatures();
@@ -41,7 +41,7 @@ contract FlashAttacker {
         try vault.updateRiskParameters(proof, instances) {
             accepted = true;
         } catch {}
-        vault.redeem(shares);
+        vault.redeem(shares, address(this), address(this));
         vault.withdrawCollateral(post);
     }
 }

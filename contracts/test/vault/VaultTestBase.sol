@@ -35,6 +35,7 @@ abstract contract VaultTestBase {
     address internal constant BORROWER = address(0x2002);
     address internal constant LIQUIDATOR = address(0x3003);
     address internal constant KEEPER = address(0x4004);
+    address internal constant OTHER = address(0x5005);
 
     /// @dev The mock verifier ignores the proof bytes.
     bytes internal constant PROOF = hex"00";
@@ -120,7 +121,7 @@ abstract contract VaultTestBase {
         asset.mint(lender, amount);
         VM.startPrank(lender);
         asset.approve(address(vault), amount);
-        shares = vault.deposit(amount);
+        shares = vault.deposit(amount, lender);
         VM.stopPrank();
     }
 
