@@ -43,14 +43,15 @@ import {IPriceHistory} from "./IPriceHistory.sol";
 /// @dev Amounts are in token base units; ratios and rates are 18-decimal fractions ("wad"). Debts are
 /// tracked as scaled debt over a borrow index (`debt = ceil(scaled * index / 1e18)`) that grows by
 /// simple interest at the current rate between accruals. Interest is accrued at the start of every
-/// state-changing call. Tokens must be plain ERC-20s (no fee on transfer, no rebasing); the vault
+/// call that changes the book. Tokens must be plain ERC-20s (no fee on transfer, no rebasing); the vault
 /// keeps its own book of cash and collateral, so tokens sent to it directly are ignored (they
 /// cannot move the share price either: {totalAssets} is the book, not the balance).
 ///
 /// Shares follow ERC-4626 exactly, with OpenZeppelin's rounding (always in the vault's favour).
-/// Withdrawals are limited by the cash not lent out: {maxWithdraw} and {maxRedeem} say how much
-/// can leave now, and asking for more reverts with ERC-4626's `ERC4626ExceededMaxWithdraw` or
-/// `ERC4626ExceededMaxRedeem`.
+/// Share transfers touch neither the book nor the model's features, so only deposit, mint,
+/// withdraw and redeem accrue and observe. Withdrawals are limited by the cash not lent out:
+/// {maxWithdraw} and {maxRedeem} say how much can leave now, and asking for more reverts with
+/// ERC-4626's `ERC4626ExceededMaxWithdraw` or `ERC4626ExceededMaxRedeem`.
 contract AIRiskVault is IAIRiskVault, ERC4626, ZkinferConsumer, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -311,18 +312,24 @@ contract AIRiskVault is IAIRiskVault, ERC4626, ZkinferConsumer, ReentrancyGuardT
     }
 
     /// @notice What `shareOwner` can withdraw now: its shares' worth, at most the cash not lent out.
+    /// @dev ERC-4626's default (the worth of {maxRedeem}) gives the same or less, reading the book
+    /// three times; withdrawing this much burns at most the owner's shares and pays out at most
+    /// the cash, so it is always accepted.
     function maxWithdraw(address shareOwner) public view override returns (uint256) {
-        uint256 claim = super.maxWithdraw(shareOwner);
-        return claim < cash ? claim : cash;
+        uint256 claim = _convertToAssets(balanceOf(shareOwner), Math.Rounding.Floor);
+        uint256 available = cash;
+        return claim < available ? claim : available;
     }
 
     /// @notice What `shareOwner` can redeem now: its shares, at most those the cash not lent out pays.
     /// @dev The most shares `s` with `floor(s * (assets + 1) / (supply + 10^offset)) <= cash` is
-    /// `ceil((cash + 1) * (supply + 10^offset) / (assets + 1)) - 1` (at least 0).
+    /// `ceil((cash + 1) * (supply + 10^offset) / (assets + 1)) - 1` (at least 0). Shares that
+    /// would pay nothing count as none, since {redeem} refuses them ({ZeroAmount}).
     function maxRedeem(address shareOwner) public view override returns (uint256) {
         uint256 owned = super.maxRedeem(shareOwner);
         uint256 payableShares = _convertToShares(cash + 1, Math.Rounding.Ceil) - 1;
-        return owned < payableShares ? owned : payableShares;
+        uint256 shares = owned < payableShares ? owned : payableShares;
+        return _convertToAssets(shares, Math.Rounding.Floor) == 0 ? 0 : shares;
     }
 
     /// @inheritdoc IAIRiskVault
@@ -330,12 +337,13 @@ contract AIRiskVault is IAIRiskVault, ERC4626, ZkinferConsumer, ReentrancyGuardT
         return cash + totalDebt();
     }
 
-    /// @dev Books the deposit as cash before ERC-4626 pulls the tokens and mints.
+    /// @dev Books the deposit as cash once ERC-4626 has pulled the tokens and minted, so the book
+    /// and the supply move together (the share price never reads high in between).
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0) revert ZeroAmount();
         if (shares == 0) revert ZeroShares();
-        cash += assets;
         super._deposit(caller, receiver, assets, shares);
+        cash += assets;
     }
 
     /// @dev Takes the withdrawal out of cash before ERC-4626 burns and pays ({maxWithdraw} and

@@ -9,7 +9,8 @@ pragma solidity ^0.8.20;
 /// this interface, so the compiler checks every declaration here against the contract.
 /// @dev Self-contained on purpose (no imports, `address` instead of interface types): the Rust keeper
 /// reads this file with alloy's `sol!`, which follows no imports. `verifier()` and
-/// `expectedInstanceCount()` are {ZkinferConsumer}'s, repeated here for the keeper.
+/// `expectedInstanceCount()` are {ZkinferConsumer}'s and `totalAssets()` is ERC-4626's, repeated
+/// here for the keeper.
 interface IAIRiskVault {
     // ------------------------------------------------------------------------------------------
     // Types

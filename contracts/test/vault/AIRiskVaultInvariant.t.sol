@@ -42,6 +42,9 @@ contract VaultHandler {
     uint256 public badDebtViolations;
     /// @notice Proven updates, built from the vault's own view in the same block, that reverted.
     uint256 public updateFailures;
+    /// @notice ERC-4626 calls that moved other than their preview said, or that reverted within
+    /// the limits `maxWithdraw` / `maxRedeem` gave (the handler's calls are otherwise in range).
+    uint256 public erc4626Violations;
 
     // Call counters (to see the campaign did something).
     uint256 public borrows;
@@ -107,9 +110,12 @@ contract VaultHandler {
         ASSET.mint(a, amount);
         uint256 expected = VAULT.previewDeposit(amount);
         VM.prank(a);
-        uint256 shares = VAULT.deposit(amount, a);
-        require(shares == expected, "deposit minted other than its preview");
-        deposited += amount;
+        try VAULT.deposit(amount, a) returns (uint256 shares) {
+            if (shares != expected) ++erc4626Violations;
+            deposited += amount;
+        } catch {
+            ++erc4626Violations;
+        }
     }
 
     function mint(uint256 who, uint256 shares) external atTime {
@@ -118,34 +124,49 @@ contract VaultHandler {
         uint256 assets = VAULT.previewMint(shares);
         ASSET.mint(a, assets);
         VM.prank(a);
-        require(VAULT.mint(shares, a) == assets, "mint took other than its preview");
-        deposited += assets;
+        try VAULT.mint(shares, a) returns (uint256 paid) {
+            if (paid != assets) ++erc4626Violations;
+            deposited += paid;
+        } catch {
+            ++erc4626Violations;
+        }
     }
 
     /// @dev Withdraws up to ERC-4626's {maxWithdraw}, which the cash not lent out caps: what it
-    /// says must go through.
+    /// allows must go through and burn what {previewWithdraw} said.
     function withdraw(uint256 who, uint256 amount) external atTime {
         address a = _actor(who);
         uint256 max = VAULT.maxWithdraw(a);
+        if (max > VAULT.cash()) ++erc4626Violations;
         if (max == 0) return;
         amount = _bound(amount, 1, max);
         uint256 expected = VAULT.previewWithdraw(amount);
         VM.prank(a);
-        require(VAULT.withdraw(amount, a, a) == expected, "withdraw burnt other than its preview");
-        withdrawn += amount;
+        try VAULT.withdraw(amount, a, a) returns (uint256 burnt) {
+            if (burnt != expected) ++erc4626Violations;
+            withdrawn += amount;
+        } catch {
+            ++erc4626Violations;
+        }
     }
 
+    /// @dev Redeems up to {maxRedeem}: any non-empty redemption it allows must go through and pay
+    /// what {previewRedeem} said (one worth nothing is refused by design, and skipped).
     function redeem(uint256 who, uint256 shares) external atTime {
         address a = _actor(who);
         uint256 max = VAULT.maxRedeem(a);
         if (max == 0) return;
         shares = _bound(shares, 1, max);
         uint256 assets = VAULT.previewRedeem(shares);
+        if (assets > VAULT.cash()) ++erc4626Violations;
         if (assets == 0) return;
         VM.prank(a);
-        uint256 out = VAULT.redeem(shares, a, a);
-        require(out == assets, "redeem paid other than its preview");
-        withdrawn += out;
+        try VAULT.redeem(shares, a, a) returns (uint256 out) {
+            if (out != assets) ++erc4626Violations;
+            withdrawn += out;
+        } catch {
+            ++erc4626Violations;
+        }
     }
 
     function depositCollateral(uint256 who, uint256 amount) external atTime {
@@ -356,8 +377,8 @@ contract AIRiskVaultInvariantTest is VaultTestBase {
         _eq(balance + handler.collateralOut(), handler.collateralIn());
     }
 
-    /// @notice Shares add up, all of them together never redeem for more than the assets, and the
-    /// ERC-4626 limits never promise more than the cash.
+    /// @notice Shares add up, all of them together never redeem for more than the assets, and every
+    /// ERC-4626 call did what its preview said, within limits that never promised more than the cash.
     /// forge-config: default.invariant.runs = 64
     /// forge-config: default.invariant.depth = 40
     function invariant_sharesAreBacked() public {
@@ -365,16 +386,13 @@ contract AIRiskVaultInvariantTest is VaultTestBase {
         uint256 shares;
         uint256 claims;
         for (uint256 i = 0; i < 3; ++i) {
-            address a = handler.actor(i);
-            uint256 s = vault.balanceOf(a);
+            uint256 s = vault.balanceOf(handler.actor(i));
             shares += s;
             claims += vault.previewRedeem(s);
-            // What ERC-4626 says may leave now is covered by the cash not lent out.
-            _true(vault.maxWithdraw(a) <= vault.cash(), "maxWithdraw above cash");
-            _true(vault.previewRedeem(vault.maxRedeem(a)) <= vault.cash(), "maxRedeem pays above cash");
         }
         _eq(shares, vault.totalSupply());
         _true(claims <= vault.totalAssets(), "claims above assets");
+        _eq(handler.erc4626Violations(), 0);
     }
 
     /// @notice No borrow or collateral withdrawal ever left an account above collateral value times
