@@ -945,7 +945,6 @@ contract AIRiskVaultTest is VaultTestBase {
         inflatable.bookDonation(donation);
         uint256 spent = 1 + donation;
 
-        uint256 victimShares;
         if (vault.previewDeposit(amount) == 0) {
             asset.mint(LENDER, amount);
             VM.startPrank(LENDER);
@@ -955,7 +954,7 @@ contract AIRiskVaultTest is VaultTestBase {
             VM.stopPrank();
             _eq(asset.balanceOf(LENDER), amount);
         } else {
-            victimShares = _lend(LENDER, amount);
+            uint256 victimShares = _lend(LENDER, amount);
             uint256 victimLoss = amount - vault.previewRedeem(victimShares);
             uint256 attackerBack = vault.previewRedeem(attackerShares);
             _true(attackerBack < spent, "the attack paid");
